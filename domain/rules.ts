@@ -20,6 +20,8 @@ export interface BusinessRules {
 
   /** Section 1: the contract decision is due within this many working hours. */
   readonly contractSlaWorkingHours: number;
+  /** Section 1: a Chamber of Commerce extract counts as current for this many days after its issue. */
+  readonly kvkExtractMaxAgeDays: number;
 
   /** Section 2: cut-offs and collection times at the service point. */
   readonly regularCutOff: LocalTime;
@@ -54,6 +56,7 @@ export const DEFAULT_RULES: BusinessRules = {
   timeZone: 'Europe/Amsterdam',
   extraClosureDates: [],
   contractSlaWorkingHours: 24,
+  kvkExtractMaxAgeDays: 180,
   regularCutOff: '13:00',
   urgentCutOff: '16:30',
   regularPickupFrom: '16:00',

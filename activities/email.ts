@@ -1,0 +1,112 @@
+/**
+ * Sending email, exactly once per (workflow, purpose, period).
+ *
+ * The outbox record, keyed by that triple, is checked before the SMTP call and
+ * marked sent after it, and the Message-ID is derived from the key: a retried
+ * activity, a replayed workflow or a re-triggered run finds the record and
+ * does not send again. The one window left, a crash between the SMTP server's
+ * acceptance and the `sent` mark, re-sends the same Message-ID, which mail
+ * clients collapse into one message.
+ */
+import { createHash } from 'node:crypto';
+import { log } from '@temporalio/activity';
+import type { Models } from '../db/models';
+import type { Mailer } from '../email/mailer';
+import { renderEmail, type Language, type TemplateId } from '../email/templates';
+import { notFound } from '../workflows/definitions';
+
+export type Recipient =
+  | { kind: 'company-contact'; companyId: string }
+  | { kind: 'card-user'; xsId: string }
+  | { kind: 'backoffice-lead' }
+  | { kind: 'address'; email: string; language: Language };
+
+export interface EmailKey {
+  workflowId: string;
+  /** What the email is for, e.g. `contract-approved`. */
+  purpose: string;
+  /** For repeating emails: the period it covers, e.g. `2026-03` for a digest. */
+  period?: string;
+}
+
+export interface SendEmailInput {
+  key: EmailKey;
+  to: Recipient;
+  template: TemplateId;
+  data: Record<string, string>;
+}
+
+export interface SendEmailResult {
+  outcome: 'sent' | 'already-sent';
+  messageId: string;
+}
+
+export const outboxKey = (k: EmailKey): string => [k.workflowId, k.purpose, k.period].filter(Boolean).join(':');
+
+export function messageIdFor(key: string, from: string): string {
+  const domain = /@([^>\s]+)/.exec(from)?.[1] ?? 'xs-backoffice.local';
+  return `<${createHash('sha256').update(key).digest('hex').slice(0, 40)}@${domain}>`;
+}
+
+export function createEmailActivities(deps: { models: Models; mailer: Mailer; backofficeLead: string }) {
+  const { EmailOutbox, Company, CardUser } = deps.models;
+
+  async function resolve(to: Recipient): Promise<{ email: string; language: Language }> {
+    switch (to.kind) {
+      case 'address':
+        return { email: to.email, language: to.language };
+      case 'backoffice-lead':
+        return { email: deps.backofficeLead, language: 'en' };
+      case 'company-contact': {
+        const company = await Company.findById(to.companyId, { contact: 1 }).lean();
+        if (!company?.contact) throw notFound(`company ${to.companyId} not found`);
+        return { email: company.contact.email, language: company.contact.language as Language };
+      }
+      case 'card-user': {
+        const user = await CardUser.findById(to.xsId, { email: 1, language: 1 }).lean();
+        if (!user) throw notFound(`card user ${to.xsId} not found`);
+        return { email: user.email, language: user.language as Language };
+      }
+    }
+  }
+
+  return {
+    async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+      const key = outboxKey(input.key);
+      const messageId = messageIdFor(key, deps.mailer.from);
+      const existing = await EmailOutbox.findById(key, { status: 1 }).lean();
+      if (existing?.status === 'sent') {
+        log.info('email already sent, not sending again', { key });
+        return { outcome: 'already-sent', messageId };
+      }
+      const recipient = await resolve(input.to);
+      const message = renderEmail(input.template, recipient.language, input.data);
+      await EmailOutbox.updateOne(
+        { _id: key },
+        {
+          $setOnInsert: {
+            messageId,
+            to: recipient.email,
+            template: input.template,
+            language: recipient.language,
+            subject: message.subject,
+            status: 'pending',
+          },
+          $inc: { attempts: 1 },
+        },
+        { upsert: true },
+      );
+      await deps.mailer.transport.sendMail({
+        messageId,
+        from: deps.mailer.from,
+        to: recipient.email,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        headers: { 'X-XS-Outbox-Key': key },
+      });
+      await EmailOutbox.updateOne({ _id: key }, { $set: { status: 'sent', sentAt: new Date() } });
+      return { outcome: 'sent', messageId };
+    },
+  };
+}

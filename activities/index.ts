@@ -1,0 +1,30 @@
+/**
+ * All activities, grouped by the side effect they own, built from the
+ * dependencies the worker wires (models, mail transport, configuration).
+ * Activities never read `process.env`.
+ */
+import type { Models } from '../db/models';
+import type { Mailer } from '../email/mailer';
+import type { BusinessRules } from '../domain/rules';
+import { createContractActivities } from './contracts';
+import { createEmailActivities } from './email';
+
+export interface ActivityDeps {
+  models: Models;
+  mailer: Mailer;
+  rules: BusinessRules;
+  backofficeLead: string;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    /** Local activity: the deployment's business rules, recorded in each workflow's history. */
+    async loadBusinessRules(): Promise<BusinessRules> {
+      return deps.rules;
+    },
+    ...createEmailActivities(deps),
+    ...createContractActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,47 @@
+/** The API process: validates configuration, connects MongoDB, Temporal and SMTP, serves HTTP. */
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, ConfigError } from '../config';
+import { temporalConnectionOptions } from '../config/temporal';
+import { connectDatabase } from '../db/connection';
+import { BusinessCalendar } from '../domain/calendar';
+import { createMailer } from '../email/mailer';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const db = await connectDatabase(config.mongodbUri);
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const mailer = createMailer(config.mail);
+
+  const app = createApp({
+    models: db.models,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    calendar: new BusinessCalendar(config.rules),
+    publicBaseUrl: config.api.publicBaseUrl,
+    readiness: {
+      mongodb: () => db.connection.db!.admin().ping(),
+      temporal: () => connection.workflowService.getSystemInfo({}),
+      smtp: () => mailer.verify(),
+    },
+  });
+  const server = app.listen(config.api.port, config.api.host, () => {
+    console.log(`api: listening on http://${config.api.host}:${config.api.port} (docs at /docs)`);
+  });
+  const shutdown = () => {
+    server.close(async () => {
+      await connection.close();
+      mailer.close();
+      await db.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

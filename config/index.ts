@@ -1,0 +1,136 @@
+/**
+ * Configuration: read from the environment once at start-up, validated, then
+ * passed down explicitly. Nothing else in the project reads `process.env`.
+ *
+ * Every variable is documented in .env.example; the defaults are the embedded
+ * local stack that `make up` starts, so an empty environment just works.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535);
+const isoDay = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const positiveInt = z.coerce.number({ message: 'must be a number' }).int().positive();
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('xs-backoffice'),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/.+\/[^/?]+/, 'must be a mongodb:// URI that names a database')
+    .default('mongodb://127.0.0.1:27017/xs-backoffice'),
+
+  SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL').default('smtp://127.0.0.1:1025'),
+  MAIL_FROM: z.string().min(3).default('XS-Key Service <service@xs-key.example>'),
+  BACKOFFICE_LEAD_EMAIL: z.email({ message: 'must be an email address' }).default('backoffice-lead@xs-key.example'),
+
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  PUBLIC_BASE_URL: z.url({ message: 'must be a URL' }).default('http://127.0.0.1:3000'),
+
+  CLOSURE_DATES: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((d) => d.trim()).filter(Boolean))
+    .refine((days) => days.every((d) => isoDay.test(d)), 'must be a comma-separated list of YYYY-MM-DD days'),
+  RENEWAL_WINDOW_WEEKS: positiveInt.default(DEFAULT_RULES.renewalWindowWeeks),
+});
+
+type Env = z.infer<typeof schema>;
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  tls?: { serverName?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } };
+  apiKey?: string;
+}
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  temporal: TemporalConfig;
+  mongodbUri: string;
+  mail: { smtpUrl: string; from: string; backofficeLead: string };
+  api: { host: string; port: number; publicBaseUrl: string };
+  rules: BusinessRules;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function readFile(variable: string, path: string, problems: string[]): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    problems.push(`${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+/** Parses and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
+  const raw = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let tls: TemporalConfig['tls'];
+  if (e.TEMPORAL_TLS || e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH) {
+    tls = {};
+    if (e.TEMPORAL_TLS_SERVER_NAME) tls.serverName = e.TEMPORAL_TLS_SERVER_NAME;
+    if (e.TEMPORAL_TLS_CA_PATH) tls.serverRootCACertificate = readFile('TEMPORAL_TLS_CA_PATH', e.TEMPORAL_TLS_CA_PATH, problems);
+    if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
+      problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH: set both or neither');
+    } else if (e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH) {
+      const crt = readFile('TEMPORAL_TLS_CERT_PATH', e.TEMPORAL_TLS_CERT_PATH, problems);
+      const key = readFile('TEMPORAL_TLS_KEY_PATH', e.TEMPORAL_TLS_KEY_PATH, problems);
+      if (crt && key) tls.clientCertPair = { crt, key };
+    }
+  }
+  if (e.TEMPORAL_API_KEY && !tls) tls = {}; // Temporal Cloud API keys always travel over TLS
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      ...(tls ? { tls } : {}),
+      ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+    },
+    mongodbUri: e.MONGODB_URI,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, backofficeLead: e.BACKOFFICE_LEAD_EMAIL },
+    api: { host: e.API_HOST, port: e.API_PORT, publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, '') },
+    rules: {
+      ...DEFAULT_RULES,
+      extraClosureDates: e.CLOSURE_DATES,
+      renewalWindowWeeks: e.RENEWAL_WINDOW_WEEKS,
+    },
+  };
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Installs what the project needs and is missing; reuses what an earlier run built.
+#   - npm packages (node_modules, from package-lock.json)
+#   - Temporal CLI v1.5.1 (dev server + Web UI), built from the Go module proxy
+#   - the project's FerretDB launcher (tools/ferretdb), built from the Go module proxy
+#   - Temporal's Java time-skipping test server, from Maven Central, with a CDS archive
+#   - the TypeScript build (dist/)
+# Slow builds live in $XS_CACHE_DIR (default ~/.cache/xs-backoffice), outside the repository.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache="${XS_CACHE_DIR:-$HOME/.cache/xs-backoffice}"
+temporal_version="1.5.1"
+test_server_version="1.38.0"
+mkdir -p "$cache/bin"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "[setup] error: '$1' is not installed. $2" >&2
+    exit 1
+  fi
+}
+
+need node "Install Node.js 20 or newer (https://nodejs.org)."
+need npm "npm comes with Node.js."
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<3)) { console.error("[setup] error: Node.js >= 20.3 is needed, found "+process.versions.node); process.exit(1) }'
+
+# --- npm packages -----------------------------------------------------------
+if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+  say "installing npm packages (npm ci)"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# --- Temporal CLI (dev server with Web UI) -----------------------------------
+temporal_bin="$cache/bin/temporal-$temporal_version"
+if [ ! -x "$temporal_bin" ]; then
+  need go "Go 1.22+ builds the Temporal CLI (https://go.dev/dl)."
+  say "building Temporal CLI v$temporal_version from the Go module proxy (first run only, ~10 minutes on 2 cores)"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && GOBIN="$tmp" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@v$temporal_version")
+  mv "$tmp/temporal" "$temporal_bin"
+  rm -rf "$tmp"
+fi
+
+# --- FerretDB launcher --------------------------------------------------------
+ferret_hash="$(cat "$root/tools/ferretdb/go.mod" "$root/tools/ferretdb/go.sum" "$root/tools/ferretdb/main.go" | sha256sum | cut -c1-12)"
+ferret_bin="$cache/bin/ferretdb-launcher-$ferret_hash"
+if [ ! -x "$ferret_bin" ]; then
+  need go "Go 1.22+ builds the FerretDB launcher (https://go.dev/dl)."
+  say "building the FerretDB launcher (tools/ferretdb; first run only, ~4 minutes on 2 cores)"
+  (cd "$root/tools/ferretdb" && go build -o "$ferret_bin.tmp" . && mv "$ferret_bin.tmp" "$ferret_bin")
+fi
+
+# --- Java time-skipping test server -------------------------------------------
+ts_dir="$cache/test-server-$test_server_version"
+ts_bin="$ts_dir/bin/temporal-test-server"
+if [ ! -x "$ts_bin" ]; then
+  need java "A JDK 8+ runs Temporal's time-skipping test server."
+  need mvn "Maven fetches Temporal's time-skipping test server from Maven Central."
+  say "fetching Temporal's time-skipping test server $test_server_version from Maven Central (first run only)"
+  rm -rf "$ts_dir" && mkdir -p "$ts_dir/bin"
+  (cd "$root/tools/test-server" && mvn -q -B dependency:copy-dependencies \
+      -DoutputDirectory="$ts_dir/lib" -DincludeScope=runtime)
+  cat > "$ts_bin" <<WRAPPER
+#!/bin/sh
+# Temporal time-skipping test server; the TypeScript SDK passes the port as the only argument.
+cds="$ts_dir/app.jsa"
+if [ -f "\$cds" ]; then cds_flag="-XX:SharedArchiveFile=\$cds"; else cds_flag=""; fi
+exec java -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \$cds_flag \\
+  -cp "$ts_dir/lib/*" io.temporal.testserver.TestServer "\$@"
+WRAPPER
+  chmod +x "$ts_bin"
+  # A class-data-sharing archive of the classes a start loads: cuts JVM start-up
+  # well under the ~5 s the SDK waits for the server.
+  say "recording a class-data-sharing archive for the test server"
+  port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+  java -XX:ArchiveClassesAtExit="$ts_dir/app.jsa" -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+    -cp "$ts_dir/lib/*" io.temporal.testserver.TestServer "$port" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    if node -e 'require("net").connect('"$port"',"127.0.0.1").on("connect",()=>process.exit(0)).on("error",()=>process.exit(1))'; then break; fi
+    sleep 0.2
+  done
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+fi
+
+# --- TypeScript build ----------------------------------------------------------
+say "compiling TypeScript (dist/)"
+(cd "$root" && npx tsc -p tsconfig.json)
+
+# Where the binaries are, for the stack launcher and the tests.
+cat > "$cache/paths.json" <<JSON
+{ "temporal": "$temporal_bin", "ferretdb": "$ferret_bin", "testServer": "$ts_bin" }
+JSON
+say "ready (cache: $cache)"

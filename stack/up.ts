@@ -1,0 +1,136 @@
+/**
+ * `make up`: the whole system on embedded defaults. Starts the Temporal dev
+ * server (Web UI, persistent state, search attributes), FerretDB, MailDev, the
+ * worker and the API; waits for each to be ready; prints where everything is.
+ * Ctrl-C stops every process it started. State lives under XS_DATA_DIR
+ * (default .data/), so a second `make up` finds the first one's data.
+ *
+ * Setting TEMPORAL_ADDRESS, MONGODB_URI or SMTP_URL points the system at an
+ * external server instead, and the local one is not started.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../config';
+import { assertPortFree, httpOk, type ManagedProcess } from './processes';
+import { WORKER_READY_LINE } from '../workers/worker';
+import { startFerretDb, startMailDev, startNodeService, startTemporalServer } from './services';
+
+const ROOT = join(__dirname, '..', '..');
+
+function portFrom(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`${name}: must be a port number, got "${raw}"`);
+  return port;
+}
+
+async function main(): Promise<void> {
+  const dataDir = resolve(process.env.XS_DATA_DIR || join(ROOT, '.data'));
+  const logs = join(dataDir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const ports = {
+    temporal: portFrom('TEMPORAL_PORT', 7233),
+    temporalUi: portFrom('TEMPORAL_UI_PORT', 8233),
+    mongo: portFrom('MONGO_PORT', 27017),
+    smtp: portFrom('SMTP_PORT', 1025),
+    mailUi: portFrom('MAIL_UI_PORT', 1080),
+    api: portFrom('API_PORT', 3000),
+  };
+  const external = {
+    temporal: Boolean(process.env.TEMPORAL_ADDRESS),
+    mongo: Boolean(process.env.MONGODB_URI),
+    smtp: Boolean(process.env.SMTP_URL),
+  };
+  const env: NodeJS.ProcessEnv = {
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS || `127.0.0.1:${ports.temporal}`,
+    MONGODB_URI: process.env.MONGODB_URI || `mongodb://127.0.0.1:${ports.mongo}/xs-backoffice`,
+    SMTP_URL: process.env.SMTP_URL || `smtp://127.0.0.1:${ports.smtp}`,
+    API_PORT: String(ports.api),
+    PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || `http://127.0.0.1:${ports.api}`,
+  };
+  const config = loadConfig({ ...process.env, ...env }); // fail fast, naming the variable
+
+  const started: ManagedProcess[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping...');
+    for (const p of [...started].reverse()) await p.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    if (!external.temporal) {
+      await assertPortFree(ports.temporal, 'Temporal', 'TEMPORAL_PORT');
+      await assertPortFree(ports.temporalUi, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
+    }
+    if (!external.mongo) await assertPortFree(ports.mongo, 'FerretDB', 'MONGO_PORT');
+    if (!external.smtp) {
+      await assertPortFree(ports.smtp, 'MailDev SMTP', 'SMTP_PORT');
+      await assertPortFree(ports.mailUi, 'MailDev inbox', 'MAIL_UI_PORT');
+    }
+    await assertPortFree(ports.api, 'API', 'API_PORT');
+
+    console.log(`starting the local stack (data in ${dataDir}, logs in ${logs})`);
+    const servers = await Promise.all([
+      external.temporal
+        ? null
+        : startTemporalServer({ port: ports.temporal, uiPort: ports.temporalUi, dbFile: join(dataDir, 'temporal.db'), namespace: config.temporal.namespace, logFile: join(logs, 'temporal.log') }),
+      external.mongo ? null : startFerretDb({ port: ports.mongo, dataDir: join(dataDir, 'ferretdb'), logFile: join(logs, 'ferretdb.log') }),
+      external.smtp ? null : startMailDev({ smtpPort: ports.smtp, webPort: ports.mailUi, mailDir: join(dataDir, 'mail'), logFile: join(logs, 'maildev.log') }),
+    ]);
+    for (const s of servers) if (s) started.push(s);
+
+    const worker = await startNodeService({
+      name: 'worker',
+      script: 'workers/main.js',
+      env,
+      logFile: join(logs, 'worker.log'),
+      ready: async (output) => output.includes(WORKER_READY_LINE),
+    });
+    started.push(worker);
+    const api = await startNodeService({
+      name: 'api',
+      script: 'api/main.js',
+      env,
+      logFile: join(logs, 'api.log'),
+      ready: () => httpOk(`http://127.0.0.1:${ports.api}/healthz`),
+    });
+    started.push(api);
+  } catch (err) {
+    console.error(`\n${err instanceof Error ? err.message : String(err)}`);
+    await stopAll(1);
+    return;
+  }
+
+  for (const p of started) {
+    void p.exited.then((code) => {
+      if (!stopping) {
+        console.error(`\n${p.name} stopped unexpectedly (code ${code}); see ${p.logFile}`);
+        void stopAll(1);
+      }
+    });
+  }
+
+  const api = `http://127.0.0.1:${ports.api}`;
+  console.log(
+    [
+      '',
+      'XS-Key back-office is up:',
+      `  REST API            ${api}/v1   (health ${api}/healthz, readiness ${api}/readyz)`,
+      `  API docs            ${api}/docs   (OpenAPI ${api}/openapi.json)`,
+      external.temporal ? `  Temporal            ${env.TEMPORAL_ADDRESS} (external)` : `  Temporal Web UI     http://127.0.0.1:${ports.temporalUi}   (gRPC 127.0.0.1:${ports.temporal})`,
+      external.smtp ? `  SMTP                ${env.SMTP_URL} (external)` : `  Mail inbox          http://127.0.0.1:${ports.mailUi}   (SMTP 127.0.0.1:${ports.smtp})`,
+      external.mongo ? '  MongoDB             (external)' : `  MongoDB (FerretDB)  mongodb://127.0.0.1:${ports.mongo}/xs-backoffice`,
+      '',
+      'Press Ctrl-C to stop everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+void main();

@@ -1,0 +1,29 @@
+/** The worker process: validates configuration, connects MongoDB and SMTP, polls Temporal. */
+import { loadConfig, ConfigError } from '../config';
+import { connectDatabase } from '../db/connection';
+import { createMailer } from '../email/mailer';
+import { createWorker, WORKER_READY_LINE } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const db = await connectDatabase(config.mongodbUri);
+  const mailer = createMailer(config.mail);
+  const { worker, connection } = await createWorker({
+    temporal: config.temporal,
+    deps: { models: db.models, mailer, rules: config.rules, backofficeLead: config.mail.backofficeLead },
+  });
+  const running = worker.run(); // stops on SIGINT/SIGTERM, after in-flight tasks finish
+  console.log(`${WORKER_READY_LINE} task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
+  try {
+    await running;
+  } finally {
+    await connection.close();
+    mailer.close();
+    await db.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+/**
+ * Builds the worker: one task queue, all workflows, all activities, wired to
+ * the dependencies it is given. workers/main.ts runs it; tests build it on
+ * their own servers.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import type { TemporalConfig } from '../config';
+import { temporalConnectionOptions } from '../config/temporal';
+
+/** Printed once the worker polls; `make up` waits for it. */
+export const WORKER_READY_LINE = 'worker: polling';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export interface WorkerSetup {
+  temporal: TemporalConfig;
+  deps: ActivityDeps;
+  /** A prebuilt bundle or other overrides (tests, benchmarks). */
+  options?: Partial<WorkerOptions>;
+  connection?: NativeConnection;
+}
+
+export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = setup.connection ?? (await NativeConnection.connect(temporalConnectionOptions(setup.temporal)));
+  const worker = await Worker.create({
+    connection,
+    namespace: setup.temporal.namespace,
+    taskQueue: setup.temporal.taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities(setup.deps),
+    ...setup.options,
+  });
+  return { worker, connection };
+}

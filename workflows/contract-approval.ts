@@ -1,0 +1,123 @@
+/**
+ * Contract approval (PROCESSES.md section 1).
+ *
+ * The back-office decides through the `decideContract` Update; the decision is
+ * due within 24 working hours of the registration. When that passes undecided
+ * the back-office lead is notified, the case is marked breached, and the
+ * workflow keeps waiting: a late decision is still accepted.
+ */
+import { condition, setHandler, allHandlersFinished, workflowInfo } from '@temporalio/workflow';
+import { BusinessCalendar } from '../domain/calendar';
+import {
+  conflict,
+  contractStateQuery,
+  decideContractUpdate,
+  invalidInput,
+  SA,
+  type ContractApprovalInput,
+  type ContractDecision,
+  type ContractDecisionResult,
+  type ContractState,
+} from './definitions';
+import { acts, loadRules, showStatus } from './support';
+
+export async function contractApproval(input: ContractApprovalInput): Promise<ContractDecisionResult> {
+  const calendar = new BusinessCalendar(await loadRules());
+  const dueAt = calendar.contractDueAt(new Date(input.submittedAt));
+  const state: ContractState = {
+    companyId: input.companyId,
+    phase: 'awaiting-decision',
+    submittedAt: input.submittedAt,
+    dueAt: dueAt.toISOString(),
+    slaBreached: false,
+  };
+  let pending: ContractState['decision'];
+  let result: ContractDecisionResult | undefined;
+
+  setHandler(contractStateQuery, () => state);
+  setHandler(
+    decideContractUpdate,
+    async (decision) => {
+      pending = { ...decision, decidedAt: new Date().toISOString() };
+      await condition(() => result !== undefined);
+      return result!;
+    },
+    { validator: (decision) => validateDecision(decision, pending) },
+  );
+
+  const waiting = (): void =>
+    showStatus({
+      phase: 'awaiting-decision',
+      nextDueAt: state.slaBreached ? null : dueAt,
+      slaBreached: state.slaBreached,
+      details: state.slaBreached
+        ? `Waiting for the back-office decision: OVERDUE since ${calendar.toLocalIso(dueAt)} (escalated to the lead)`
+        : `Waiting for the back-office decision, due by ${calendar.toLocalIso(dueAt)}`,
+    });
+  waiting();
+
+  const decidedInTime = await condition(() => pending !== undefined, Math.max(0, dueAt.getTime() - Date.now()));
+  if (!decidedInTime) {
+    state.slaBreached = true;
+    state.escalatedAt = new Date().toISOString();
+    await acts.markContractSlaBreached({ companyId: input.companyId, escalatedAt: state.escalatedAt });
+    await acts.sendEmail({
+      key: { workflowId: workflowInfo().workflowId, purpose: 'sla-escalation' },
+      to: { kind: 'backoffice-lead' },
+      template: 'contract-sla-breached',
+      data: { companyId: input.companyId, companyName: input.companyName, dueAt: calendar.toLocalIso(dueAt) },
+    });
+    waiting();
+    await condition(() => pending !== undefined);
+  }
+
+  const decision = pending!;
+  const recorded = await acts.recordContractDecision({ companyId: input.companyId, ...decision });
+  state.decision = decision;
+  state.phase = decision.outcome;
+  if (recorded.customerNumber) state.customerNumber = recorded.customerNumber;
+
+  await acts.sendEmail({
+    key: { workflowId: workflowInfo().workflowId, purpose: `contract-${decision.outcome}` },
+    to: { kind: 'company-contact', companyId: input.companyId },
+    template: decision.outcome === 'approved' ? 'contract-approved' : 'contract-rejected',
+    data: {
+      companyName: input.companyName,
+      customerNumber: recorded.customerNumber ?? '',
+      reason: decision.reason ?? '',
+    },
+  });
+
+  showStatus({
+    phase: decision.outcome,
+    nextDueAt: null,
+    slaBreached: state.slaBreached,
+    details: `Contract ${decision.outcome} on ${calendar.toLocalIso(new Date(decision.decidedAt))} by ${decision.decidedBy}`,
+    extra: recorded.customerNumber ? [{ key: SA.customerNumber, value: recorded.customerNumber }] : [],
+  });
+  result = {
+    outcome: decision.outcome,
+    decidedAt: decision.decidedAt,
+    ...(recorded.customerNumber ? { customerNumber: recorded.customerNumber } : {}),
+  };
+  await condition(allHandlersFinished);
+  return result;
+}
+
+function validateDecision(decision: ContractDecision, earlier: ContractState['decision']): void {
+  if (earlier) {
+    throw conflict(`The contract was already ${earlier.outcome} on ${earlier.decidedAt}; a second decision is refused`, {
+      outcome: earlier.outcome,
+      decidedAt: earlier.decidedAt,
+    });
+  }
+  if (decision?.outcome !== 'approved' && decision?.outcome !== 'rejected') {
+    throw invalidInput('outcome must be "approved" or "rejected"', { field: 'outcome' });
+  }
+  if (typeof decision.decidedBy !== 'string' || decision.decidedBy.trim() === '') {
+    throw invalidInput('decidedBy is required', { field: 'decidedBy' });
+  }
+  if (decision.outcome === 'rejected' && (typeof decision.reason !== 'string' || decision.reason.trim() === '')) {
+    throw invalidInput('a rejection needs a reason for the company', { field: 'reason' });
+  }
+}

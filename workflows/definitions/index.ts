@@ -1,0 +1,8 @@
+/**
+ * The contract between the API, the workers and the workflows: IDs, messages,
+ * inputs, states, search attributes and failure types. Imports nothing from
+ * Node, so every side can use it.
+ */
+export * from './contract';
+export * from './failures';
+export * from './search-attributes';

@@ -1,0 +1,2 @@
+/** The workflows the worker bundles, one file per process. */
+export { contractApproval } from './contract-approval';
