@@ -241,7 +241,8 @@ export class BusinessCalendar {
     const { epochDay, msOfDay } = this.local(activatedAt);
     const [y, m, d] = ymd(fromEpochDay(epochDay));
     const year = y + this.rules.cardValidityYears;
-    return this.instantOf(toEpochDay(`${pad(year, 4)}-${pad(m, 2)}-${pad(Math.min(d, daysInMonth(year, m)), 2)}`), msOfDay);
+    const day = `${pad(year, 4)}-${pad(m, 2)}-${pad(Math.min(d, daysInMonth(year, m)), 2)}`;
+    return this.instantOf(toEpochDay(day), msOfDay);
   }
 
   /** "From a configurable window before expiry (default 6 weeks)": the same local wall-clock time, N weeks earlier. */

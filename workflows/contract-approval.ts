@@ -32,7 +32,7 @@ export async function contractApproval(input: ContractApprovalInput): Promise<Co
     slaBreached: false,
   };
   let pending: ContractState['decision'];
-  let result: ContractDecisionResult | undefined;
+  let result: ContractDecisionResult | undefined = undefined;
 
   setHandler(contractStateQuery, () => state);
   setHandler(
