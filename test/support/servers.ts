@@ -1,0 +1,61 @@
+/**
+ * Per-test-file access to the real servers: a fresh database on the shared
+ * FerretDB, a client of the shared Temporal dev server, the Java
+ * time-skipping server, and an in-process SMTP receiver.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { connectDatabase, type Database } from '../../db/connection';
+import { DEFAULT_RULES } from '../../domain/rules';
+import { binaries } from '../../stack/binaries';
+import type { AppConfig } from '../../config';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the integration tests through jest (test/support/global-setup.ts)`);
+  return value;
+}
+
+export const uniqueName = (prefix: string): string => `${prefix}_${randomBytes(6).toString('hex')}`;
+
+/** A database of its own on the shared FerretDB. */
+export function testDatabase(): Promise<Database> {
+  return connectDatabase(`${required('XS_TEST_MONGODB_URL')}/${uniqueName('t')}`);
+}
+
+export const devServerAddress = (): string => required('XS_TEST_TEMPORAL_ADDRESS');
+
+export async function devServerClient(): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address: devServerAddress() });
+  return { client: new Client({ connection }), connection };
+}
+
+export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: binaries().testServer } },
+  });
+}
+
+export function testConfig(overrides: { taskQueue: string; smtpUrl: string; address?: string }): AppConfig {
+  return {
+    env: 'test',
+    logLevel: 'warn',
+    temporal: { address: overrides.address ?? devServerAddress(), namespace: 'default', taskQueue: overrides.taskQueue },
+    mongodbUri: 'unused',
+    mail: { smtpUrl: overrides.smtpUrl, from: 'XS-Key Service <service@xs-key.example>', backofficeLead: 'lead@xs-key.example' },
+    api: { host: '127.0.0.1', port: 0, publicBaseUrl: 'http://127.0.0.1' },
+    rules: DEFAULT_RULES,
+  };
+}
+
+/** Polls until `probe` returns a value (visibility is eventually consistent). */
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
