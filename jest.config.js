@@ -1,6 +1,7 @@
-// Two projects: `unit` needs nothing running; `integration` talks to the real
-// local servers that test/global-setup.ts starts (FerretDB, Temporal dev
-// server, the Java time-skipping server, an SMTP receiver).
+// Three projects: `unit` needs nothing running; `integration` talks to the
+// real local servers that test/support/global-setup.ts starts (FerretDB,
+// Temporal dev server) plus the Java time-skipping server and an SMTP
+// receiver; `e2e` starts the whole system the way `make up` does.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 
 module.exports = {
@@ -19,6 +20,13 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      // The whole system as `make up` starts it (dist/stack/up.js), driven over HTTP.
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
     },
   ],
 };

@@ -1,0 +1,228 @@
+/**
+ * The contract-approval workflow (PROCESSES.md section 1) end to end on the Java
+ * time-skipping test server: a real Worker with the real activities, a fresh
+ * database on the real FerretDB, and a real SMTP receiver.
+ */
+import { randomBytes } from 'node:crypto';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { DateTime } from 'luxon';
+import { createActivities } from '../../activities';
+import type { Database } from '../../db/connection';
+import { BusinessCalendar } from '../../domain/calendar';
+import { DEFAULT_RULES } from '../../domain/rules';
+import { createMailer, type Mailer } from '../../email/mailer';
+import type { contractApproval } from '../../workflows';
+import { contractStateQuery, contractWorkflowId, decideContractUpdate, FailureType } from '../../workflows/definitions';
+import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+import { eventually, testDatabase, timeSkippingEnv, uniqueName } from '../support/servers';
+
+const LEAD = 'lead@xs-key.example';
+const ZONE = 'Europe/Amsterdam';
+const calendar = new BusinessCalendar(DEFAULT_RULES);
+
+let env: TestWorkflowEnvironment;
+let db: Database;
+let receiver: SmtpReceiver;
+let mailer: Mailer;
+let worker: Worker;
+let workerRun: Promise<void>;
+const taskQueue = uniqueName('contract-approval');
+
+beforeAll(async () => {
+  [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
+  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities: createActivities({ models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: LEAD }),
+  });
+  workerRun = worker.run();
+});
+
+afterAll(async () => {
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await workerRun;
+  mailer?.close();
+  await Promise.all([env?.teardown(), db?.close(), receiver?.close()]);
+});
+
+const alnum = (n: number): string => randomBytes(n).toString('hex').slice(0, n);
+
+/** A pending company as the registration API leaves it; its contact address is unique to the test. */
+async function createCompany(submittedAt: Date) {
+  const id = `co_${alnum(12)}`;
+  const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
+  const vat = `NL${alnum(9)}B01`;
+  const company = {
+    _id: id,
+    name: `Haven Logistiek ${id.slice(3, 7)} B.V.`,
+    kvkNumber: kvk,
+    vatId: vat,
+    registrationKey: `${kvk}:${vat}`,
+    kvkExtract: { documentRef: `doc_${alnum(8)}`, issuedOn: '2026-01-15' },
+    signatory: { name: 'Anna de Vries', email: `signatory.${id}@haven.example` },
+    contact: { name: 'Jan Jansen', email: `contact.${id}@haven.example`, language: 'en' as const },
+    customerNumber: `C${alnum(8).toUpperCase()}`,
+    contract: { status: 'pending', submittedAt, dueAt: calendar.contractDueAt(submittedAt) },
+  };
+  await db.models.Company.create(company);
+  return company;
+}
+
+type Company = Awaited<ReturnType<typeof createCompany>>;
+
+async function startApproval(company: Company): Promise<WorkflowHandle<typeof contractApproval>> {
+  return env.client.workflow.start<typeof contractApproval>('contractApproval', {
+    taskQueue,
+    workflowId: contractWorkflowId(company._id),
+    args: [{ companyId: company._id, companyName: company.name, submittedAt: company.contract.submittedAt.toISOString() }],
+  });
+}
+
+const mailsTo = (address: string) => receiver.messages.filter((m) => m.to.includes(address));
+const record = (company: Company) => db.models.Company.findById(company._id).lean();
+
+/** The failure an Update was refused with (validator or handler). */
+async function updateFailure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+test('an approval is recorded, returns the customer number and mails it to the contact', async () => {
+  const company = await createCompany(new Date(await env.currentTimeMs()));
+  const handle = await startApproval(company);
+
+  const decided = await handle.executeUpdate(decideContractUpdate, { args: [{ outcome: 'approved', decidedBy: 'bo-1' }] });
+  expect(decided).toMatchObject({ outcome: 'approved', customerNumber: company.customerNumber });
+  expect(await handle.result()).toEqual(decided);
+
+  expect((await record(company))?.contract).toMatchObject({ status: 'approved', decidedBy: 'bo-1', slaBreached: false });
+  const mails = mailsTo(company.contact.email);
+  expect(mails).toHaveLength(1);
+  expect(mails[0]!.subject).toContain(company.customerNumber);
+  expect(mails[0]!.text).toContain(company.customerNumber);
+
+  const state = await handle.query(contractStateQuery);
+  expect(state).toMatchObject({ phase: 'approved', customerNumber: company.customerNumber, slaBreached: false });
+  expect(state.decision).toMatchObject({ outcome: 'approved', decidedBy: 'bo-1', decidedAt: decided.decidedAt });
+});
+
+test('a rejection needs a reason, closes the registration key and mails the reason', async () => {
+  const company = await createCompany(new Date(await env.currentTimeMs()));
+  const handle = await startApproval(company);
+
+  const refused = await updateFailure(handle.executeUpdate(decideContractUpdate, { args: [{ outcome: 'rejected', decidedBy: 'bo-2' }] }));
+  expect(refused.type).toBe(FailureType.InvalidInput);
+  expect(refused.message).toMatch(/reason/);
+  expect(await handle.query(contractStateQuery)).toMatchObject({ phase: 'awaiting-decision' });
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+  expect((await record(company))?.contract.status).toBe('pending');
+
+  const reason = 'The Chamber of Commerce extract is older than six months.';
+  const decided = await handle.executeUpdate(decideContractUpdate, { args: [{ outcome: 'rejected', decidedBy: 'bo-2', reason }] });
+  expect(decided).toEqual({ outcome: 'rejected', decidedAt: expect.any(String) });
+  expect(await handle.result()).toEqual(decided);
+
+  const stored = await record(company);
+  expect(stored?.contract).toMatchObject({ status: 'rejected', rejectionReason: reason, decidedBy: 'bo-2' });
+  expect(stored?.registrationKey).toBe(`closed:${company._id}`);
+  const mails = mailsTo(company.contact.email);
+  expect(mails).toHaveLength(1);
+  expect(mails[0]!.subject).toMatch(/not approved/);
+  expect(mails[0]!.text).toContain(reason);
+  expect(await handle.query(contractStateQuery)).toMatchObject({ phase: 'rejected' });
+});
+
+test('of two concurrent decisions exactly one is accepted; a decision on a completed case is refused', async () => {
+  const company = await createCompany(new Date(await env.currentTimeMs()));
+  const handle = await startApproval(company);
+  // Let the first workflow task register the handlers before the decisions race.
+  await eventually(() => handle.query(contractStateQuery).catch(() => undefined));
+
+  const outcomes = await Promise.allSettled([
+    handle.executeUpdate(decideContractUpdate, { args: [{ outcome: 'approved', decidedBy: 'bo-1' }] }),
+    handle.executeUpdate(decideContractUpdate, { args: [{ outcome: 'rejected', decidedBy: 'bo-2', reason: 'Duplicate' }] }),
+  ]);
+  const accepted = outcomes.filter((o) => o.status === 'fulfilled');
+  const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+  expect(accepted).toHaveLength(1);
+  expect(refused).toHaveLength(1);
+  const conflict = await updateFailure(Promise.reject(refused[0]!.reason));
+  expect(conflict.type).toBe(FailureType.Conflict);
+
+  const winner = (accepted[0] as PromiseFulfilledResult<{ outcome: string }>).value;
+  expect(await handle.result()).toMatchObject({ outcome: winner.outcome });
+  expect((await record(company))?.contract.status).toBe(winner.outcome);
+  expect(mailsTo(company.contact.email)).toHaveLength(1);
+
+  // The workflow has completed: nothing is left to take a decision.
+  await expect(
+    handle.executeUpdate(decideContractUpdate, { args: [{ outcome: 'approved', decidedBy: 'bo-3' }] }),
+  ).rejects.toThrow();
+  expect((await record(company))?.contract.status).toBe(winner.outcome);
+  expect(mailsTo(company.contact.email)).toHaveLength(1);
+});
+
+/** The first Friday at least 2 days after `now` whose Monday is Easter Monday or Whit Monday. */
+function fridayBeforeHolidayMonday(now: number): string {
+  let day = calendar.dayOf(new Date(now + 2 * 86_400_000));
+  for (;;) {
+    const weekday = DateTime.fromISO(day, { zone: ZONE }).weekday;
+    const monday = calendar.addDays(day, 3);
+    if (weekday === 5 && /^(Easter|Whit) Monday$/.test(calendar.holidayName(monday) ?? '')) return day;
+    day = calendar.addDays(day, 1);
+  }
+}
+
+test('undecided after 24 working hours across a weekend and a holiday Monday, the lead is alerted; a late decision still counts', async () => {
+  const friday = fridayBeforeHolidayMonday(await env.currentTimeMs());
+  const submittedAt = calendar.atLocalTime(friday, '15:00');
+  const company = await createCompany(submittedAt);
+  const handle = await startApproval(company);
+
+  // Due: Tuesday 15:00 local, four calendar days later (whatever DST did in between).
+  const state0 = await eventually(() => handle.query(contractStateQuery).catch(() => undefined));
+  const dueAt = new Date(state0.dueAt);
+  const due = DateTime.fromJSDate(dueAt, { zone: ZONE });
+  const submitted = DateTime.fromJSDate(submittedAt, { zone: ZONE });
+  expect(due.toISODate()).toBe(submitted.plus({ days: 4 }).toISODate());
+  expect([due.weekday, due.hour, due.minute, due.second, due.millisecond]).toEqual([2, 15, 0, 0, 0]);
+
+  const leadMails = () => mailsTo(LEAD).filter((m) => m.subject.includes(company._id));
+  await env.sleep(dueAt.getTime() - (await env.currentTimeMs()) - 60_000);
+  expect(await handle.query(contractStateQuery)).toMatchObject({ phase: 'awaiting-decision', slaBreached: false });
+  expect(leadMails()).toHaveLength(0);
+  expect((await record(company))?.contract.slaBreached).toBe(false);
+
+  await env.sleep(120_000);
+  const breached = await handle.query(contractStateQuery);
+  expect(breached).toMatchObject({ phase: 'awaiting-decision', slaBreached: true, escalatedAt: dueAt.toISOString() });
+  const stored = await eventually(async () => {
+    const r = await record(company);
+    return r?.contract.slaBreached && leadMails().length > 0 ? r : undefined;
+  });
+  expect(stored.contract.escalatedAt?.toISOString()).toBe(dueAt.toISOString());
+  expect(stored.contract.status).toBe('pending');
+  expect(leadMails()).toHaveLength(1);
+  expect(leadMails()[0]!.subject).toMatch(/^Overdue/);
+  expect(mailsTo(company.contact.email)).toHaveLength(0);
+
+  const decided = await handle.executeUpdate(decideContractUpdate, { args: [{ outcome: 'approved', decidedBy: 'bo-1' }] });
+  expect(decided).toMatchObject({ outcome: 'approved', customerNumber: company.customerNumber });
+  expect(await handle.result()).toEqual(decided);
+  expect((await record(company))?.contract).toMatchObject({ status: 'approved', slaBreached: true });
+  expect(mailsTo(company.contact.email)).toHaveLength(1);
+  expect(mailsTo(company.contact.email)[0]!.subject).toContain(company.customerNumber);
+  expect([...leadMails(), ...mailsTo(company.contact.email)]).toHaveLength(2);
+  expect(await handle.query(contractStateQuery)).toMatchObject({ phase: 'approved', slaBreached: true });
+});

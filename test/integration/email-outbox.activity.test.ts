@@ -1,0 +1,197 @@
+/**
+ * The email activity against the real FerretDB and a real SMTP receiver: the
+ * outbox makes every (workflow, purpose, period) one mail, whatever the retries.
+ */
+import { createServer, type AddressInfo } from 'node:net';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../activities';
+import { messageIdFor, outboxKey, type EmailKey, type SendEmailInput } from '../../activities/email';
+import type { Database } from '../../db/connection';
+import { DEFAULT_RULES } from '../../domain/rules';
+import { createMailer, type Mailer } from '../../email/mailer';
+import { renderEmail } from '../../email/templates';
+import { testDatabase, uniqueName } from '../support/servers';
+import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+
+const FROM = 'XS-Key Service <service@xs-key.example>';
+
+let db: Database;
+let receiver: SmtpReceiver;
+let mailer: Mailer;
+let activities: Activities;
+
+beforeAll(async () => {
+  [db, receiver] = await Promise.all([testDatabase(), startSmtpReceiver()]);
+  mailer = createMailer({ smtpUrl: receiver.url, from: FROM });
+  activities = buildActivities(mailer);
+});
+
+afterAll(async () => {
+  mailer?.close();
+  await receiver?.close();
+  await db?.connection.dropDatabase();
+  await db?.close();
+});
+
+function buildActivities(m: Mailer): Activities {
+  return createActivities({ models: db.models, mailer: m, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example' });
+}
+
+/** Runs sendEmail the way a worker would, in an activity context (SDK logging kept to errors). */
+function sendEmail(input: SendEmailInput, acts: Activities = activities) {
+  return new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(acts.sendEmail, input);
+}
+
+const mailsWithId = (messageId: string) => receiver.messages.filter((m) => m.messageId === messageId);
+
+function approvalMail(key: EmailKey, to: SendEmailInput['to'] = { kind: 'address', email: 'contact@acme.example', language: 'en' }): SendEmailInput {
+  return { key, to, template: 'contract-approved', data: { companyName: 'Acme Logistics B.V.', customerNumber: '1234567' } };
+}
+
+/** A company record with just what the email activity needs to find its contact. */
+async function insertCompany(language: 'de' | 'en'): Promise<{ companyId: string; email: string }> {
+  const companyId = uniqueName('co');
+  const email = `${companyId}@contact.example`;
+  const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
+  await db.models.Company.create({
+    _id: companyId,
+    name: 'Hafen Logistik GmbH',
+    kvkNumber: kvk,
+    vatId: `DE${kvk}9`,
+    registrationKey: `${kvk}:DE${kvk}9`,
+    kvkExtract: { documentRef: 'doc-extract', issuedOn: '2026-01-05' },
+    signatory: { name: 'Greta Signer', email: 'greta@hafen.example' },
+    contact: { name: 'Karl Kontakt', email, language },
+    customerNumber: companyId,
+    contract: { status: 'approved', submittedAt: new Date(), dueAt: new Date() },
+  });
+  return { companyId, email };
+}
+
+/** A TCP port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test('running the same sendEmail twice sends one mail; the second run reports already-sent with the same Message-ID', async () => {
+  const input = approvalMail({ workflowId: uniqueName('contract'), purpose: 'contract-approved' });
+
+  const first = await sendEmail(input);
+  const second = await sendEmail(input);
+
+  expect(first.outcome).toBe('sent');
+  expect(second).toEqual({ outcome: 'already-sent', messageId: first.messageId });
+  expect(mailsWithId(first.messageId)).toHaveLength(1);
+  const outbox = await db.models.EmailOutbox.findById(outboxKey(input.key)).lean();
+  expect(outbox).toMatchObject({ status: 'sent', attempts: 1, to: 'contact@acme.example', template: 'contract-approved' });
+});
+
+test('the Message-ID is derived from the outbox key and the sender domain', async () => {
+  const key = { workflowId: uniqueName('contract'), purpose: 'contract-approved' };
+  const expected = messageIdFor(outboxKey(key), FROM);
+  expect(expected).toMatch(/^<[0-9a-f]{40}@xs-key\.example>$/);
+
+  const result = await sendEmail(approvalMail(key));
+
+  expect(result.messageId).toBe(expected);
+  const [mail] = mailsWithId(expected);
+  expect(mail).toBeDefined();
+  expect(mail!.headers.get('x-xs-outbox-key')).toBe(outboxKey(key));
+  expect(mail!.headers.get('from')).toMatchObject({ value: [{ address: 'service@xs-key.example', name: 'XS-Key Service' }] });
+});
+
+test('different periods of the same workflow and purpose are different mails', async () => {
+  const workflowId = uniqueName('digest');
+  const march = await sendEmail(approvalMail({ workflowId, purpose: 'digest', period: '2026-03' }));
+  const april = await sendEmail(approvalMail({ workflowId, purpose: 'digest', period: '2026-04' }));
+  const marchAgain = await sendEmail(approvalMail({ workflowId, purpose: 'digest', period: '2026-03' }));
+
+  expect([march.outcome, april.outcome, marchAgain.outcome]).toEqual(['sent', 'sent', 'already-sent']);
+  expect(april.messageId).not.toBe(march.messageId);
+  expect(mailsWithId(march.messageId)).toHaveLength(1);
+  expect(mailsWithId(april.messageId)).toHaveLength(1);
+});
+
+test.each([
+  ['de', 'Ihr XS-Key-Vertrag ist genehmigt (Kundennummer 1234567)', 'Mit freundlichen Grüßen'],
+  ['en', 'Your XS-Key contract is approved (customer number 1234567)', 'Kind regards'],
+] as const)('the company contact gets the %s template', async (language, subject, greeting) => {
+  const { companyId, email } = await insertCompany(language);
+  const input = approvalMail({ workflowId: uniqueName('contract'), purpose: 'contract-approved' }, { kind: 'company-contact', companyId });
+
+  const { messageId } = await sendEmail(input);
+
+  const [mail] = mailsWithId(messageId);
+  expect(mail).toMatchObject({ to: [email], subject });
+  expect(mail!.text).toContain(greeting);
+  expect(mail!.html).toContain(`lang="${language}"`);
+  expect(await db.models.EmailOutbox.findById(outboxKey(input.key)).lean()).toMatchObject({ language, to: email, subject });
+});
+
+test('SMTP down: the activity throws and leaves a pending record; a later attempt sends exactly once', async () => {
+  const input = approvalMail({ workflowId: uniqueName('contract'), purpose: 'contract-approved' });
+  const key = outboxKey(input.key);
+  const downMailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${await closedPort()}`, from: FROM });
+  try {
+    await expect(sendEmail(input, buildActivities(downMailer))).rejects.toThrow(/ECONNREFUSED|connect/i);
+  } finally {
+    downMailer.close();
+  }
+  expect(await db.models.EmailOutbox.findById(key).lean()).toMatchObject({ status: 'pending', attempts: 1 });
+  const messageId = messageIdFor(key, FROM);
+  expect(mailsWithId(messageId)).toHaveLength(0);
+
+  const retried = await sendEmail(input);
+  const again = await sendEmail(input);
+
+  expect(retried).toEqual({ outcome: 'sent', messageId });
+  expect(again).toEqual({ outcome: 'already-sent', messageId });
+  expect(mailsWithId(messageId)).toHaveLength(1);
+  expect(await db.models.EmailOutbox.findById(key).lean()).toMatchObject({ status: 'sent', attempts: 2, sentAt: expect.any(Date) });
+});
+
+test('an unknown company is a NotFound ApplicationFailure, and nothing is sent or recorded', async () => {
+  const input = approvalMail(
+    { workflowId: uniqueName('contract'), purpose: 'contract-approved' },
+    { kind: 'company-contact', companyId: 'co_doesnotexist' },
+  );
+  const before = receiver.messages.length;
+
+  const error = await sendEmail(input).catch((err: unknown) => err);
+
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  expect(error).toMatchObject({ type: 'NotFound', nonRetryable: true });
+  expect(receiver.messages).toHaveLength(before);
+  expect(await db.models.EmailOutbox.findById(outboxKey(input.key)).lean()).toBeNull();
+});
+
+describe('HTML escaping', () => {
+  const hostile = { companyName: '<script>alert("x")</script> & Co', reason: '<img src=x onerror=alert(1)>' };
+
+  test('renderEmail escapes data in the HTML and keeps the text part verbatim', () => {
+    const { html, text } = renderEmail('contract-rejected', 'en', hostile);
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(text).toContain(hostile.companyName);
+  });
+
+  test('the mail that arrives carries no live markup from the data', async () => {
+    const { messageId } = await sendEmail({
+      key: { workflowId: uniqueName('contract'), purpose: 'contract-rejected' },
+      to: { kind: 'address', email: 'contact@acme.example', language: 'de' },
+      template: 'contract-rejected',
+      data: hostile,
+    });
+    const [mail] = mailsWithId(messageId);
+    expect(mail!.html).not.toMatch(/<script|<img/i);
+    expect(mail!.html).toContain('&lt;script&gt;');
+  });
+});
