@@ -8,7 +8,7 @@
  * Setting TEMPORAL_ADDRESS, MONGODB_URI or SMTP_URL points the system at an
  * external server instead, and the local one is not started.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config';
 import { assertPortFree, httpOk, type ManagedProcess } from './processes';
@@ -26,6 +26,8 @@ function portFrom(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
+  const envFile = join(ROOT, '.env');
+  if (existsSync(envFile)) process.loadEnvFile(envFile); // a copy of .env.example, if the user made one
   const dataDir = resolve(process.env.XS_DATA_DIR || join(ROOT, '.data'));
   const logs = join(dataDir, 'logs');
   mkdirSync(logs, { recursive: true });
