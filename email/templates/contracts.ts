@@ -1,20 +1,7 @@
-/**
- * Every email the processes send, in German and English, as plain text and
- * HTML. Pure functions: (template, language, data) -> message. Values are
- * HTML-escaped; templates never see more personal data than they print.
- */
-export type Language = 'de' | 'en';
+/** Emails of the contract process (PROCESSES.md section 1). */
+import type { TemplateSet } from './types';
 
-interface Rendered {
-  subject: string;
-  text: string;
-  html: string;
-}
-
-type Data = Record<string, string>;
-type Template = Record<Language, (d: Data) => { subject: string; paragraphs: string[] }>;
-
-const templates = {
+export const contractTemplates = {
   'contract-approved': {
     en: (d) => ({
       subject: `Your XS-Key contract is approved (customer number ${d.customerNumber})`,
@@ -69,30 +56,4 @@ const templates = {
       ],
     }),
   },
-} satisfies Record<string, Template>;
-
-export type TemplateId = keyof typeof templates;
-export const TEMPLATE_IDS = Object.keys(templates) as TemplateId[];
-
-const signature: Record<Language, string> = {
-  en: 'Kind regards,\nXS-Key Service',
-  de: 'Mit freundlichen Grüßen\nIhr XS-Key-Service',
-};
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-export function renderEmail(template: TemplateId, language: Language, data: Data): Rendered {
-  const { subject, paragraphs } = templates[template][language](data);
-  const parts = [...paragraphs, signature[language]];
-  return {
-    subject,
-    text: parts.join('\n\n') + '\n',
-    html:
-      `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>` +
-      `<body style="font-family: sans-serif; line-height: 1.5">` +
-      parts.map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`).join('') +
-      `</body></html>`,
-  };
-}
+} satisfies TemplateSet;

@@ -1,0 +1,40 @@
+/**
+ * The records the processes keep, one file per model, with the indexes they
+ * need. Every index works on FerretDB (SQLite) and MongoDB 7/8 alike: plain
+ * and unique (compound) indexes only; no TTL, partial, sparse or text indexes,
+ * no transactions. Idempotency rests on unique keys, never counters.
+ */
+import type { Connection, Model } from 'mongoose';
+import { auditEventSchema, auditEventCollection, type AuditEventDoc } from './audit-event';
+import { cardApplicationSchema, cardApplicationCollection, type CardApplicationDoc } from './card-application';
+import { cardSchema, cardCollection, type CardDoc } from './card';
+import { cardUserSchema, cardUserCollection, type CardUserDoc } from './card-user';
+import { companySchema, companyCollection, type CompanyDoc } from './company';
+import { emailOutboxSchema, emailOutboxCollection, type EmailOutboxDoc } from './email-outbox';
+import { portalAccountSchema, portalAccountCollection, type PortalAccountDoc } from './portal-account';
+
+export { isDuplicateKey } from './common';
+export type { AuditEventDoc, CardApplicationDoc, CardDoc, CardUserDoc, CompanyDoc, EmailOutboxDoc, PortalAccountDoc };
+
+export interface Models {
+  Company: Model<CompanyDoc>;
+  CardUser: Model<CardUserDoc>;
+  CardApplication: Model<CardApplicationDoc>;
+  Card: Model<CardDoc>;
+  PortalAccount: Model<PortalAccountDoc>;
+  EmailOutbox: Model<EmailOutboxDoc>;
+  AuditEvent: Model<AuditEventDoc>;
+}
+
+/** Binds the schemas to one connection. */
+export function createModels(connection: Connection): Models {
+  return {
+    Company: connection.model('Company', companySchema, companyCollection),
+    CardUser: connection.model('CardUser', cardUserSchema, cardUserCollection),
+    CardApplication: connection.model('CardApplication', cardApplicationSchema, cardApplicationCollection),
+    Card: connection.model('Card', cardSchema, cardCollection),
+    PortalAccount: connection.model('PortalAccount', portalAccountSchema, portalAccountCollection),
+    EmailOutbox: connection.model('EmailOutbox', emailOutboxSchema, emailOutboxCollection),
+    AuditEvent: connection.model('AuditEvent', auditEventSchema, auditEventCollection),
+  };
+}
