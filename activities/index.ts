@@ -3,6 +3,7 @@
  * dependencies the worker wires (models, mail transport, configuration).
  * Activities never read `process.env`.
  */
+import type { Client } from '@temporalio/client';
 import type { Models } from '../db/models';
 import type { Mailer } from '../email/mailer';
 import type { BusinessRules } from '../domain/rules';
@@ -14,6 +15,10 @@ export interface ActivityDeps {
   mailer: Mailer;
   rules: BusinessRules;
   backofficeLead: string;
+  /** Where users reach the API/portal: links in emails are built from it. */
+  publicBaseUrl: string;
+  /** For activities that start or signal workflows (reconciliation); the worker always passes it. */
+  temporal?: Client;
 }
 
 export function createActivities(deps: ActivityDeps) {

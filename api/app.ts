@@ -4,8 +4,8 @@ import express, { type Express } from 'express';
 import { dirname } from 'node:path';
 import { buildOpenApi } from './openapi';
 import { notFoundHandler, problemHandler } from './errors';
-import { companiesRouter } from './routes/companies';
-import { createCompanyService, type ServiceDeps } from './services/companies';
+import { RESOURCES } from './routes';
+import type { ServiceDeps } from './services/deps';
 
 export interface AppDeps extends ServiceDeps {
   publicBaseUrl: string;
@@ -76,7 +76,7 @@ export function createApp(deps: AppDeps): Express {
     res.type('html').send(DOCS_HTML);
   });
 
-  app.use('/v1/companies', companiesRouter(createCompanyService(deps)));
+  for (const resource of RESOURCES) app.use(resource.mount, resource.router(deps));
 
   app.use(notFoundHandler);
   app.use(problemHandler(log));

@@ -1,5 +1,7 @@
 /** The worker process: validates configuration, connects MongoDB and SMTP, polls Temporal. */
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig, ConfigError } from '../config';
+import { temporalConnectionOptions } from '../config/temporal';
 import { connectDatabase } from '../db/connection';
 import { createMailer } from '../email/mailer';
 import { createWorker, WORKER_READY_LINE } from './worker';
@@ -8,9 +10,18 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const db = await connectDatabase(config.mongodbUri);
   const mailer = createMailer(config.mail);
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const { worker, connection } = await createWorker({
     temporal: config.temporal,
-    deps: { models: db.models, mailer, rules: config.rules, backofficeLead: config.mail.backofficeLead },
+    deps: {
+      models: db.models,
+      mailer,
+      rules: config.rules,
+      backofficeLead: config.mail.backofficeLead,
+      publicBaseUrl: config.api.publicBaseUrl,
+      temporal,
+    },
   });
   const running = worker.run(); // stops on SIGINT/SIGTERM, after in-flight tasks finish
   console.log(`${WORKER_READY_LINE} task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
@@ -18,6 +29,7 @@ async function main(): Promise<void> {
     await running;
   } finally {
     await connection.close();
+    await clientConnection.close();
     mailer.close();
     await db.close();
   }

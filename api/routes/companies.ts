@@ -1,7 +1,8 @@
 /** /v1/companies: register a company (starts contract approval), read it, decide its contract. */
 import { Router } from 'express';
+import { json, pathParams, problemResponse } from '../openapi-helpers';
 import { parse } from '../validation';
-import { companyIdParam, contractDecisionBody, registerCompanyBody } from '../schemas/companies';
+import { companyIdParam, companyView, contractDecisionBody, decisionResult, registerCompanyBody } from '../schemas/companies';
 import type { createCompanyService } from '../services/companies';
 
 export function companiesRouter(service: ReturnType<typeof createCompanyService>): Router {
@@ -25,3 +26,46 @@ export function companiesRouter(service: ReturnType<typeof createCompanyService>
 
   return router;
 }
+
+/** The OpenAPI paths of this resource, from the same schemas that validate it. */
+export const companiesPaths = {
+  '/v1/companies': {
+    post: {
+      operationId: 'registerCompany',
+      summary: 'Register a company; starts its contract approval (decision due within 24 working hours)',
+      requestBody: { required: true, content: json(registerCompanyBody, 'input') },
+      responses: {
+        '201': { description: 'Registered; the contract waits for the back-office decision', content: json(companyView, 'output') },
+        '400': problemResponse('Malformed input, with the fields that are wrong'),
+        '409': problemResponse('A registration with this KvK number and VAT ID exists'),
+        '422': problemResponse('A rule of the process is broken (e.g. CargoCards without a valid licence)'),
+      },
+    },
+  },
+  '/v1/companies/{companyId}': {
+    get: {
+      operationId: 'getCompany',
+      summary: 'A company and the state of its contract',
+      parameters: pathParams(companyIdParam),
+      responses: {
+        '200': { description: 'The company', content: json(companyView, 'output') },
+        '400': problemResponse('Malformed company ID'),
+        '404': problemResponse('Unknown company'),
+      },
+    },
+  },
+  '/v1/companies/{companyId}/decision': {
+    post: {
+      operationId: 'decideContract',
+      summary: 'Approve or reject the contract (once); late decisions after an SLA breach are accepted',
+      parameters: pathParams(companyIdParam),
+      requestBody: { required: true, content: json(contractDecisionBody, 'input') },
+      responses: {
+        '200': { description: 'Decided; the company is emailed', content: json(decisionResult, 'output') },
+        '400': problemResponse('Malformed decision'),
+        '404': problemResponse('Unknown company'),
+        '409': problemResponse('The contract was already decided'),
+      },
+    },
+  },
+};

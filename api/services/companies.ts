@@ -4,10 +4,9 @@
  * domain modules and in the workflow.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { BusinessCalendar } from '../../domain/calendar';
-import { isDuplicateKey, type CompanyDoc, type Models } from '../../db/models';
+import { isDuplicateKey, type CompanyDoc } from '../../db/models';
+import type { ServiceDeps } from './deps';
 import type { contractApproval } from '../../workflows/contract-approval';
 import {
   SA,
@@ -19,14 +18,6 @@ import {
 import { conflict, fromTemporal, notFound, unprocessable, type FieldError } from '../errors';
 import type { RegisterCompanyBody } from '../schemas/companies';
 
-export interface ServiceDeps {
-  models: Models;
-  temporal: Client;
-  taskQueue: string;
-  calendar: BusinessCalendar;
-  /** The current instant (injectable for tests of date rules). */
-  now?: () => Date;
-}
 
 export const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
 

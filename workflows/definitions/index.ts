@@ -1,8 +1,10 @@
 /**
  * The contract between the API, the workers and the workflows: IDs, messages,
- * inputs, states, search attributes and failure types. Imports nothing from
- * Node, so every side can use it.
+ * inputs, states, search attributes and failure types, one file per process.
+ * Imports nothing from Node, so every side can use it.
  */
+export * from './card-application';
+export * from './card-in-use';
 export * from './contract';
 export * from './failures';
 export * from './search-attributes';
