@@ -74,10 +74,10 @@ export function createEmailActivities(deps: { models: Models; mailer: Mailer; ba
     async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
       const key = outboxKey(input.key);
       const messageId = messageIdFor(key, deps.mailer.from);
-      const existing = await EmailOutbox.findById(key, { status: 1 }).lean();
+      const existing = await EmailOutbox.findById(key, { status: 1, messageId: 1 }).lean();
       if (existing?.status === 'sent') {
         log.info('email already sent, not sending again', { key });
-        return { outcome: 'already-sent', messageId };
+        return { outcome: 'already-sent', messageId: existing.messageId };
       }
       const recipient = await resolve(input.to);
       const message = renderEmail(input.template, recipient.language, input.data);

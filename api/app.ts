@@ -51,11 +51,14 @@ export function createApp(deps: AppDeps): Express {
   app.get('/readyz', async (_req, res) => {
     const checks = await Promise.all(
       Object.entries(deps.readiness).map(async ([name, probe]) => {
+        let timer: NodeJS.Timeout | undefined;
         try {
-          await Promise.race([probe(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 3000))]);
+          await Promise.race([probe(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), 3000)))]);
           return [name, 'ok'] as const;
         } catch {
           return [name, 'unreachable'] as const;
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );

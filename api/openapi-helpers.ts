@@ -4,8 +4,20 @@ import { problem } from './schemas/common';
 
 type Schema = z.ZodType;
 
-export const jsonSchema = (schema: Schema, io: 'input' | 'output' = 'input') =>
-  z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+/**
+ * Named schemas (zod `.meta({ id })`) land here and are served as
+ * `components.schemas`; references point there, so they resolve from the top
+ * of the document.
+ */
+export const componentSchemas: Record<string, unknown> = {};
+
+const toComponents = <T>(s: T): T => JSON.parse(JSON.stringify(s).replaceAll('"#/$defs/', '"#/components/schemas/'));
+
+export function jsonSchema(schema: Schema, io: 'input' | 'output' = 'input') {
+  const { $schema: _schema, $defs, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+  Object.assign(componentSchemas, toComponents($defs ?? {}));
+  return toComponents(rest);
+}
 
 export const json = (schema: Schema, io: 'input' | 'output') => ({ 'application/json': { schema: jsonSchema(schema, io) } });
 

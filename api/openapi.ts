@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 document, generated from the zod schemas that validate the
  * requests: one source of truth for the docs and the checks.
  */
+import { componentSchemas } from './openapi-helpers';
 import { RESOURCES } from './routes';
 
 export function buildOpenApi(serverUrl: string) {
@@ -26,5 +27,6 @@ export function buildOpenApi(serverUrl: string) {
         },
       },
     },
+    components: { schemas: componentSchemas },
   };
 }

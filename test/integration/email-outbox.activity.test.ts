@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
-import { messageIdFor, outboxKey, type EmailKey, type SendEmailInput } from '../../activities/email';
+import { messageIdFor, outboxKey, type EmailKey, type SendEmailInput, type SendEmailResult } from '../../activities/email';
 import type { Database } from '../../db/connection';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { createMailer, type Mailer } from '../../email/mailer';
@@ -36,11 +36,17 @@ afterAll(async () => {
 });
 
 function buildActivities(m: Mailer): Activities {
-  return createActivities({ models: db.models, mailer: m, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example' });
+  return createActivities({
+    models: db.models,
+    mailer: m,
+    rules: DEFAULT_RULES,
+    backofficeLead: 'lead@xs-key.example',
+    publicBaseUrl: 'http://127.0.0.1',
+  });
 }
 
 /** Runs sendEmail the way a worker would, in an activity context (SDK logging kept to errors). */
-function sendEmail(input: SendEmailInput, acts: Activities = activities) {
+function sendEmail(input: SendEmailInput, acts: Activities = activities): Promise<SendEmailResult> {
   return new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(acts.sendEmail, input);
 }
 
