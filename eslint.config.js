@@ -21,7 +21,7 @@ module.exports = tseslint.config(
   },
   {
     // Code that runs inside the workflow sandbox, or is imported by it.
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    files: ['workflows/**/*.ts', 'domain/**/*.ts', 'test/replay/*.ts'],
     rules: {
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': [

@@ -22,19 +22,10 @@ import {
 import { acts, loadRules, showStatus } from './support';
 
 export async function contractApproval(input: ContractApprovalInput): Promise<ContractDecisionResult> {
-  const calendar = new BusinessCalendar(await loadRules());
-  const dueAt = calendar.contractDueAt(new Date(input.submittedAt));
-  const state: ContractState = {
-    companyId: input.companyId,
-    phase: 'awaiting-decision',
-    submittedAt: input.submittedAt,
-    dueAt: dueAt.toISOString(),
-    slaBreached: false,
-  };
+  // Registered before the first await: an Update that arrives with the first
+  // workflow task (a decision right after registration) must find its handler.
   let pending: ContractState['decision'];
   let result: ContractDecisionResult | undefined = undefined;
-
-  setHandler(contractStateQuery, () => state);
   setHandler(
     decideContractUpdate,
     async (decision) => {
@@ -44,6 +35,17 @@ export async function contractApproval(input: ContractApprovalInput): Promise<Co
     },
     { validator: (decision) => validateDecision(decision, pending) },
   );
+
+  const calendar = new BusinessCalendar(await loadRules());
+  const dueAt = calendar.contractDueAt(new Date(input.submittedAt));
+  const state: ContractState = {
+    companyId: input.companyId,
+    phase: 'awaiting-decision',
+    submittedAt: input.submittedAt,
+    dueAt: dueAt.toISOString(),
+    slaBreached: false,
+  };
+  setHandler(contractStateQuery, () => state);
 
   const waiting = (): void =>
     showStatus({
