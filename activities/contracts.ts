@@ -24,7 +24,7 @@ export function createContractActivities(deps: { models: Models }) {
     /** Stores the decision; a retry after success changes nothing. Returns what the email needs. */
     async recordContractDecision(
       input: ContractDecision & { companyId: string; decidedAt: string },
-    ): Promise<{ customerNumber?: string }> {
+    ): Promise<{ customerNumber?: string; requestsCargoCards?: boolean }> {
       const set: Record<string, unknown> = {
         'contract.status': input.outcome,
         'contract.decidedAt': new Date(input.decidedAt),
@@ -44,7 +44,9 @@ export function createContractActivities(deps: { models: Models }) {
         at: input.decidedAt,
         data: input.reason ? { reason: input.reason } : undefined,
       });
-      return input.outcome === 'approved' ? { customerNumber: company.customerNumber } : {};
+      return input.outcome === 'approved'
+        ? { customerNumber: company.customerNumber, requestsCargoCards: Boolean(company.requestsCargoCards) }
+        : {};
     },
   };
 }

@@ -34,6 +34,7 @@ export const unprocessable = (detail: string, errors?: FieldError[]) =>
 const STATUS_BY_FAILURE: Record<string, number> = {
   [FailureType.InvalidInput]: 400,
   [FailureType.NotFound]: 404,
+  [FailureType.Gone]: 410,
   [FailureType.Conflict]: 409,
   [FailureType.BusinessRule]: 422,
 };
@@ -55,7 +56,7 @@ export function fromTemporal(err: unknown): unknown {
 }
 
 function titleFor(status: number): string {
-  return { 400: 'Invalid request', 404: 'Not found', 409: 'Conflict', 422: 'Business rule violated' }[status] ?? 'Error';
+  return { 400: 'Invalid request', 404: 'Not found', 409: 'Conflict', 410: 'Gone', 422: 'Business rule violated' }[status] ?? 'Error';
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`));

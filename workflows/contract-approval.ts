@@ -6,13 +6,15 @@
  * the back-office lead is notified, the case is marked breached, and the
  * workflow keeps waiting: a late decision is still accepted.
  */
-import { condition, setHandler, allHandlersFinished, workflowInfo } from '@temporalio/workflow';
+import { condition, setHandler, allHandlersFinished, workflowInfo, startChild, ParentClosePolicy } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { BusinessCalendar } from '../domain/calendar';
 import {
   conflict,
   contractStateQuery,
   decideContractUpdate,
   invalidInput,
+  licenceWatchWorkflowId,
   SA,
   type ContractApprovalInput,
   type ContractDecision,
@@ -20,6 +22,7 @@ import {
   type ContractState,
 } from './definitions';
 import { acts, loadRules, showStatus } from './support';
+import type { licenceWatch } from './licence-watch';
 
 export async function contractApproval(input: ContractApprovalInput): Promise<ContractDecisionResult> {
   // Registered before the first await: an Update that arrives with the first
@@ -90,6 +93,8 @@ export async function contractApproval(input: ContractApprovalInput): Promise<Co
     },
   });
 
+  if (decision.outcome === 'approved' && recorded.requestsCargoCards) await startLicenceWatch(input.companyId);
+
   showStatus({
     phase: decision.outcome,
     nextDueAt: null,
@@ -104,6 +109,20 @@ export async function contractApproval(input: ContractApprovalInput): Promise<Co
   };
   await condition(allHandlersFinished);
   return result;
+}
+
+/** Section 4: a company with CargoCards gets its transport-licence watch, which outlives this workflow. */
+async function startLicenceWatch(companyId: string): Promise<void> {
+  try {
+    await startChild<typeof licenceWatch>('licenceWatch', {
+      workflowId: licenceWatchWorkflowId(companyId),
+      args: [{ companyId }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
 }
 
 function validateDecision(decision: ContractDecision, earlier: ContractState['decision']): void {

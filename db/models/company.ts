@@ -53,6 +53,8 @@ export const companySchema = new Schema(
       decidedBy: { type: String },
       rejectionReason: { type: String },
       terminatedAt: { type: Date },
+      /** Why the contract ended (e.g. the transport licence expired, section 4). */
+      terminationReason: { type: String },
     },
   },
   { timestamps: true, versionKey: false },

@@ -1,21 +1,56 @@
 import { Schema, type InferSchemaType } from 'mongoose';
+import { languages } from './common';
+
+/** The current single-use link: only the SHA-256 of its token is stored, never the token. */
+const linkSchema = new Schema(
+  {
+    purpose: { type: String, enum: ['activation', 'reset'], required: true },
+    /** With the workflow ID, keys the email: one mail per (account, purpose, issue). */
+    issue: { type: Number, required: true },
+    tokenHash: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+    /**
+     * `sending` from just before the SMTP call until it is confirmed; `failed`
+     * when the SMTP server refused or was unreachable (nothing went out, a
+     * retry may mint a new token); `sent` once accepted.
+     */
+    delivery: { type: String, enum: ['sending', 'sent', 'failed'], required: true },
+    usedAt: { type: Date },
+  },
+  { _id: false },
+);
 
 export const portalAccountSchema = new Schema(
   {
     _id: { type: String, required: true },
-    /** Lower-cased email; unique while the account is pending or active. */
+    /**
+     * Lower-cased email while the account is pending activation, active or
+     * locked: a second registration with it is refused. A lapsed registration
+     * moves it to `lapsed:<id>`, so the same email can register again.
+     */
     emailKey: { type: String, required: true, unique: true },
     email: { type: String, required: true },
-    customerNumber: { type: String, required: true, index: true },
+    language: { type: String, enum: languages, required: true },
+    /** Last name, or company name. */
     name: { type: String, required: true },
+    customerNumber: { type: String, required: true, index: true },
+    companyId: { type: String, required: true, index: true },
+    /** `scrypt$N$r$p$salt$hash` (base64url); made by the API, never logged. */
     passwordHash: { type: String, required: true },
-    status: { type: String, enum: ['pending', 'active', 'locked', 'lapsed'], required: true },
-    /** SHA-256 of the current single-use token; the token itself is never stored. */
-    tokenHash: { type: String, index: true },
-    tokenPurpose: { type: String, enum: ['activation', 'reset'] },
+    status: { type: String, enum: ['pending-activation', 'active', 'locked', 'lapsed'], required: true },
+    registeredAt: { type: Date, required: true },
+    link: { type: linkSchema, required: false },
+    activatedAt: { type: Date },
+    lapsedAt: { type: Date },
+    passwordChangedAt: { type: Date },
+    lock: {
+      type: new Schema({ reason: String, by: String, at: Date }, { _id: false }),
+      required: false,
+    },
   },
   { timestamps: true, versionKey: false },
 );
+portalAccountSchema.index({ 'link.tokenHash': 1 });
 
 export type PortalAccountDoc = InferSchemaType<typeof portalAccountSchema>;
 export const portalAccountCollection = 'portal_accounts';

@@ -14,6 +14,8 @@ export const FailureType = {
   InvalidInput: 'InvalidInput',
   /** A referenced record does not exist (404). */
   NotFound: 'NotFound',
+  /** Something that existed is no more, e.g. a used or expired single-use link (410). */
+  Gone: 'Gone',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

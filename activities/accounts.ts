@@ -1,0 +1,197 @@
+/**
+ * Records and mail of the portal accounts (PROCESSES.md section 6).
+ *
+ * `issueAccountLink` is the one activity that both writes and mails, on
+ * purpose: the plain token may exist only in this activity and in the email,
+ * never in workflow history or the database. It stores the token's SHA-256 on
+ * the account with a delivery state, and a retry never mints a second link for
+ * the same (account, purpose, issue):
+ * - `sent`: the mail went out; the retry returns the stored hash, sends nothing.
+ * - `sending`: an attempt died between minting and confirming the SMTP call
+ *   (crash, timeout). The mail may have gone out, and its token cannot be
+ *   recovered; a new one would make that mail's link dead (same Message-ID,
+ *   so mail clients might hide the new one). The retry returns the stored hash
+ *   and sends nothing: at most one link. The user asks for a new reset, or
+ *   registers again when the registration lapses.
+ * - `failed`: the SMTP server refused or was unreachable, so nothing went
+ *   out: the retry mints a fresh token and sends it.
+ * Minting is a compare-and-set on the account, so two overlapping attempts
+ * cannot both mint.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Context, log } from '@temporalio/activity';
+import { DateTime } from 'luxon';
+import type { Models, PortalAccountDoc } from '../db/models';
+import type { Mailer } from '../email/mailer';
+import { renderEmail, type Language } from '../email/templates';
+import type { BusinessRules } from '../domain/rules';
+import { notFound, type LinkPurpose } from '../workflows/definitions';
+import { recordAudit } from './audit';
+import { createEmailActivities, messageIdFor, outboxKey } from './email';
+
+/** How the API and the activity turn a token into what is stored: SHA-256, hex. */
+export const hashLinkToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** Where each link points (a page that posts the token to the API); `?token=` is appended. */
+export const LINK_PATHS: Record<LinkPurpose, string> = {
+  activation: '/v1/accounts/activation',
+  reset: '/v1/accounts/password-reset/confirm',
+};
+
+const TEMPLATE = { activation: 'account-activation', reset: 'account-password-reset' } as const;
+
+export interface IssueLinkInput {
+  accountId: string;
+  purpose: LinkPurpose;
+  issue: number;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+export interface IssueLinkResult {
+  tokenHash: string;
+  delivery: 'sent' | 'already-sent' | 'uncertain';
+}
+
+type Account = PortalAccountDoc & { _id: string };
+
+interface Deps {
+  models: Models;
+  mailer: Mailer;
+  rules: BusinessRules;
+  backofficeLead: string;
+  publicBaseUrl: string;
+}
+
+export function createAccountActivities(deps: Deps) {
+  const { PortalAccount, EmailOutbox } = deps.models;
+  const { sendEmail } = createEmailActivities(deps);
+  const workflowId = (): string => {
+    const { info } = Context.current();
+    return info.workflowExecution?.workflowId ?? info.activityId;
+  };
+  const audit = (event: string, accountId: string, actor: string, at: string, data?: Record<string, unknown>) =>
+    recordAudit(deps.models, Context.current().info, { event, subject: accountId, actor, at, data });
+
+  async function account(accountId: string): Promise<Account> {
+    const found = await PortalAccount.findById(accountId).lean();
+    if (!found) throw notFound(`portal account ${accountId} not found`);
+    return found as Account;
+  }
+
+  async function update(accountId: string, set: Record<string, unknown>, unset?: Record<string, 1>): Promise<void> {
+    const res = await PortalAccount.updateOne({ _id: accountId }, { $set: set, ...(unset ? { $unset: unset } : {}) });
+    if (res.matchedCount === 0) throw notFound(`portal account ${accountId} not found`);
+  }
+
+  /** The link this attempt's (purpose, issue) already minted, unless its mail certainly did not go out. */
+  async function earlierLink(a: Account, input: IssueLinkInput, key: string): Promise<IssueLinkResult | undefined> {
+    const link = a.link;
+    if (!link || link.purpose !== input.purpose || link.issue !== input.issue || link.delivery === 'failed') return undefined;
+    if (link.delivery === 'sent' || (await EmailOutbox.findById(key, { status: 1 }).lean())?.status === 'sent') {
+      return { tokenHash: link.tokenHash, delivery: 'already-sent' };
+    }
+    log.warn('an earlier attempt may have mailed this link; not minting a second one', { key });
+    return { tokenHash: link.tokenHash, delivery: 'uncertain' };
+  }
+
+  return {
+    /** Mints a single-use token, stores its hash on the account and mails the link, once per (account, purpose, issue). */
+    async issueAccountLink(input: IssueLinkInput): Promise<IssueLinkResult> {
+      const key = outboxKey({ workflowId: workflowId(), purpose: `account-${input.purpose}`, period: String(input.issue) });
+      const a = await account(input.accountId);
+      const earlier = await earlierLink(a, input, key);
+      if (earlier) return earlier;
+
+      const token = randomBytes(32).toString('base64url');
+      const tokenHash = hashLinkToken(token);
+      const link = { purpose: input.purpose, issue: input.issue, tokenHash, expiresAt: new Date(input.expiresAt), delivery: 'sending' };
+      const minted = await PortalAccount.updateOne(
+        {
+          _id: input.accountId,
+          $or: [{ link: { $exists: false } }, { 'link.purpose': { $ne: input.purpose } }, { 'link.issue': { $ne: input.issue } }, { 'link.delivery': 'failed' }],
+        },
+        { $set: { link } },
+      );
+      if (minted.matchedCount === 0) throw new Error(`another attempt is minting link ${key}; retrying`);
+
+      const language = a.language as Language;
+      const message = renderEmail(TEMPLATE[input.purpose], language, {
+        name: a.name,
+        customerNumber: a.customerNumber,
+        link: `${deps.publicBaseUrl.replace(/\/+$/, '')}${LINK_PATHS[input.purpose]}?token=${token}`,
+        validUntil: DateTime.fromISO(input.expiresAt, { zone: deps.rules.timeZone }).toFormat('yyyy-MM-dd HH:mm'),
+      });
+      const messageId = messageIdFor(key, deps.mailer.from);
+      await EmailOutbox.updateOne(
+        { _id: key },
+        {
+          $setOnInsert: { messageId, to: a.email, template: TEMPLATE[input.purpose], language, subject: message.subject, status: 'pending' },
+          $inc: { attempts: 1 },
+        },
+        { upsert: true },
+      );
+      try {
+        await deps.mailer.transport.sendMail({
+          messageId,
+          from: deps.mailer.from,
+          to: a.email,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          headers: { 'X-XS-Outbox-Key': key },
+        });
+      } catch (err) {
+        // Refused or unreachable: nothing went out, so the next attempt may mint a fresh token.
+        await PortalAccount.updateOne({ _id: input.accountId, 'link.tokenHash': tokenHash }, { $set: { 'link.delivery': 'failed' } });
+        throw err;
+      }
+      await EmailOutbox.updateOne({ _id: key }, { $set: { status: 'sent', sentAt: new Date() } });
+      await PortalAccount.updateOne({ _id: input.accountId, 'link.tokenHash': tokenHash }, { $set: { 'link.delivery': 'sent' } });
+      await audit(`account-${input.purpose}-link-${input.issue}`, input.accountId, 'system', input.issuedAt, { expiresAt: input.expiresAt });
+      return { tokenHash, delivery: 'sent' };
+    },
+
+    async activateAccount(input: { accountId: string; at: string }): Promise<void> {
+      await update(input.accountId, { status: 'active', activatedAt: new Date(input.at), 'link.usedAt': new Date(input.at) });
+      await audit('account-activated', input.accountId, 'account-holder', input.at);
+    },
+
+    async changeAccountPassword(input: { accountId: string; passwordHash: string; at: string }): Promise<void> {
+      const at = new Date(input.at);
+      await update(input.accountId, { passwordHash: input.passwordHash, passwordChangedAt: at, 'link.usedAt': at });
+      await audit('account-password-reset', input.accountId, 'account-holder', input.at);
+    },
+
+    /** The activation link expired unused: the registration lapses and its email is free again. */
+    async lapseAccount(input: { accountId: string; at: string }): Promise<void> {
+      await update(input.accountId, { status: 'lapsed', emailKey: `lapsed:${input.accountId}`, lapsedAt: new Date(input.at) });
+      await audit('account-lapsed', input.accountId, 'system', input.at);
+    },
+
+    async recordAccountLock(input: { accountId: string; locked: boolean; reason?: string; by: string; at: string }): Promise<void> {
+      if (input.locked) {
+        await update(input.accountId, { status: 'locked', lock: { reason: input.reason, by: input.by, at: new Date(input.at) } });
+      } else {
+        await update(input.accountId, { status: 'active' }, { lock: 1 });
+      }
+      await audit(input.locked ? 'account-locked' : 'account-unlocked', input.accountId, input.by, input.at, input.reason ? { reason: input.reason } : undefined);
+    },
+
+    /** Mails the account holder (address and language from the record, so they stay out of history). */
+    async notifyAccountHolder(input: {
+      accountId: string;
+      template: 'account-locked' | 'account-unlocked';
+      period: string;
+      data: Record<string, string>;
+    }): Promise<void> {
+      const a = await account(input.accountId);
+      await sendEmail({
+        key: { workflowId: workflowId(), purpose: input.template, period: input.period },
+        to: { kind: 'address', email: a.email, language: a.language as Language },
+        template: input.template,
+        data: { name: a.name, ...input.data },
+      });
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/** Portal accounts (PROCESSES.md section 6). */
+import { z } from 'zod';
+import { email, instant, language, name } from './common';
+
+/** Any string: the policy (domain/password-policy.ts) judges it and lists every violation (422). */
+const password = z
+  .string()
+  .max(256, 'must be at most 256 characters')
+  .meta({
+    format: 'password',
+    description:
+      'At least 8 characters with a special character, a digit, upper- and lower-case letters, and no run of 3 ' +
+      'consecutive ascending or descending letters or digits (abc, CBA, 123, 987)',
+  });
+/** The token from the link: 32 random bytes, base64url. */
+const token = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a valid link token').meta({ description: 'The token from the link in the email' });
+const customerNumber = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9-]{1,20}$/, 'is not a customer number')
+  .meta({ description: 'The customer number the company received with its contract approval' });
+const by = z.string().trim().min(1, 'is required').max(100).meta({ description: 'Customer-service user ID' });
+const phase = z.enum(['pending-activation', 'active', 'locked', 'lapsed']);
+
+export const registerAccountBody = z
+  .strictObject({
+    name: name.meta({ description: 'Last name, or company name' }),
+    customerNumber,
+    email,
+    password,
+    language: language.optional().meta({ description: "Language of the emails; default: the company contact's" }),
+  })
+  .meta({ id: 'RegisterPortalAccount' });
+export type RegisterAccountBody = z.infer<typeof registerAccountBody>;
+
+export const passwordCheckBody = z.strictObject({ password }).meta({ id: 'PasswordCheckRequest' });
+export const activateBody = z.strictObject({ token }).meta({ id: 'ActivateAccount' });
+export const tokenQuery = z.strictObject({ token });
+export const resetRequestBody = z.strictObject({ customerNumber, email }).meta({ id: 'PasswordResetRequest' });
+export const resetConfirmBody = z.strictObject({ token, password }).meta({ id: 'PasswordResetConfirm' });
+export const lockBody = z
+  .strictObject({ reason: z.string().trim().min(1, 'is required').max(500).meta({ description: 'Told to the account holder' }), by })
+  .meta({ id: 'LockAccount' });
+export const unlockBody = z.strictObject({ by }).meta({ id: 'UnlockAccount' });
+export const accountIdParam = z.strictObject({ accountId: z.string().regex(/^ac_[A-Za-z0-9]{8,40}$/, 'is not an account ID') });
+
+export const passwordCheckResult = z
+  .object({
+    ok: z.boolean(),
+    violations: z.array(
+      z.object({ code: z.enum(['too-short', 'no-special', 'no-digit', 'no-upper', 'no-lower', 'sequence']), message: z.string() }),
+    ),
+  })
+  .meta({ id: 'PasswordCheck' });
+
+export const accountView = z
+  .object({
+    accountId: z.string(),
+    status: phase,
+    name: z.string(),
+    email: z.string(),
+    language,
+    customerNumber: z.string(),
+    registeredAt: instant,
+    activatedAt: instant.optional(),
+    lapsedAt: instant.optional(),
+    passwordChangedAt: instant.optional(),
+    lock: z.object({ reason: z.string(), by: z.string(), at: instant }).optional(),
+    link: z
+      .object({ purpose: z.enum(['activation', 'reset']), expiresAt: instant, used: z.boolean() })
+      .optional()
+      .meta({ description: 'The latest link mailed (its token is never stored or shown)' }),
+    workflowId: z.string(),
+  })
+  .meta({ id: 'PortalAccount' });
+
+export const accountUpdateResult = z.object({ status: phase, at: instant }).meta({ id: 'PortalAccountChange' });

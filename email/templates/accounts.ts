@@ -1,0 +1,77 @@
+/** Emails of the portal accounts (PROCESSES.md section 6). `validUntil` is local time, 'yyyy-MM-dd HH:mm'. */
+import type { TemplateSet } from './types';
+
+export const accountTemplates = {
+  'account-activation': {
+    en: (d) => ({
+      subject: 'Activate your XS-Key portal account',
+      paragraphs: [
+        `Dear ${d.name},`,
+        `thank you for registering for the XS-Key portal (customer number ${d.customerNumber}). Please activate your account with this link:`,
+        d.link ?? '',
+        `The link works once and is valid until ${d.validUntil} (Amsterdam time). If it is not used by then, the registration lapses and you need to register again.`,
+        'If you did not register, you can ignore this email.',
+      ],
+    }),
+    de: (d) => ({
+      subject: 'Aktivieren Sie Ihr XS-Key-Portalkonto',
+      paragraphs: [
+        `Guten Tag ${d.name},`,
+        `vielen Dank für Ihre Registrierung im XS-Key-Portal (Kundennummer ${d.customerNumber}). Bitte aktivieren Sie Ihr Konto mit diesem Link:`,
+        d.link ?? '',
+        `Der Link funktioniert einmal und ist bis ${d.validUntil} (Amsterdamer Zeit) gültig. Wird er bis dahin nicht genutzt, verfällt die Registrierung und Sie müssen sich erneut registrieren.`,
+        'Falls Sie sich nicht registriert haben, können Sie diese E-Mail ignorieren.',
+      ],
+    }),
+  },
+  'account-password-reset': {
+    en: (d) => ({
+      subject: 'Reset your XS-Key portal password',
+      paragraphs: [
+        `Dear ${d.name},`,
+        'we received a request to reset the password of your XS-Key portal account. Choose a new password with this link:',
+        d.link ?? '',
+        `The link works once and is valid until ${d.validUntil} (Amsterdam time).`,
+        'If you did not ask for this, you can ignore this email: your password stays as it is.',
+      ],
+    }),
+    de: (d) => ({
+      subject: 'Setzen Sie Ihr XS-Key-Portalpasswort zurück',
+      paragraphs: [
+        `Guten Tag ${d.name},`,
+        'wir haben eine Anfrage erhalten, das Passwort Ihres XS-Key-Portalkontos zurückzusetzen. Wählen Sie mit diesem Link ein neues Passwort:',
+        d.link ?? '',
+        `Der Link funktioniert einmal und ist bis ${d.validUntil} (Amsterdamer Zeit) gültig.`,
+        'Falls Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren: Ihr Passwort bleibt unverändert.',
+      ],
+    }),
+  },
+  'account-locked': {
+    en: (d) => ({
+      subject: 'Your XS-Key portal account is locked',
+      paragraphs: [
+        `Dear ${d.name},`,
+        `your XS-Key portal account has been locked by our customer service, for this reason: ${d.reason}`,
+        'Please contact customer service to have it unlocked.',
+      ],
+    }),
+    de: (d) => ({
+      subject: 'Ihr XS-Key-Portalkonto ist gesperrt',
+      paragraphs: [
+        `Guten Tag ${d.name},`,
+        `Ihr XS-Key-Portalkonto wurde von unserem Kundenservice gesperrt, aus diesem Grund: ${d.reason}`,
+        'Bitte wenden Sie sich an den Kundenservice, um es entsperren zu lassen.',
+      ],
+    }),
+  },
+  'account-unlocked': {
+    en: (d) => ({
+      subject: 'Your XS-Key portal account is unlocked',
+      paragraphs: [`Dear ${d.name},`, 'your XS-Key portal account has been unlocked by our customer service. You can sign in again.'],
+    }),
+    de: (d) => ({
+      subject: 'Ihr XS-Key-Portalkonto ist entsperrt',
+      paragraphs: [`Guten Tag ${d.name},`, 'Ihr XS-Key-Portalkonto wurde von unserem Kundenservice entsperrt. Sie können sich wieder anmelden.'],
+    }),
+  },
+} satisfies TemplateSet;

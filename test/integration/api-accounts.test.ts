@@ -1,0 +1,334 @@
+/**
+ * The portal-accounts API over HTTP: express app on a real port, the shared
+ * Temporal dev server with a real worker on a queue of its own, a fresh
+ * FerretDB database and a real SMTP receiver. Tokens come from the mails.
+ * (Link expiry is covered on the time-skipping server: portal-account.workflow.test.ts.)
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client, Connection } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createApp } from '../../api/app';
+import { verifyPassword } from '../../api/services/accounts';
+import type { Database } from '../../db/connection';
+import { BusinessCalendar } from '../../domain/calendar';
+import { checkPassword } from '../../domain/password-policy';
+import { DEFAULT_RULES } from '../../domain/rules';
+import { createMailer, type Mailer } from '../../email/mailer';
+import { createWorker } from '../../workers/worker';
+import { accountStateQuery, accountWorkflowId } from '../../workflows/definitions';
+import { devServerAddress, devServerClient, eventually, testDatabase, uniqueName } from '../support/servers';
+import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from '../support/smtp';
+
+const FROM = 'XS-Key Service <service@xs-key.example>';
+const PUBLIC = 'https://portal.xs-key.example';
+const GOOD = 'Harbour#2026!Key';
+const taskQueue = uniqueName('api-accounts');
+
+let db: Database;
+let receiver: SmtpReceiver;
+let mailer: Mailer;
+let temporal: { client: Client; connection: Connection };
+let worker: { worker: Worker; connection: NativeConnection };
+let running: Promise<void>;
+let server: Server;
+let baseUrl: string;
+
+beforeAll(async () => {
+  [db, receiver, temporal] = await Promise.all([testDatabase(), startSmtpReceiver(), devServerClient()]);
+  mailer = createMailer({ smtpUrl: receiver.url, from: FROM });
+  worker = await createWorker({
+    temporal: { address: devServerAddress(), namespace: 'default', taskQueue },
+    deps: { models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: PUBLIC },
+  });
+  running = worker.worker.run();
+  const app = createApp({
+    models: db.models,
+    temporal: temporal.client,
+    taskQueue,
+    calendar: new BusinessCalendar(DEFAULT_RULES),
+    publicBaseUrl: PUBLIC,
+    readiness: {},
+    log: (msg, data) => {
+      if (msg !== 'request') console.error(msg, data);
+    },
+  });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  if (worker) {
+    worker.worker.shutdown();
+    await running;
+    await worker.connection.close();
+  }
+  await temporal?.connection.close();
+  mailer?.close();
+  await receiver?.close();
+  await db?.connection.dropDatabase();
+  await db?.close();
+});
+
+// ---- helpers ------------------------------------------------------------------------
+
+interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
+}
+
+/** Calls the API; every error answer must be problem+json without internals, and no answer may carry a hash. */
+async function api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 400) {
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|\.ts\b|stack/i);
+  }
+  expect(text).not.toMatch(/scrypt\$|tokenHash|passwordHash|[0-9a-f]{64}/);
+  return { status: res.status, headers: res.headers, body: /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
+}
+
+const hex = (n: number) => randomBytes(n).toString('hex');
+
+/** A company with a contract in the given state; returns its customer number. */
+async function company(status: 'approved' | 'pending' = 'approved', language: 'de' | 'en' = 'de'): Promise<string> {
+  const id = `co_${hex(8)}`;
+  const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
+  const customerNumber = String(1_000_000 + Math.floor(Math.random() * 8_999_999));
+  await db.models.Company.create({
+    _id: id,
+    name: 'Haven Logistiek B.V.',
+    kvkNumber: kvk,
+    vatId: `NL${kvk}B01`,
+    registrationKey: `${kvk}:NL${kvk}B01`,
+    kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-10-01' },
+    signatory: { name: 'Anna de Vries', email: 'anna@haven.example' },
+    contact: { name: 'Jan Jansen', email: `contact.${id}@haven.example`, language },
+    customerNumber,
+    contract: { status, submittedAt: new Date(), dueAt: new Date() },
+  });
+  return customerNumber;
+}
+
+const registration = async (overrides: Record<string, unknown> = {}) => ({
+  name: 'de Vries',
+  customerNumber: await company(),
+  email: `Holder.${hex(5)}@Haven.example`,
+  password: GOOD,
+  ...overrides,
+});
+
+const mailsTo = (address: string) => receiver.messages.filter((m) => m.to.some((to) => to.toLowerCase() === address.toLowerCase()));
+const nthMail = (address: string, n: number): Promise<ReceivedMail> => eventually(async () => mailsTo(address)[n - 1]);
+const tokenIn = (mail: ReceivedMail): string => /\?token=([A-Za-z0-9_-]{43})\s/.exec(mail.text)![1]!;
+const fields = (res: ApiResponse): string[] => (res.body.errors ?? []).map((e: { field: string }) => e.field);
+
+async function registered(overrides: Record<string, unknown> = {}) {
+  const body = await registration(overrides);
+  const res = await api('POST', '/v1/accounts', body);
+  expect(res.status).toBe(201);
+  return { body, account: res.body as { accountId: string; email: string } };
+}
+
+async function activated() {
+  const { body, account } = await registered();
+  const res = await api('POST', '/v1/accounts/activate', { token: tokenIn(await nthMail(body.email, 1)) });
+  expect(res.status).toBe(200);
+  return { body, account };
+}
+
+/** Nothing stored and no workflow started on this file's queue beyond the records there are. */
+async function expectWorkflowsMatchAccounts(): Promise<void> {
+  const expected = (await db.models.PortalAccount.find({}, { _id: 1 }).lean()).map((a) => accountWorkflowId(a._id as string)).sort();
+  const listed = async () => {
+    const ids: string[] = [];
+    for await (const wf of temporal.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) ids.push(wf.workflowId);
+    return ids.sort();
+  };
+  await eventually(async () => JSON.stringify(await listed()) === JSON.stringify(expected)).catch(async () => {
+    expect(await listed()).toEqual(expected);
+  });
+}
+
+// ---- registration -------------------------------------------------------------------
+
+describe('POST /v1/accounts', () => {
+  test('registers: 201 with the account, a scrypt hash of the password stored, the workflow started, the activation link mailed', async () => {
+    const body = await registration();
+    const res = await api('POST', '/v1/accounts', body);
+
+    expect(res.status).toBe(201);
+    const { accountId } = res.body;
+    expect(res.headers.get('location')).toBe(`/v1/accounts/${accountId}`);
+    expect(res.body).toMatchObject({
+      status: 'pending-activation',
+      name: body.name,
+      email: body.email,
+      language: 'de', // the company contact's
+      customerNumber: body.customerNumber,
+      workflowId: `account:${accountId}`,
+    });
+    const stored = await db.models.PortalAccount.findById(accountId).lean();
+    expect(stored?.emailKey).toBe(body.email.toLowerCase());
+    expect(stored?.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{86}$/);
+    expect(await verifyPassword(GOOD, stored!.passwordHash)).toBe(true);
+    expect(await verifyPassword('Harbour#2026!Kez', stored!.passwordHash)).toBe(false);
+
+    const mail = await nthMail(body.email, 1);
+    expect(mail.subject).toBe('Aktivieren Sie Ihr XS-Key-Portalkonto');
+    expect(mail.text).toContain(`${PUBLIC}/v1/accounts/activation?token=`);
+    const handle = temporal.client.workflow.getHandle(accountWorkflowId(accountId));
+    expect(await handle.query(accountStateQuery)).toMatchObject({ phase: 'pending-activation', customerNumber: body.customerNumber });
+  });
+
+  test('a bad password is 422 with every violation of the policy on "password", and nothing is stored', async () => {
+    const before = await db.models.PortalAccount.countDocuments();
+    const res = await api('POST', '/v1/accounts', await registration({ password: 'abc' }));
+
+    expect(res.status).toBe(422);
+    const expected = checkPassword('abc').violations;
+    expect(expected.map((v) => v.code)).toEqual(['too-short', 'no-special', 'no-digit', 'no-upper', 'sequence']);
+    expect(res.body.errors).toEqual(expected.map((v) => ({ field: 'password', message: v.message, code: v.code })));
+    expect(await db.models.PortalAccount.countDocuments()).toBe(before);
+    await expectWorkflowsMatchAccounts();
+  });
+
+  test('a customer number that is unknown, or whose contract is not approved, is 422 (listed with the password violations)', async () => {
+    const unknown = await api('POST', '/v1/accounts', await registration({ customerNumber: '0000000', password: 'Abcdefgh1!' }));
+    expect(unknown.status).toBe(422);
+    expect(fields(unknown)).toEqual(['password', 'customerNumber']);
+    const pending = await api('POST', '/v1/accounts', await registration({ customerNumber: await company('pending') }));
+    expect(pending.status).toBe(422);
+    expect(fields(pending)).toEqual(['customerNumber']);
+  });
+
+  test('the same email (in any case) while the first registration is pending is 409', async () => {
+    const { body } = await registered();
+    const before = await db.models.PortalAccount.countDocuments();
+    const res = await api('POST', '/v1/accounts', await registration({ email: body.email.toUpperCase() }));
+    expect(res.status).toBe(409);
+    expect(await db.models.PortalAccount.countDocuments()).toBe(before);
+  });
+
+  test('unknown fields and malformed input are 400 with the fields named', async () => {
+    const res = await api('POST', '/v1/accounts', { ...(await registration()), role: 'admin', email: 'not-an-email' });
+    expect(res.status).toBe(400);
+    expect(fields(res).sort()).toEqual(['email', 'role']);
+  });
+});
+
+test('POST /v1/accounts/password-check returns the verdict and every violation', async () => {
+  expect((await api('POST', '/v1/accounts/password-check', { password: GOOD })).body).toEqual({ ok: true, violations: [] });
+  const weak = await api('POST', '/v1/accounts/password-check', { password: 'Xyz12345!' });
+  expect(weak.status).toBe(200);
+  expect(weak.body).toEqual(checkPassword('Xyz12345!'));
+  expect(weak.body.violations.map((v: { code: string }) => v.code)).toEqual(['sequence']);
+  expect((await api('POST', '/v1/accounts/password-check', {})).status).toBe(400);
+});
+
+// ---- activation ---------------------------------------------------------------------
+
+test('activation with the token from the mail works once: 200, then 410; an unknown token is 400', async () => {
+  const { body, account } = await registered();
+  const mail = await nthMail(body.email, 1);
+  const token = tokenIn(mail);
+
+  const page = await api('GET', `/v1/accounts/activation?token=${token}`);
+  expect(page.status).toBe(200);
+  expect(page.body).toContain('<form>');
+  expect((await api('GET', `/v1/accounts/${account.accountId}`)).body.status).toBe('pending-activation'); // opening the page uses nothing
+
+  const res = await api('POST', '/v1/accounts/activate', { token });
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ accountId: account.accountId, status: 'active' });
+  const again = await api('POST', '/v1/accounts/activate', { token });
+  expect(again.status).toBe(410);
+  expect(again.body.detail).toMatch(/already used/);
+  const unknown = await api('POST', '/v1/accounts/activate', { token: randomBytes(32).toString('base64url') });
+  expect(unknown.status).toBe(400);
+  expect(fields(unknown)).toEqual(['token']);
+  expect((await api('POST', '/v1/accounts/activate', { token: 'short' })).status).toBe(400);
+
+  const view = await api('GET', `/v1/accounts/${account.accountId}`);
+  expect(view.body).toMatchObject({ status: 'active', activatedAt: res.body.at, link: { purpose: 'activation', used: true } });
+  expect((await api('GET', '/v1/accounts/ac_doesnotexist1')).status).toBe(404);
+});
+
+// ---- password reset -----------------------------------------------------------------
+
+test('a reset request is always 202; only an active matching account is mailed a link, which works once', async () => {
+  const { body, account } = await activated();
+  const pending = await registered();
+
+  for (const request of [
+    { customerNumber: body.customerNumber, email: body.email.toLowerCase() },
+    { customerNumber: body.customerNumber, email: `nobody.${hex(4)}@haven.example` },
+    { customerNumber: '9999999', email: body.email },
+    { customerNumber: pending.body.customerNumber, email: pending.body.email },
+  ]) {
+    const res = await api('POST', '/v1/accounts/password-reset', request);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ message: expect.stringContaining('If an active account matches') });
+  }
+  const token = tokenIn(await nthMail(body.email, 2));
+  expect(mailsTo(pending.body.email)).toHaveLength(1); // its activation mail only
+
+  const weak = await api('POST', '/v1/accounts/password-reset/confirm', { token, password: 'password' });
+  expect(weak.status).toBe(422);
+  expect(new Set(fields(weak))).toEqual(new Set(['password']));
+  const newPassword = 'Quay$7Lamp&Tide';
+  const done = await api('POST', '/v1/accounts/password-reset/confirm', { token, password: newPassword });
+  expect(done.status).toBe(200);
+  expect(done.body).toMatchObject({ accountId: account.accountId, status: 'active' });
+  expect(await verifyPassword(newPassword, (await db.models.PortalAccount.findById(account.accountId).lean())!.passwordHash)).toBe(true);
+
+  const reused = await api('POST', '/v1/accounts/password-reset/confirm', { token, password: 'Other$8Lamp&Tide' });
+  expect(reused.status).toBe(410);
+  expect(mailsTo(body.email)).toHaveLength(2);
+});
+
+// ---- lock and unlock ----------------------------------------------------------------
+
+test('customer service locks and unlocks over HTTP; impossible transitions are 409, unknown accounts 404', async () => {
+  const { account } = await activated();
+  const path = `/v1/accounts/${account.accountId}`;
+
+  const locked = await api('POST', `${path}/lock`, { reason: 'Suspicious sign-ins', by: 'cs-1' });
+  expect(locked).toMatchObject({ status: 200, body: { status: 'locked' } });
+  expect((await api('GET', path)).body).toMatchObject({ status: 'locked', lock: { reason: 'Suspicious sign-ins', by: 'cs-1' } });
+  expect((await api('POST', `${path}/lock`, { reason: 'Again', by: 'cs-1' })).status).toBe(409);
+  expect((await api('POST', `${path}/lock`, { by: 'cs-1' })).status).toBe(400);
+
+  expect((await api('POST', `${path}/unlock`, { by: 'cs-2' })).body).toMatchObject({ status: 'active' });
+  expect((await api('GET', path)).body.lock).toBeUndefined();
+  expect((await api('POST', `${path}/unlock`, { by: 'cs-2' })).status).toBe(409);
+  expect((await api('POST', '/v1/accounts/ac_doesnotexist1/lock', { reason: 'x', by: 'cs-1' })).status).toBe(404);
+});
+
+test('GET /openapi.json documents the account paths', async () => {
+  const res = await api('GET', '/openapi.json');
+  expect(Object.keys(res.body.paths)).toEqual(
+    expect.arrayContaining([
+      '/v1/accounts',
+      '/v1/accounts/activate',
+      '/v1/accounts/password-check',
+      '/v1/accounts/password-reset',
+      '/v1/accounts/password-reset/confirm',
+      '/v1/accounts/{accountId}',
+      '/v1/accounts/{accountId}/lock',
+      '/v1/accounts/{accountId}/unlock',
+    ]),
+  );
+});

@@ -1,0 +1,324 @@
+/**
+ * The cards-in-use and transport-licence API over HTTP: express on a real
+ * port, the shared Temporal dev server with a real worker on a queue of its
+ * own (the real `cardInUse` and `licenceWatch`, a stand-in `cardApplication`),
+ * a fresh FerretDB database and a real SMTP receiver.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client, Connection } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createApp } from '../../api/app';
+import type { Database } from '../../db/connection';
+import { BusinessCalendar } from '../../domain/calendar';
+import { DEFAULT_RULES } from '../../domain/rules';
+import { createMailer, type Mailer } from '../../email/mailer';
+import { createWorker } from '../../workers/worker';
+import type { cardInUse } from '../../workflows';
+import { cardInUseStateQuery, cardInUseWorkflowId, licenceStateQuery, licenceWatchWorkflowId } from '../../workflows/definitions';
+import { devServerAddress, devServerClient, eventually, testDatabase, uniqueName } from '../support/servers';
+import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+
+const calendar = new BusinessCalendar(DEFAULT_RULES);
+const taskQueue = uniqueName('api-cards-licences');
+const DAY = 86_400_000;
+
+let db: Database;
+let receiver: SmtpReceiver;
+let mailer: Mailer;
+let temporal: { client: Client; connection: Connection };
+let worker: { worker: Worker; connection: NativeConnection };
+let running: Promise<void>;
+let server: Server;
+let baseUrl: string;
+
+beforeAll(async () => {
+  [db, receiver, temporal] = await Promise.all([testDatabase(), startSmtpReceiver(), devServerClient()]);
+  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
+  worker = await createWorker({
+    temporal: { address: devServerAddress(), namespace: 'default', taskQueue },
+    deps: { models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: 'http://127.0.0.1' },
+    options: { workflowsPath: require.resolve('./card-in-use-workflows') },
+  });
+  running = worker.worker.run();
+  const app = createApp({
+    models: db.models,
+    temporal: temporal.client,
+    taskQueue,
+    calendar,
+    publicBaseUrl: 'http://127.0.0.1',
+    readiness: {},
+    log: (msg, data) => {
+      if (msg !== 'request') console.error(msg, data);
+    },
+  });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  if (worker) {
+    worker.worker.shutdown();
+    await running;
+    await worker.connection.close();
+  }
+  await temporal?.connection.close();
+  mailer?.close();
+  await receiver?.close();
+  await db?.connection.dropDatabase();
+  await db?.close();
+});
+
+// ---- helpers ------------------------------------------------------------------------
+
+interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
+}
+
+/** Calls the API; every error answer is checked to be problem+json without internals. */
+async function api(method: string, path: string, body?: unknown, rawBody?: string): Promise<ApiResponse> {
+  const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+  const res = await fetch(baseUrl + path, { method, headers: payload === undefined ? {} : { 'content-type': 'application/json' }, body: payload });
+  const text = await res.text();
+  if (res.status >= 400) {
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|\.ts\b|stack/i);
+  }
+  return { status: res.status, headers: res.headers, body: /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
+}
+
+const fieldsOf = (res: ApiResponse): string[] => (res.body.errors ?? []).map((e: { field: string }) => e.field).sort();
+const hex = (n: number): string => randomBytes(n).toString('hex').slice(0, n);
+const today = () => calendar.dayOf(new Date());
+
+async function createCompany(overrides: { requestsCargoCards?: boolean; contract?: 'pending' | 'approved'; licenceExpiresOn?: string } = {}) {
+  const companyId = `co_${hex(12)}`;
+  const licence = { number: `NIWO-${hex(6)}`, expiresOn: overrides.licenceExpiresOn ?? calendar.addDays(today(), 60), documentRef: 'doc-licence' };
+  await db.models.Company.create({
+    _id: companyId, name: 'Haven Transport B.V.', kvkNumber: hex(8), vatId: `NL${hex(9)}B01`, registrationKey: `k:${companyId}`,
+    kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-01-15' }, signatory: { name: 'Anna de Vries', email: 'anna@haven.example' },
+    contact: { name: 'Jan Jansen', email: `contact.${companyId}@haven.example`, language: 'de' }, customerNumber: `C${hex(8)}`,
+    requestsCargoCards: overrides.requestsCargoCards ?? true, transportLicence: licence,
+    contract: { status: overrides.contract ?? 'approved', submittedAt: new Date(), dueAt: new Date() },
+  });
+  return { companyId, licence };
+}
+
+/** An active CargoCard with its running `cardInUse` workflow; `status: 'expired'` gives a record only. */
+async function createCard(options: { expiresAt?: Date; status?: 'active' | 'expired' } = {}) {
+  const { companyId } = await createCompany();
+  const activatedAt = new Date();
+  const expiresAt = options.expiresAt ?? calendar.cardExpiresAt(activatedAt);
+  const cardNumber = `XK${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`;
+  const applicationId = `ca_${hex(16)}`;
+  const xsId = `xs_${hex(12)}`;
+  await db.models.CardApplication.create({ _id: applicationId, companyId, xsId, cardType: 'CargoCard', deliveryMethod: 'post', destination: 'abroad', status: 'active' });
+  await db.models.Card.create({
+    _id: cardNumber, applicationId, companyId, xsId, cardType: 'CargoCard', pinHash: 'x', status: options.status ?? 'active',
+    producedAt: activatedAt, activatedAt, expiresAt,
+  });
+  if (options.status !== 'expired') {
+    const handle = await temporal.client.workflow.start<typeof cardInUse>('cardInUse', {
+      taskQueue, workflowId: cardInUseWorkflowId(cardNumber),
+      args: [{ cardNumber, applicationId, companyId, customerNumber: 'C1', xsId, cardType: 'CargoCard', activatedAt: activatedAt.toISOString(), expiresAt: expiresAt.toISOString() }],
+    });
+    await eventually(() => handle.query(cardInUseStateQuery).then((s) => s.renewalWindowOpensAt !== '', () => false));
+  }
+  return { cardNumber, companyId, expiresAt };
+}
+
+// ---- cards ------------------------------------------------------------------------------
+
+describe('/v1/cards', () => {
+  test('GET shows the card with its expiry and renewal window; unknown is 404, malformed 400', async () => {
+    const { cardNumber, companyId, expiresAt } = await createCard();
+
+    const res = await api('GET', `/v1/cards/${cardNumber}`);
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      cardNumber, companyId, xsId: expect.stringMatching(/^xs_/), cardType: 'CargoCard', status: 'active',
+      activatedAt: expect.any(String), expiresAt: expiresAt.toISOString(),
+      renewalWindowOpensAt: calendar.renewalWindowOpensAt(expiresAt).toISOString(), expiring: false, workflowId: `cardlife:${cardNumber}`,
+    });
+    expect((await api('GET', '/v1/cards/XK0000000000')).status).toBe(404);
+    const malformed = await api('GET', '/v1/cards/not-a-card!');
+    expect(malformed.status).toBe(400);
+    expect(fieldsOf(malformed)).toEqual(['cardNumber']);
+  });
+
+  test('a block for a later day is scheduled and shown, refused twice, and cancelled once', async () => {
+    const { cardNumber } = await createCard();
+    const on = calendar.addDays(today(), 5);
+
+    const res = await api('POST', `/v1/cards/${cardNumber}/block`, { on, reason: 'Employee leaves', requestedBy: 'hr-1' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'scheduled', block: { on, reason: 'Employee leaves', takesEffectAt: calendar.startOfDay(on).toISOString() } });
+    expect((await api('GET', `/v1/cards/${cardNumber}`)).body.scheduledBlock).toEqual({
+      on, reason: 'Employee leaves', requestedBy: 'hr-1', takesEffectAt: calendar.startOfDay(on).toISOString(),
+    });
+    expect((await api('POST', `/v1/cards/${cardNumber}/block`, { on, reason: 'Again', requestedBy: 'hr-1' })).status).toBe(409);
+
+    const cancelled = await api('DELETE', `/v1/cards/${cardNumber}/block`);
+    expect(cancelled).toMatchObject({ status: 200, body: { on, reason: 'Employee leaves' } });
+    expect((await api('GET', `/v1/cards/${cardNumber}`)).body).not.toHaveProperty('scheduledBlock');
+    expect((await api('DELETE', `/v1/cards/${cardNumber}/block`)).status).toBe(409);
+  });
+
+  test('a malformed block request is 400 naming the fields; a day in the past is 422', async () => {
+    const { cardNumber } = await createCard();
+    const bad = await api('POST', `/v1/cards/${cardNumber}/block`, { on: '2026-02-30', reason: ' ', requestedBy: 'hr-1', extra: 1 });
+    expect(bad.status).toBe(400);
+    expect(fieldsOf(bad)).toEqual(['extra', 'on', 'reason']);
+    expect((await api('POST', `/v1/cards/${cardNumber}/block`, undefined, '{"on": ')).status).toBe(400);
+
+    const past = await api('POST', `/v1/cards/${cardNumber}/block`, { on: calendar.addDays(today(), -1), reason: 'Too late', requestedBy: 'hr-1' });
+    expect(past.status).toBe(422);
+    expect(past.body.errors).toEqual([{ field: 'on', message: expect.stringContaining('today') }]);
+  });
+
+  test('a block for today takes effect at once; then the card is blocked and refuses further requests', async () => {
+    const { cardNumber, companyId } = await createCard();
+
+    const res = await api('POST', `/v1/cards/${cardNumber}/block`, { on: today(), reason: 'Stolen', requestedBy: 'hr-2' });
+
+    expect(res).toMatchObject({ status: 200, body: { status: 'blocked', block: { on: today() } } });
+    expect((await api('GET', `/v1/cards/${cardNumber}`)).body).toMatchObject({ status: 'blocked', blockReason: 'Stolen' });
+    expect((await api('POST', `/v1/cards/${cardNumber}/renewal`, { requestedBy: 'hr-2' })).status).toBe(409);
+    expect((await api('DELETE', `/v1/cards/${cardNumber}/block`)).status).toBe(409);
+    const mail = await eventually(async () => receiver.messages.find((m) => m.to.includes(`contact.${companyId}@haven.example`)));
+    expect(mail.subject).toBe(`Die Karte ${cardNumber} ist gesperrt`);
+  });
+
+  test('renewal: 422 before the window opens and for an expired card; 201 with the new application inside the window', async () => {
+    const early = await createCard();
+    const refused = await api('POST', `/v1/cards/${early.cardNumber}/renewal`, { requestedBy: 'hr-3' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toMatch(/^renewal opens on \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+
+    const expired = await createCard({ status: 'expired', expiresAt: new Date(Date.now() - DAY) });
+    const tooLate = await api('POST', `/v1/cards/${expired.cardNumber}/renewal`, { requestedBy: 'hr-3' });
+    expect(tooLate).toMatchObject({ status: 422, body: { detail: 'expired cards cannot be renewed; request a new card' } });
+
+    expect((await api('POST', `/v1/cards/${early.cardNumber}/renewal`, { requestedBy: 'hr-3', deliveryMethod: 'drone' })).status).toBe(400);
+
+    const expiring = await createCard({ expiresAt: new Date(Date.now() + 14 * DAY) });
+    await eventually(async () => (await api('GET', `/v1/cards/${expiring.cardNumber}`)).body.expiring);
+    const renewed = await api('POST', `/v1/cards/${expiring.cardNumber}/renewal`, { requestedBy: 'hr-3' });
+    expect(renewed.status).toBe(201);
+    expect(renewed.body).toMatchObject({ reason: 'renewal', requestedBy: 'hr-3', applicationId: expect.stringMatching(/^ca_[0-9a-f]{32}$/) });
+    expect(renewed.headers.get('location')).toBe(`/v1/card-applications/${renewed.body.applicationId}`);
+    const child = await temporal.client.workflow.getHandle(renewed.body.workflowId).describe();
+    expect(child.type).toBe('cardApplication');
+    expect(await db.models.CardApplication.findById(renewed.body.applicationId).lean()).toMatchObject({
+      deliveryMethod: 'post', destination: 'abroad', replaces: { cardNumber: expiring.cardNumber, reason: 'renewal' },
+    });
+    expect((await api('POST', `/v1/cards/${expiring.cardNumber}/renewal`, { requestedBy: 'hr-3' })).status).toBe(409);
+  });
+
+  test('a loss report starts the replacement, blocks the card and answers 201; malformed is 400', async () => {
+    const { cardNumber } = await createCard();
+    const bad = await api('POST', `/v1/cards/${cardNumber}/loss`, { reason: 'Lost', requestedBy: 'hr-4', deliveryMethod: 'drone' });
+    expect(bad.status).toBe(400);
+    expect(fieldsOf(bad)).toEqual(['deliveryMethod', 'destination']);
+
+    const res = await api('POST', `/v1/cards/${cardNumber}/loss`, { reason: 'Lost', requestedBy: 'hr-4', deliveryMethod: 'pickup', destination: 'NL' });
+
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ replacement: { reason: 'lost', applicationId: expect.stringMatching(/^ca_/) }, blockedAt: expect.any(String) });
+    expect((await temporal.client.workflow.getHandle(res.body.replacement.workflowId).describe()).type).toBe('cardApplication');
+    expect((await api('GET', `/v1/cards/${cardNumber}`)).body).toMatchObject({ status: 'blocked', blockReason: 'lost: Lost' });
+    expect((await api('POST', `/v1/cards/${cardNumber}/loss`, { reason: 'Lost', requestedBy: 'hr-4', deliveryMethod: 'pickup', destination: 'NL' })).status).toBe(409);
+  });
+});
+
+// ---- transport licence ------------------------------------------------------------------
+
+describe('/v1/companies/:companyId/transport-licence and licence-watch', () => {
+  test('the watch starts only for an approved company with CargoCards, once', async () => {
+    expect((await api('POST', '/v1/companies/co_unknown0000/licence-watch')).status).toBe(404);
+    expect((await api('POST', '/v1/companies/nope/licence-watch')).status).toBe(400);
+    const noCargo = await createCompany({ requestsCargoCards: false });
+    expect((await api('POST', `/v1/companies/${noCargo.companyId}/licence-watch`)).status).toBe(422);
+    const pending = await createCompany({ contract: 'pending' });
+    expect((await api('POST', `/v1/companies/${pending.companyId}/licence-watch`)).status).toBe(409);
+
+    const { companyId } = await createCompany();
+    const started = await api('POST', `/v1/companies/${companyId}/licence-watch`);
+    expect(started).toMatchObject({ status: 201, body: { workflowId: `licence:${companyId}`, started: true } });
+    const again = await api('POST', `/v1/companies/${companyId}/licence-watch`);
+    expect(again).toMatchObject({ status: 200, body: { started: false } });
+    const described = await temporal.client.workflow.getHandle(licenceWatchWorkflowId(companyId)).describe();
+    expect(described.searchAttributes).toMatchObject({ CompanyId: [companyId] });
+  });
+
+  test('GET shows the licence and when the warning and the block are due; 404 without a watch', async () => {
+    const { companyId, licence } = await createCompany();
+    expect((await api('GET', `/v1/companies/${companyId}/transport-licence`)).status).toBe(404);
+    await api('POST', `/v1/companies/${companyId}/licence-watch`);
+
+    const res = await eventually(async () => {
+      const r = await api('GET', `/v1/companies/${companyId}/transport-licence`);
+      return r.status === 200 && r;
+    });
+    const plan = calendar.licencePlan(licence.expiresOn);
+    expect(res.body).toEqual({
+      companyId, phase: 'watching', licence, effectiveExpiresOn: licence.expiresOn,
+      warnAt: plan.warnAt.toISOString(), blockAt: plan.blockAt.toISOString(), workflowId: `licence:${companyId}`,
+    });
+  });
+
+  test('a renewal is validated, recorded and re-plans the watch; a bridging period moves the effective expiry', async () => {
+    const { companyId, licence } = await createCompany();
+    const path = `/v1/companies/${companyId}/transport-licence`;
+    expect((await api('POST', path, { number: 'NIWO-2', expiresOn: calendar.addDays(licence.expiresOn, 365), documentRef: 'doc-2' })).status).toBe(409); // no watch yet
+    await api('POST', `/v1/companies/${companyId}/licence-watch`);
+    await eventually(async () => (await api('GET', path)).status === 200);
+
+    const malformed = await api('POST', path, { number: '', expiresOn: '2027-13-01', documentRef: 'doc-2', note: 'x' });
+    expect(malformed.status).toBe(400);
+    expect(fieldsOf(malformed)).toEqual(['expiresOn', 'note', 'number']);
+    const notLater = await api('POST', path, { number: 'NIWO-2', expiresOn: licence.expiresOn, documentRef: 'doc-2' });
+    expect(notLater.status).toBe(422);
+    expect(notLater.body.errors).toEqual([{ field: 'expiresOn', message: expect.stringContaining(licence.expiresOn) }]);
+
+    const expiresOn = calendar.addDays(licence.expiresOn, 365);
+    const renewed = await api('POST', path, { number: 'NIWO-2', expiresOn, documentRef: 'doc-2' });
+    expect(renewed).toMatchObject({ status: 200, body: { effectiveExpiresOn: expiresOn, blockAt: calendar.licencePlan(expiresOn).blockAt.toISOString() } });
+    const after = await eventually(async () => {
+      const r = await api('GET', path);
+      return r.body.licence?.number === 'NIWO-2' && r;
+    });
+    expect(after.body).toMatchObject({ phase: 'watching', licence: { number: 'NIWO-2', expiresOn, documentRef: 'doc-2' } });
+
+    const tooShort = await api('POST', `${path}/bridging`, { until: expiresOn, proofRef: 'proof-1' });
+    expect(tooShort.status).toBe(422);
+    expect((await api('POST', `${path}/bridging`, { until: 'soon', proofRef: '' })).status).toBe(400);
+    const until = calendar.addDays(expiresOn, 30);
+    const bridged = await api('POST', `${path}/bridging`, { until, proofRef: 'proof-1' });
+    expect(bridged).toMatchObject({ status: 200, body: { effectiveExpiresOn: until } });
+    await eventually(async () => (await api('GET', path)).body.effectiveExpiresOn === until);
+    expect((await db.models.Company.findById(companyId).lean())?.transportLicence).toMatchObject({ bridgingUntil: until, bridgingProofRef: 'proof-1' });
+    const state = await temporal.client.workflow.getHandle(licenceWatchWorkflowId(companyId)).query(licenceStateQuery);
+    expect(state?.licence).toMatchObject({ number: 'NIWO-2', bridgingUntil: until });
+  });
+
+  test('GET /openapi.json documents the card and licence paths', async () => {
+    const res = await api('GET', '/openapi.json');
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/cards/{cardNumber}', '/v1/cards/{cardNumber}/block', '/v1/cards/{cardNumber}/renewal', '/v1/cards/{cardNumber}/loss',
+        '/v1/companies/{companyId}/licence-watch', '/v1/companies/{companyId}/transport-licence', '/v1/companies/{companyId}/transport-licence/bridging',
+      ]),
+    );
+    expect(res.body.paths['/v1/cards/{cardNumber}/block'].delete.operationId).toBe('cancelCardBlock');
+  });
+});

@@ -1,0 +1,285 @@
+/**
+ * Cards in use (PROCESSES.md section 3) on the Java time-skipping test server:
+ * the real `cardInUse` workflow and activities, a fresh database on the real
+ * FerretDB and a real SMTP receiver. The card application a renewal or a loss
+ * starts is a stand-in that returns its input (./card-in-use-workflows.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { Database } from '../../db/connection';
+import { BusinessCalendar } from '../../domain/calendar';
+import { DEFAULT_RULES } from '../../domain/rules';
+import { createMailer, type Mailer } from '../../email/mailer';
+import type { cardInUse } from '../../workflows';
+import {
+  cancelBlockUpdate,
+  cardInUseStateQuery,
+  cardInUseWorkflowId,
+  FailureType,
+  renewCardUpdate,
+  reportLostUpdate,
+  scheduleBlockUpdate,
+  SEARCH_ATTRIBUTE_TYPES,
+  type CardApplicationInput,
+  type CardInUseInput,
+} from '../../workflows/definitions';
+import { recordHistory } from '../support/histories';
+import { eventually, testDatabase, timeSkippingEnv, uniqueName } from '../support/servers';
+import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+
+const calendar = new BusinessCalendar(DEFAULT_RULES);
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+let env: TestWorkflowEnvironment;
+/** A plain client: time moves only through env.sleep (env.client skips to the next timer while it waits). */
+let client: Client;
+let db: Database;
+let receiver: SmtpReceiver;
+let mailer: Mailer;
+let worker: Worker;
+let workerRun: Promise<void>;
+const taskQueue = uniqueName('card-in-use');
+
+beforeAll(async () => {
+  [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [
+        name,
+        temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}` as keyof typeof temporal.api.enums.v1.IndexedValueType],
+      ]),
+    ),
+  });
+  client = new Client({ connection: env.connection, namespace: env.namespace });
+  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('./card-in-use-workflows'),
+    activities: createActivities({ models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: 'http://127.0.0.1' }),
+  });
+  workerRun = worker.run();
+});
+
+afterAll(async () => {
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await workerRun;
+  mailer?.close();
+  await Promise.all([env?.teardown(), db?.connection.dropDatabase().then(() => db.close()), receiver?.close()]);
+});
+
+// ---- helpers ------------------------------------------------------------------------
+
+const hex = (n: number): string => randomBytes(n).toString('hex').slice(0, n);
+const serverNow = async (): Promise<number> => env.currentTimeMs();
+
+/** An approved company, an active card of it (with the application it came from) and its running workflow. */
+async function startCard(expiresAt?: Date) {
+  const companyId = `co_${hex(12)}`;
+  const contact = `contact.${companyId}@haven.example`;
+  await db.models.Company.create({
+    _id: companyId, name: 'Haven Logistiek B.V.', kvkNumber: hex(8), vatId: `NL${hex(9)}B01`, registrationKey: `k:${companyId}`,
+    kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-01-15' }, signatory: { name: 'Anna de Vries', email: 'anna@haven.example' },
+    contact: { name: 'Jan Jansen', email: contact, language: 'en' }, customerNumber: `C${hex(8)}`,
+    contract: { status: 'approved', submittedAt: new Date(), dueAt: new Date() },
+  });
+  const activatedAt = new Date(await serverNow());
+  const expires = expiresAt ?? calendar.cardExpiresAt(activatedAt);
+  const input: CardInUseInput = {
+    cardNumber: `XK${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`,
+    applicationId: `ca_${hex(16)}`, companyId, customerNumber: 'C1234567', xsId: `xs_${hex(12)}`, cardType: 'CargoCard',
+    activatedAt: activatedAt.toISOString(), expiresAt: expires.toISOString(),
+  };
+  await db.models.CardApplication.create({
+    _id: input.applicationId, companyId, xsId: input.xsId, cardType: 'CargoCard', deliveryMethod: 'pickup', destination: 'NL', status: 'active',
+  });
+  await db.models.Card.create({
+    _id: input.cardNumber, applicationId: input.applicationId, companyId, xsId: input.xsId, cardType: 'CargoCard', pinHash: 'x',
+    status: 'active', producedAt: activatedAt, activatedAt, expiresAt: expires,
+  });
+  const handle = await client.workflow.start<typeof cardInUse>('cardInUse', {
+    taskQueue, workflowId: cardInUseWorkflowId(input.cardNumber), args: [input],
+  });
+  await eventually(() => handle.query(cardInUseStateQuery).then((s) => s.renewalWindowOpensAt !== '', () => false));
+  return { input, handle, contact };
+}
+
+type Handle = WorkflowHandle<typeof cardInUse>;
+const card = (cardNumber: string) => db.models.Card.findById(cardNumber).lean();
+const mailsTo = (address: string) => receiver.messages.filter((m) => m.to.includes(address));
+const sleepUntil = async (at: number) => env.sleep(Math.max(0, at - (await serverNow())));
+
+/** The failure an Update was refused with. */
+async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((err as WorkflowUpdateFailedError).cause).toBeInstanceOf(ApplicationFailure);
+  return (err as WorkflowUpdateFailedError).cause as ApplicationFailure;
+}
+
+/** The input the replacement application's workflow was started with (the stand-in returns it). */
+async function childInput(workflowId: string): Promise<CardApplicationInput> {
+  const child = client.workflow.getHandle(workflowId);
+  expect((await child.describe()).type).toBe('cardApplication');
+  return child.result();
+}
+
+const eventIndex = async (handle: Handle, match: (e: temporal.api.history.v1.IHistoryEvent) => boolean) =>
+  (await handle.fetchHistory()).events!.findIndex(match);
+
+// ---- blocking at a chosen day ----------------------------------------------------------
+
+test('a block scheduled for a later day can be cancelled until then; the card stays in use', async () => {
+  const { input, handle, contact } = await startCard();
+  const on = calendar.addDays(calendar.dayOf(new Date(await serverNow())), 3);
+
+  const scheduled = await handle.executeUpdate(scheduleBlockUpdate, { args: [{ on, reason: 'Employee leaves', requestedBy: 'hr-1' }] });
+  expect(scheduled).toMatchObject({ status: 'scheduled', block: { on, reason: 'Employee leaves', requestedBy: 'hr-1' } });
+  expect(scheduled.block.takesEffectAt).toBe(calendar.startOfDay(on).toISOString());
+  expect((await card(input.cardNumber))?.scheduledBlock).toMatchObject({ on, reason: 'Employee leaves' });
+  const again = await refusal(handle.executeUpdate(scheduleBlockUpdate, { args: [{ on, reason: 'Twice', requestedBy: 'hr-1' }] }));
+  expect(again.type).toBe(FailureType.Conflict);
+
+  const cancelled = await handle.executeUpdate(cancelBlockUpdate);
+  expect(cancelled).toMatchObject({ on, reason: 'Employee leaves' });
+  expect((await card(input.cardNumber))?.scheduledBlock?.on).toBeUndefined();
+
+  await sleepUntil(Date.parse(scheduled.block.takesEffectAt) + 60 * MINUTE);
+  expect(await handle.query(cardInUseStateQuery)).toMatchObject({ phase: 'active' });
+  expect((await handle.query(cardInUseStateQuery)).scheduledBlock).toBeUndefined();
+  expect((await card(input.cardNumber))?.status).toBe('active');
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+  expect((await refusal(handle.executeUpdate(cancelBlockUpdate))).type).toBe(FailureType.Conflict);
+  expect(mailsTo(contact)).toHaveLength(0);
+});
+
+test('a block scheduled for a later day takes effect at 00:00 local of that day and mails the company contact', async () => {
+  const { input, handle, contact } = await startCard();
+  const today = calendar.dayOf(new Date(await serverNow()));
+  const refused = (on: string) => refusal(handle.executeUpdate(scheduleBlockUpdate, { args: [{ on, reason: 'Contract ended', requestedBy: 'hr-2' }] }));
+  expect((await refused(calendar.addDays(today, -1))).type).toBe(FailureType.BusinessRule);
+  expect((await refused(calendar.addDays(calendar.dayOf(new Date(input.expiresAt)), 1))).type).toBe(FailureType.BusinessRule); // after expiry
+  expect((await refused('2026-02-30')).type).toBe(FailureType.InvalidInput);
+
+  const on = calendar.addDays(today, 2);
+  const { block } = await handle.executeUpdate(scheduleBlockUpdate, { args: [{ on, reason: 'Contract ended', requestedBy: 'hr-2' }] });
+  const takesEffectAt = Date.parse(block.takesEffectAt);
+  expect(block.takesEffectAt).toBe(calendar.startOfDay(on).toISOString());
+  expect((await handle.describe()).searchAttributes?.NextDueAt).toEqual([new Date(takesEffectAt)]);
+
+  await sleepUntil(takesEffectAt - MINUTE);
+  expect(await handle.query(cardInUseStateQuery)).toMatchObject({ phase: 'active', scheduledBlock: { on } });
+  expect((await card(input.cardNumber))?.status).toBe('active');
+
+  await env.sleep(2 * MINUTE);
+  const result = await handle.result();
+  expect(result).toMatchObject({ outcome: 'blocked', block: { reason: 'Contract ended', by: 'hr-2' } });
+  // The timer fires at 00:00 plus the latency of the workflow task that started it.
+  const blockedAt = Date.parse((result as { block: { at: string } }).block.at);
+  expect(blockedAt - takesEffectAt).toBeGreaterThanOrEqual(0);
+  expect(blockedAt - takesEffectAt).toBeLessThan(MINUTE);
+  const stored = await card(input.cardNumber);
+  expect(stored).toMatchObject({ status: 'blocked', blockReason: 'Contract ended' });
+  expect(stored?.blockedAt?.toISOString()).toBe(new Date(blockedAt).toISOString());
+  expect(stored?.scheduledBlock?.on).toBeUndefined();
+  const mails = await eventually(async () => mailsTo(contact).length === 1 && mailsTo(contact));
+  expect(mails[0]!.subject).toBe(`Card ${input.cardNumber} is blocked`);
+  expect(mails[0]!.text).toContain('Contract ended');
+  expect((await handle.describe()).searchAttributes).toMatchObject({ Phase: ['blocked'], CardNumber: [input.cardNumber], CompanyId: [input.companyId] });
+  await recordHistory(handle, 'card-in-use-scheduled-block');
+});
+
+test('a block for today takes effect at once', async () => {
+  const { input, handle, contact } = await startCard();
+  const today = calendar.dayOf(new Date(await serverNow()));
+
+  const result = await handle.executeUpdate(scheduleBlockUpdate, { args: [{ on: today, reason: 'Stolen', requestedBy: 'hr-3' }] });
+
+  expect(result).toMatchObject({ status: 'blocked', block: { on: today } });
+  expect(await handle.result()).toMatchObject({ outcome: 'blocked', block: { reason: 'Stolen' } });
+  expect((await card(input.cardNumber))?.status).toBe('blocked');
+  await eventually(async () => mailsTo(contact).length === 1);
+});
+
+// ---- loss ---------------------------------------------------------------------------------
+
+test('a lost card is replaced first (a new application is started), then blocked', async () => {
+  const { input, handle, contact } = await startCard();
+
+  const result = await handle.executeUpdate(reportLostUpdate, {
+    args: [{ reason: 'Lost on the quay', requestedBy: 'hr-4', deliveryMethod: 'urgent-pickup', destination: 'NL' }],
+  });
+
+  const { replacement } = result;
+  expect(replacement).toMatchObject({ reason: 'lost', requestedBy: 'hr-4', workflowId: `card:${replacement.applicationId}` });
+  expect(replacement.applicationId).toMatch(/^ca_[0-9a-f]{32}$/);
+  expect(await childInput(replacement.workflowId)).toEqual({
+    applicationId: replacement.applicationId, companyId: input.companyId, customerNumber: input.customerNumber, xsId: input.xsId,
+    cardType: 'CargoCard', deliveryMethod: 'urgent-pickup', destination: 'NL', submittedAt: replacement.requestedAt,
+    replaces: { cardNumber: input.cardNumber, reason: 'lost' },
+  });
+  expect(await db.models.CardApplication.findById(replacement.applicationId).lean()).toMatchObject({
+    status: 'awaiting-approvals', xsId: input.xsId, replaces: { cardNumber: input.cardNumber, reason: 'lost' },
+  });
+
+  expect(await handle.result()).toMatchObject({ outcome: 'blocked', block: { reason: 'lost: Lost on the quay', at: result.blockedAt } });
+  expect(await card(input.cardNumber)).toMatchObject({ status: 'blocked', blockReason: 'lost: Lost on the quay' });
+  // First the replacement's workflow started, then the card was blocked.
+  const childStarted = await eventIndex(handle, (e) => Boolean(e.childWorkflowExecutionStartedEventAttributes));
+  const blocking = await eventIndex(handle, (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'blockCardRecord');
+  expect(childStarted).toBeGreaterThan(0);
+  expect(blocking).toBeGreaterThan(childStarted);
+  const mails = await eventually(async () => mailsTo(contact).length === 1 && mailsTo(contact));
+  expect(mails[0]!.text).toContain('Lost on the quay');
+  // The workflow has ended: nothing is left to take a second report.
+  await expect(
+    handle.executeUpdate(reportLostUpdate, { args: [{ reason: 'again', requestedBy: 'hr-4', deliveryMethod: 'post', destination: 'NL' }] }),
+  ).rejects.toThrow();
+  await recordHistory(handle, 'card-in-use-lost');
+});
+
+// ---- renewal window and expiry -------------------------------------------------------------
+
+test('renewal is refused before the window, accepted inside it (a renewal application is started), and the card expires at its expiry', async () => {
+  const expiresAt = new Date((await serverNow()) + 8 * 7 * DAY);
+  const windowOpensAt = calendar.renewalWindowOpensAt(expiresAt).getTime();
+  const { input, handle } = await startCard(expiresAt);
+
+  const early = await refusal(handle.executeUpdate(renewCardUpdate, { args: [{ requestedBy: 'hr-5' }] }));
+  expect(early.type).toBe(FailureType.BusinessRule);
+  expect(early.message).toBe(`renewal opens on ${calendar.toLocalIso(new Date(windowOpensAt)).slice(0, 16).replace('T', ' ')}`);
+  expect(await handle.query(cardInUseStateQuery)).toMatchObject({ phase: 'active', renewalWindowOpensAt: new Date(windowOpensAt).toISOString() });
+
+  await sleepUntil(windowOpensAt - MINUTE);
+  expect((await handle.query(cardInUseStateQuery)).phase).toBe('active');
+  await env.sleep(2 * MINUTE);
+  expect((await handle.query(cardInUseStateQuery)).phase).toBe('expiring');
+  const marked = await eventually(async () => (await card(input.cardNumber))?.expiringSince ?? undefined);
+  expect(marked.toISOString()).toBe(new Date(windowOpensAt).toISOString());
+  expect((await handle.describe()).searchAttributes?.Phase).toEqual(['expiring']);
+
+  const replacement = await handle.executeUpdate(renewCardUpdate, { args: [{ requestedBy: 'hr-5' }] });
+  expect(replacement).toMatchObject({ reason: 'renewal', requestedBy: 'hr-5' });
+  // Delivered as the card it renews was (the old application: pickup in NL).
+  expect(await childInput(replacement.workflowId)).toMatchObject({
+    deliveryMethod: 'pickup', destination: 'NL', replaces: { cardNumber: input.cardNumber, reason: 'renewal' },
+  });
+  expect((await refusal(handle.executeUpdate(renewCardUpdate, { args: [{ requestedBy: 'hr-5' }] }))).type).toBe(FailureType.Conflict);
+
+  await sleepUntil(expiresAt.getTime() - MINUTE);
+  expect(await handle.query(cardInUseStateQuery)).toMatchObject({ phase: 'expiring', replacement: { applicationId: replacement.applicationId } });
+  await env.sleep(2 * MINUTE);
+  expect(await handle.result()).toEqual({ outcome: 'expired', at: expiresAt.toISOString() });
+  expect((await card(input.cardNumber))?.status).toBe('expired');
+  expect((await handle.query(cardInUseStateQuery)).phase).toBe('expired');
+  // Expired: the workflow has ended, nothing renews the card any more.
+  await expect(handle.executeUpdate(renewCardUpdate, { args: [{ requestedBy: 'hr-5' }] })).rejects.toThrow();
+  await recordHistory(handle, 'card-in-use-renewal-expiry');
+});

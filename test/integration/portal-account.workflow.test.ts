@@ -1,0 +1,411 @@
+/**
+ * The portal-account workflow (PROCESSES.md section 6) on the Java
+ * time-skipping test server: a real Worker with the real activities, a fresh
+ * database on the real FerretDB and a real SMTP receiver. Every token is read
+ * from the mail that crossed SMTP, as a user would.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Worker } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../activities';
+import { hashLinkToken, type IssueLinkInput, type IssueLinkResult } from '../../activities/accounts';
+import type { Database } from '../../db/connection';
+import { BusinessCalendar } from '../../domain/calendar';
+import { DEFAULT_RULES } from '../../domain/rules';
+import { createMailer, type Mailer } from '../../email/mailer';
+import type { portalAccount } from '../../workflows';
+import {
+  accountStateQuery,
+  accountWorkflowId,
+  activateAccountUpdate,
+  FailureType,
+  lockAccountUpdate,
+  requestResetSignal,
+  resetPasswordUpdate,
+  SA,
+  SEARCH_ATTRIBUTE_TYPES,
+  unlockAccountUpdate,
+} from '../../workflows/definitions';
+import { recordHistory } from '../support/histories';
+import { eventually, testDatabase, timeSkippingEnv, uniqueName } from '../support/servers';
+import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from '../support/smtp';
+
+const HOUR = 3_600_000;
+const LINK_VALIDITY = DEFAULT_RULES.accountLinkValidityHours * HOUR;
+const FROM = 'XS-Key Service <service@xs-key.example>';
+const BASE_URL = 'https://portal.xs-key.example';
+const calendar = new BusinessCalendar(DEFAULT_RULES);
+
+let env: TestWorkflowEnvironment;
+/** A plain client: time moves only through env.sleep (see contract-approval.workflow.test.ts). */
+let client: Client;
+let db: Database;
+let receiver: SmtpReceiver;
+let mailer: Mailer;
+let activities: Activities;
+let worker: Worker;
+let workerRun: Promise<void>;
+/** When set, the SMTP call returns only once it resolves (the mail has gone out by then). */
+let holdAfterSend: Promise<void> | undefined;
+const taskQueue = uniqueName('portal-account');
+
+beforeAll(async () => {
+  [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
+  // The workflow upserts the project's search attributes; timeSkippingEnv() does not register them.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [
+        name,
+        temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}` as keyof typeof temporal.api.enums.v1.IndexedValueType],
+      ]),
+    ),
+  });
+  client = new Client({ connection: env.connection, namespace: env.namespace });
+  mailer = createMailer({ smtpUrl: receiver.url, from: FROM });
+  const send = mailer.transport.sendMail.bind(mailer.transport) as (m: object) => Promise<unknown>;
+  mailer.transport.sendMail = (async (message: object) => {
+    const info = await send(message);
+    await holdAfterSend;
+    return info;
+  }) as typeof mailer.transport.sendMail;
+  activities = createActivities({ models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: BASE_URL });
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities });
+  workerRun = worker.run();
+});
+
+afterAll(async () => {
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await workerRun;
+  mailer?.close();
+  await db?.connection.dropDatabase();
+  await Promise.all([env?.teardown(), db?.close(), receiver?.close()]);
+});
+
+// ---- helpers ------------------------------------------------------------------------
+
+const hex = (n: number): string => randomBytes(n).toString('hex');
+
+/** A pending account as the registration API leaves it; its email is unique to the test unless given. */
+async function createAccount(email = `holder.${hex(6)}@portal.example`) {
+  const account = {
+    _id: `ac_${hex(8)}`,
+    emailKey: email.toLowerCase(),
+    email,
+    language: 'en' as const,
+    name: 'de Vries',
+    customerNumber: `C${hex(4).toUpperCase()}`,
+    companyId: `co_${hex(8)}`,
+    passwordHash: 'scrypt$32768$8$1$c2FsdA$a2V5',
+    status: 'pending-activation',
+    registeredAt: new Date(await env.currentTimeMs()),
+  };
+  await db.models.PortalAccount.create(account);
+  return account;
+}
+type Account = Awaited<ReturnType<typeof createAccount>>;
+
+function start(account: Account, eventsPerRun?: number): Promise<WorkflowHandle<typeof portalAccount>> {
+  return client.workflow.start<typeof portalAccount>('portalAccount', {
+    taskQueue,
+    workflowId: accountWorkflowId(account._id),
+    args: [
+      {
+        accountId: account._id,
+        customerNumber: account.customerNumber,
+        companyId: account.companyId,
+        registeredAt: account.registeredAt.toISOString(),
+        ...(eventsPerRun ? { eventsPerRun } : {}),
+      },
+    ],
+  });
+}
+
+const mailsTo = (address: string) => receiver.messages.filter((m) => m.to.some((to) => to.toLowerCase() === address.toLowerCase()));
+const record = (account: Account) => db.models.PortalAccount.findById(account._id).lean();
+
+async function nthMail(address: string, n: number): Promise<ReceivedMail> {
+  return eventually(async () => mailsTo(address)[n - 1]);
+}
+
+/** The link and its token in a mail, as the user sees them. */
+function linkIn(mail: ReceivedMail): { url: string; token: string; tokenHash: string } {
+  const match = /(https:\/\/\S+\?token=([A-Za-z0-9_-]{43}))(?=\s)/.exec(mail.text);
+  expect(match).not.toBeNull();
+  return { url: match![1]!, token: match![2]!, tokenHash: hashLinkToken(match![2]!) };
+}
+
+/** The failure an Update was refused with. */
+async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+const stateOf = (handle: WorkflowHandle) => handle.query(accountStateQuery);
+const detailsOf = async (handle: WorkflowHandle) =>
+  ((await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '');
+
+/** An account whose activation link has been used. */
+async function activeAccount(eventsPerRun?: number) {
+  const account = await createAccount();
+  const handle = await start(account, eventsPerRun);
+  const { tokenHash } = linkIn(await nthMail(account.email, 1));
+  await handle.executeUpdate(activateAccountUpdate, { args: [{ tokenHash }] });
+  return { account, handle };
+}
+
+/** Asks for a reset and returns the link of the n-th mail to the holder. */
+async function requestReset(account: Account, handle: WorkflowHandle, nth: number) {
+  await handle.signal(requestResetSignal);
+  return linkIn(await nthMail(account.email, nth));
+}
+
+const newHash = () => `scrypt$32768$8$1$${hex(8)}$${hex(16)}`;
+
+// ---- activation ---------------------------------------------------------------------
+
+test('the activation link works once within 24 hours; a second use is refused as used', async () => {
+  const account = await createAccount();
+  const handle = await start(account);
+
+  const mail = await nthMail(account.email, 1);
+  expect(mail.subject).toBe('Activate your XS-Key portal account');
+  const { url, token, tokenHash } = linkIn(mail);
+  expect(url).toBe(`${BASE_URL}/v1/accounts/activation?token=${token}`);
+
+  // Only the hash is kept: on the record, in the workflow; the query shows neither.
+  const state = await eventually(async () => ((await stateOf(handle)).link ? stateOf(handle) : undefined));
+  const expiresAt = new Date(state.link!.expiresAt);
+  expect(expiresAt.getTime() - account.registeredAt.getTime()).toBeGreaterThanOrEqual(LINK_VALIDITY);
+  expect(expiresAt.getTime() - account.registeredAt.getTime()).toBeLessThan(LINK_VALIDITY + 10_000);
+  expect(mail.text).toContain(calendar.toLocalIso(expiresAt).slice(0, 16).replace('T', ' '));
+  expect(state).toMatchObject({ phase: 'pending-activation', link: { purpose: 'activation', issue: 1 } });
+  expect(JSON.stringify(state)).not.toContain(tokenHash);
+  const stored = await record(account);
+  expect(stored?.link).toMatchObject({ purpose: 'activation', issue: 1, tokenHash, delivery: 'sent' });
+  expect(JSON.stringify(stored)).not.toContain(token);
+  const description = await handle.describe();
+  expect(description.typedSearchAttributes.get(SA.phase)).toBe('pending-activation');
+  expect(description.typedSearchAttributes.get(SA.nextDueAt)?.getTime()).toBe(expiresAt.getTime());
+  expect(await detailsOf(handle)).toBe(`Waiting for the activation link to be used, until ${calendar.toLocalIso(expiresAt)}`);
+
+  await env.sleep(LINK_VALIDITY - HOUR);
+  const wrong = await refusal(handle.executeUpdate(activateAccountUpdate, { args: [{ tokenHash: hashLinkToken('x'.repeat(43)) }] }));
+  expect(wrong.type).toBe(FailureType.InvalidInput);
+  const activated = await handle.executeUpdate(activateAccountUpdate, { args: [{ tokenHash }] });
+  expect(activated.phase).toBe('active');
+
+  const again = await refusal(handle.executeUpdate(activateAccountUpdate, { args: [{ tokenHash }] }));
+  expect(again.type).toBe(FailureType.Gone);
+  expect(again.message).toMatch(/already used/);
+  expect(await record(account)).toMatchObject({ status: 'active', activatedAt: new Date(activated.at), link: { usedAt: expect.any(Date) } });
+  expect(await stateOf(handle)).toMatchObject({ phase: 'active', activatedAt: activated.at });
+  expect((await handle.describe()).typedSearchAttributes.get(SA.phase)).toBe('active');
+  expect(mailsTo(account.email)).toHaveLength(1);
+
+  const history = JSON.stringify((await handle.fetchHistory()).events);
+  expect(history).not.toContain(token);
+  await recordHistory(handle, 'portal-account-activated');
+});
+
+test('a link used before the activity that mailed it has returned still works: the Update waits for its hash', async () => {
+  let release!: () => void;
+  holdAfterSend = new Promise((resolve) => (release = resolve));
+  try {
+    const account = await createAccount();
+    const handle = await start(account);
+    const { tokenHash } = linkIn(await nthMail(account.email, 1));
+    expect((await stateOf(handle)).link).toBeUndefined(); // the activity is still running
+
+    const activating = handle.executeUpdate(activateAccountUpdate, { args: [{ tokenHash }] });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await stateOf(handle)).phase).toBe('pending-activation');
+    release();
+    expect(await activating).toMatchObject({ phase: 'active' });
+    expect((await record(account))?.status).toBe('active');
+  } finally {
+    holdAfterSend = undefined;
+    release();
+  }
+});
+
+test('an activation link unused for 24 hours lapses the registration; the same email registers again', async () => {
+  const account = await createAccount();
+  const handle = await start(account);
+  const { tokenHash } = linkIn(await nthMail(account.email, 1));
+  const { link } = await eventually(async () => ((await stateOf(handle)).link ? stateOf(handle) : undefined));
+
+  await env.sleep(Date.parse(link!.expiresAt) - (await env.currentTimeMs()) - 60_000);
+  expect((await stateOf(handle)).phase).toBe('pending-activation');
+  await env.sleep(120_000);
+
+  expect(await handle.result()).toMatchObject({ phase: 'lapsed' });
+  const lapsed = await record(account);
+  expect(lapsed).toMatchObject({ status: 'lapsed', emailKey: `lapsed:${account._id}`, lapsedAt: expect.any(Date) });
+  expect((await handle.describe()).typedSearchAttributes.get(SA.phase)).toBe('lapsed');
+  await expect(handle.executeUpdate(activateAccountUpdate, { args: [{ tokenHash }] })).rejects.toThrow();
+  expect((await record(account))?.status).toBe('lapsed');
+
+  const again = await createAccount(account.email.toUpperCase()); // same email, other case
+  await start(again);
+  const second = linkIn(await nthMail(again.email, 2));
+  expect(second.tokenHash).not.toBe(tokenHash);
+  expect(mailsTo(account.email)).toHaveLength(2);
+  await recordHistory(handle, 'portal-account-lapsed');
+});
+
+// ---- password reset -----------------------------------------------------------------
+
+test('a reset link works once; reusing it, or using one a newer request replaced, is refused', async () => {
+  const { account, handle } = await activeAccount();
+  const first = await requestReset(account, handle, 2);
+  expect(mailsTo(account.email)[1]!.subject).toBe('Reset your XS-Key portal password');
+  expect(first.url).toBe(`${BASE_URL}/v1/accounts/password-reset/confirm?token=${first.token}`);
+  const second = await requestReset(account, handle, 3);
+  expect(second.token).not.toBe(first.token);
+
+  const replaced = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: first.tokenHash, passwordHash: newHash() }] }));
+  expect(replaced.type).toBe(FailureType.InvalidInput);
+
+  const passwordHash = newHash();
+  const done = await handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: second.tokenHash, passwordHash }] });
+  expect(done.phase).toBe('active');
+  expect(await record(account)).toMatchObject({ passwordHash, passwordChangedAt: new Date(done.at), link: { purpose: 'reset', issue: 2 } });
+
+  const reused = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: second.tokenHash, passwordHash: newHash() }] }));
+  expect(reused.type).toBe(FailureType.Gone);
+  expect((await record(account))?.passwordHash).toBe(passwordHash);
+  expect(await stateOf(handle)).toMatchObject({ phase: 'active', resetsIssued: 2, link: { purpose: 'reset', closed: { reason: 'used' } } });
+  await recordHistory(handle, 'portal-account-reset');
+});
+
+test('a reset link unused for 24 hours is refused as expired; the account stays active', async () => {
+  const { account, handle } = await activeAccount();
+  const { tokenHash } = await requestReset(account, handle, 2);
+  const { link } = await eventually(async () => ((await stateOf(handle)).link?.purpose === 'reset' ? stateOf(handle) : undefined));
+  expect((await handle.describe()).typedSearchAttributes.get(SA.nextDueAt)?.toISOString()).toBe(link!.expiresAt);
+
+  await env.sleep(LINK_VALIDITY + 60_000);
+  expect(await stateOf(handle)).toMatchObject({ phase: 'active', link: { closed: { reason: 'expired' } } });
+  const expired = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash, passwordHash: newHash() }] }));
+  expect(expired.type).toBe(FailureType.Gone);
+  expect(expired.message).toMatch(/expired/);
+  expect((await record(account))?.passwordChangedAt).toBeUndefined();
+  expect((await handle.describe()).typedSearchAttributes.get(SA.nextDueAt)).toBeUndefined();
+  expect(await detailsOf(handle)).toMatch(/^Active since .*; waiting for password-reset requests or a lock$/);
+});
+
+// ---- lock and unlock ----------------------------------------------------------------
+
+test('customer service locks and unlocks; a lock revokes the open reset link and stops new ones', async () => {
+  const pending = await createAccount();
+  const pendingHandle = await start(pending);
+  await nthMail(pending.email, 1);
+  const early = await refusal(pendingHandle.executeUpdate(lockAccountUpdate, { args: [{ reason: 'Misuse', by: 'cs-1' }] }));
+  expect(early.type).toBe(FailureType.Conflict);
+
+  const { account, handle } = await activeAccount();
+  const open = await requestReset(account, handle, 2);
+  const locked = await handle.executeUpdate(lockAccountUpdate, { args: [{ reason: 'Suspicious sign-ins', by: 'cs-1' }] });
+  expect(locked.phase).toBe('locked');
+  expect(await record(account)).toMatchObject({ status: 'locked', lock: { reason: 'Suspicious sign-ins', by: 'cs-1' } });
+  expect((await nthMail(account.email, 3)).subject).toBe('Your XS-Key portal account is locked');
+  expect((await refusal(handle.executeUpdate(lockAccountUpdate, { args: [{ reason: 'Again', by: 'cs-2' }] }))).type).toBe(FailureType.Conflict);
+  const revoked = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: open.tokenHash, passwordHash: newHash() }] }));
+  expect(revoked).toMatchObject({ type: FailureType.Gone, message: expect.stringMatching(/revoked/) });
+  expect((await handle.describe()).typedSearchAttributes.get(SA.phase)).toBe('locked');
+  expect(await detailsOf(handle)).toMatch(/^Locked on .* by cs-1: Suspicious sign-ins; waiting for customer service to unlock$/);
+
+  await handle.signal(requestResetSignal); // ignored while locked
+  const unlocked = await handle.executeUpdate(unlockAccountUpdate, { args: [{ by: 'cs-2' }] });
+  expect(unlocked.phase).toBe('active');
+  expect((await nthMail(account.email, 4)).subject).toBe('Your XS-Key portal account is unlocked');
+  expect((await record(account))?.status).toBe('active');
+  expect((await record(account))?.lock).toBeUndefined();
+  expect(await stateOf(handle)).toMatchObject({ phase: 'active', resetsIssued: 1, locks: 1 });
+  expect((await refusal(handle.executeUpdate(unlockAccountUpdate, { args: [{ by: 'cs-2' }] }))).type).toBe(FailureType.Conflict);
+  expect(mailsTo(account.email)).toHaveLength(4);
+
+  const fresh = await requestReset(account, handle, 5);
+  await handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: fresh.tokenHash, passwordHash: newHash() }] });
+  await recordHistory(handle, 'portal-account-locked-unlocked');
+});
+
+test('after its events per run the workflow continues as new, carrying the state', async () => {
+  const { account, handle } = await activeAccount(4);
+  const firstRun = (await handle.describe()).runId;
+  for (let i = 1; i <= 2; i += 1) {
+    await handle.executeUpdate(lockAccountUpdate, { args: [{ reason: `Check ${i}`, by: 'cs-1' }] });
+    await handle.executeUpdate(unlockAccountUpdate, { args: [{ by: 'cs-1' }] });
+  }
+  const state = await eventually(async () => ((await stateOf(handle)).runs === 2 ? stateOf(handle) : undefined));
+  expect(state).toMatchObject({ phase: 'active', locks: 2, link: { purpose: 'activation', closed: { reason: 'used' } } });
+  expect((await handle.describe()).runId).not.toBe(firstRun);
+
+  // The new run goes on where the old one stopped: the next lock mail is number 3.
+  await handle.executeUpdate(lockAccountUpdate, { args: [{ reason: 'Check 3', by: 'cs-1' }] });
+  expect((await nthMail(account.email, 6)).subject).toMatch(/locked/);
+  expect(mailsTo(account.email)).toHaveLength(6);
+});
+
+// ---- the link activity on its own: retries never mail two different links ---------------
+
+describe('issueAccountLink', () => {
+  const issue = (input: IssueLinkInput, acts: Activities = activities): Promise<IssueLinkResult> =>
+    new MockActivityEnvironment(
+      { workflowExecution: { workflowId: accountWorkflowId(input.accountId), runId: 'r1' } },
+      { logger: new DefaultLogger('ERROR') },
+    ).run(acts.issueAccountLink, input);
+  const input = (account: Account): IssueLinkInput => ({
+    accountId: account._id,
+    purpose: 'activation',
+    issue: 1,
+    issuedAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + LINK_VALIDITY).toISOString(),
+  });
+
+  test('run twice, it mails one link and returns the same hash', async () => {
+    const account = await createAccount();
+    const first = await issue(input(account));
+    const second = await issue(input(account));
+    expect(first.delivery).toBe('sent');
+    expect(second).toEqual({ tokenHash: first.tokenHash, delivery: 'already-sent' });
+    expect(mailsTo(account.email)).toHaveLength(1);
+    expect(linkIn(mailsTo(account.email)[0]!).tokenHash).toBe(first.tokenHash);
+  });
+
+  test('SMTP unreachable: nothing went out, so the retry mints a fresh token and mails it once', async () => {
+    const account = await createAccount();
+    const down = createMailer({ smtpUrl: 'smtp://127.0.0.1:1', from: FROM });
+    const downActs = createActivities({ models: db.models, mailer: down, rules: DEFAULT_RULES, backofficeLead: 'x@y.example', publicBaseUrl: BASE_URL });
+    await expect(issue(input(account), downActs)).rejects.toThrow();
+    down.close();
+    expect((await record(account))?.link?.delivery).toBe('failed');
+
+    const retried = await issue(input(account));
+    expect(retried.delivery).toBe('sent');
+    expect(mailsTo(account.email)).toHaveLength(1);
+    expect(linkIn(mailsTo(account.email)[0]!).tokenHash).toBe(retried.tokenHash);
+    expect((await record(account))?.link).toMatchObject({ tokenHash: retried.tokenHash, delivery: 'sent' });
+  });
+
+  test('after an attempt that died mid-send, the retry sends nothing and keeps the first hash', async () => {
+    const account = await createAccount();
+    const tokenHash = hashLinkToken(hex(32));
+    await db.models.PortalAccount.updateOne(
+      { _id: account._id },
+      { $set: { link: { purpose: 'activation', issue: 1, tokenHash, expiresAt: new Date(), delivery: 'sending' } } },
+    );
+    expect(await issue(input(account))).toEqual({ tokenHash, delivery: 'uncertain' });
+    expect(mailsTo(account.email)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,275 @@
+/**
+ * A card in use (PROCESSES.md section 3), from activation to its end.
+ *
+ * Active until the renewal window opens (rules.renewalWindowWeeks before
+ * expiry), then expiring: it can be renewed (a new card application, started
+ * as an abandoned child) until it expires. The company blocks it at a chosen
+ * day, cancellable until then; a lost card is replaced first, then blocked;
+ * the licence watch blocks it at once (signal). Blocked or expired, the
+ * workflow ends: a handful of events in five years, no continue-as-new.
+ */
+import { allHandlersFinished, condition, ParentClosePolicy, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
+import { BusinessCalendar, isIsoDay } from '../domain/calendar';
+import {
+  blockCardNowSignal,
+  businessRule,
+  cancelBlockUpdate,
+  cardApplicationWorkflowId,
+  cardInUseStateQuery,
+  conflict,
+  invalidInput,
+  renewCardUpdate,
+  reportLostUpdate,
+  SA,
+  scheduleBlockUpdate,
+  type BlockRequest,
+  type CardApplicationInput,
+  type CardBlock,
+  type CardInUseInput,
+  type CardInUseResult,
+  type CardInUseState,
+  type LossReport,
+  type RenewalRequest,
+  type Replacement,
+} from './definitions';
+import { acts, loadRules, showStatus, type Status } from './support';
+
+interface BlockOrder { reason: string; by: string; notify: boolean }
+type Step = { kind: 'window' | 'block' | 'expiry'; at: number };
+
+const now = (): string => new Date().toISOString();
+
+export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult> {
+  // Handlers are set before the first await, so an Update sent right after the start finds them;
+  // until the rules are loaded the validators check the request's shape and the handlers the rest.
+  let calendar: BusinessCalendar | undefined;
+  const loaded = loadRules().then((rules) => void (calendar = new BusinessCalendar(rules)));
+  const { cardNumber } = input;
+  const expiresAt = Date.parse(input.expiresAt);
+  const state: CardInUseState = {
+    cardNumber, companyId: input.companyId, xsId: input.xsId, cardType: input.cardType,
+    phase: 'active', activatedAt: input.activatedAt, expiresAt: input.expiresAt, renewalWindowOpensAt: '',
+  };
+  let order: BlockOrder | undefined; // block at once
+  let revision = 0; // changes when the scheduled block does
+
+  // ---- What the company, the licence watch and operators can do ------------------------
+  setHandler(cardInUseStateQuery, () => state);
+  setHandler(blockCardNowSignal, ({ reason, by, notify }) => void (order ??= { reason, by, notify: notify !== false }));
+
+  setHandler(scheduleBlockUpdate, async (request) => {
+    await loaded;
+    checkBlock(request);
+    const on = request.on;
+    const block = { on, reason: request.reason.trim(), requestedBy: request.requestedBy.trim(), takesEffectAt: calendar!.startOfDay(on).toISOString(), scheduledAt: now() };
+    if (Date.parse(block.takesEffectAt) <= Date.now()) {
+      order = { reason: block.reason, by: block.requestedBy, notify: true };
+      await ended();
+      return { status: 'blocked', block };
+    }
+    state.scheduledBlock = block;
+    revision++;
+    await acts.recordCardBlockSchedule({ cardNumber, block });
+    publish();
+    return { status: 'scheduled', block };
+  }, { validator: (request) => checkBlock(request) });
+
+  setHandler(cancelBlockUpdate, async () => {
+    const cancelled = state.scheduledBlock!;
+    state.scheduledBlock = undefined;
+    revision++;
+    await acts.recordCardBlockSchedule({ cardNumber, block: null, cancelled });
+    publish();
+    return cancelled;
+  }, { validator: () => checkCancel() });
+
+  setHandler(renewCardUpdate, async (request) => {
+    await loaded;
+    checkRenewal(request);
+    return replace('renewal', request);
+  }, { validator: (request) => checkRenewal(request) });
+
+  setHandler(reportLostUpdate, async (report) => {
+    await loaded;
+    checkLoss(report);
+    // A renewal (or a loss report) under way already replaces the card: no second new card.
+    const replacement = state.replacement ?? (await replace('lost', report));
+    order ??= { reason: `lost: ${report.reason.trim()}`, by: report.requestedBy.trim(), notify: true };
+    await ended();
+    if (!state.blocked) throw businessRule(`card ${cardNumber} expired before it could be blocked`);
+    return { replacement, blockedAt: state.blocked.at };
+  }, { validator: (report) => checkLoss(report) });
+
+  // ---- 1. In use: the renewal window opens, a scheduled block takes effect, or the card expires ----
+  await loaded;
+  const windowOpensAt = calendar!.renewalWindowOpensAt(new Date(expiresAt)).getTime();
+  state.renewalWindowOpensAt = new Date(windowOpensAt).toISOString();
+  showStatus({
+    ...status(),
+    extra: [
+      { key: SA.companyId, value: input.companyId },
+      { key: SA.customerNumber, value: input.customerNumber },
+      { key: SA.xsId, value: input.xsId },
+      { key: SA.cardNumber, value: cardNumber },
+      { key: SA.cardType, value: input.cardType },
+    ],
+  });
+
+  while (!order) {
+    const step = nextStep();
+    const seen = revision;
+    if (step.at > Date.now() && (await condition(() => order !== undefined || revision !== seen, step.at - Date.now()))) continue;
+    if (step.kind === 'window') {
+      state.phase = 'expiring';
+      await acts.markCardExpiring({ cardNumber, at: new Date(step.at).toISOString() });
+      publish();
+    } else if (step.kind === 'block') {
+      const { reason, requestedBy } = state.scheduledBlock!;
+      order = { reason, by: requestedBy, notify: true };
+    } else {
+      // ---- 3. Expired: it cannot be renewed any more; a new card must be requested ----------
+      state.phase = 'expired';
+      state.expiredAt = input.expiresAt;
+      await acts.expireCardRecord({ cardNumber, at: input.expiresAt });
+      publish();
+      await condition(allHandlersFinished);
+      return { outcome: 'expired', at: input.expiresAt };
+    }
+  }
+
+  // ---- 2. Blocked (at the chosen day, lost, or the licence expired) -----------------------
+  state.scheduledBlock = undefined;
+  const block: CardBlock = await acts.blockCardRecord({ cardNumber, at: now(), reason: order.reason, by: order.by });
+  Object.assign(state, { phase: 'blocked', blocked: block });
+  publish();
+  if (order.notify) {
+    await acts.sendEmail({
+      key: { workflowId: workflowInfo().workflowId, purpose: 'card-blocked' },
+      to: { kind: 'company-contact', companyId: input.companyId },
+      template: 'card-blocked',
+      data: { cardNumber, cardType: input.cardType, xsId: input.xsId, blockedAt: local(Date.parse(block.at)), reason: block.reason },
+    });
+  }
+  await condition(allHandlersFinished);
+  return { outcome: 'blocked', block };
+
+  // ---- Helpers ------------------------------------------------------------------------------
+  function nextStep(): Step {
+    const steps: Step[] = [{ kind: 'expiry', at: expiresAt }];
+    if (state.phase === 'active') steps.push({ kind: 'window', at: windowOpensAt });
+    if (state.scheduledBlock) steps.push({ kind: 'block', at: Date.parse(state.scheduledBlock.takesEffectAt) });
+    return steps.reduce((a, b) => (b.at < a.at ? b : a));
+  }
+
+  function ended(): Promise<void> {
+    return condition(() => state.phase === 'blocked' || state.phase === 'expired');
+  }
+
+  /** Starts the application of the card that replaces this one: its record first, then its workflow. */
+  async function replace(reason: Replacement['reason'], request: RenewalRequest): Promise<Replacement> {
+    const applicationId = `ca_${uuid4().replace(/-/g, '')}`;
+    const replacement: Replacement = {
+      applicationId, workflowId: cardApplicationWorkflowId(applicationId), reason, requestedBy: request.requestedBy.trim(), requestedAt: now(),
+    };
+    state.replacement = replacement;
+    try {
+      const application = await acts.createReplacementApplication({
+        applicationId, card: input, reason, requestedBy: replacement.requestedBy, submittedAt: replacement.requestedAt,
+        ...(request.deliveryMethod ? { deliveryMethod: request.deliveryMethod } : {}),
+        ...(request.destination ? { destination: request.destination } : {}),
+      });
+      await startChild<(application: CardApplicationInput) => Promise<unknown>>('cardApplication', {
+        workflowId: replacement.workflowId,
+        args: [application],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (err) {
+      state.replacement = undefined;
+      throw err;
+    }
+    publish();
+    return replacement;
+  }
+
+  function publish(): void {
+    showStatus(status());
+  }
+
+  function status(): Status {
+    const block = state.scheduledBlock ? `; blocked from ${state.scheduledBlock.on} 00:00 (${state.scheduledBlock.reason}) unless cancelled` : '';
+    const renewal = state.replacement ? `; replaced by application ${state.replacement.applicationId} (${state.replacement.reason})` : '';
+    const card = `Card ${cardNumber} (${input.cardType})`;
+    switch (state.phase) {
+      case 'active':
+        return { phase: 'active', nextDueAt: new Date(nextStep().at), details: `${card} valid until ${local(expiresAt)}; renewal opens ${local(Date.parse(state.renewalWindowOpensAt))}${block}` };
+      case 'expiring':
+        return { phase: 'expiring', nextDueAt: new Date(nextStep().at), details: `${card} expiring ${local(expiresAt)}: can be renewed until then${renewal}${block}` };
+      case 'blocked':
+        return { phase: 'blocked', nextDueAt: null, details: `${card} blocked since ${local(Date.parse(state.blocked!.at))}: ${state.blocked!.reason}${renewal}` };
+      case 'expired':
+        return { phase: 'expired', nextDueAt: null, details: `${card} expired ${local(expiresAt)}${renewal}` };
+    }
+  }
+
+  function local(ms: number): string {
+    return calendar ? calendar.toLocalIso(new Date(ms)).slice(0, 16).replace('T', ' ') : new Date(ms).toISOString();
+  }
+
+  // ---- Why a request is refused (validators, and again in the handlers once the rules are loaded) ----
+  function checkOpen(): void {
+    if (state.phase === 'blocked' || order) throw conflict(`card ${cardNumber} is blocked`);
+    if (state.phase === 'expired') throw conflict(`card ${cardNumber} has expired`);
+  }
+
+  function checkCancel(): void {
+    checkOpen();
+    if (!state.scheduledBlock) throw conflict(`no block is scheduled for card ${cardNumber}`);
+  }
+
+  function checkBlock(request: BlockRequest): void {
+    requireText(request?.reason, 'reason');
+    requireText(request?.requestedBy, 'requestedBy');
+    if (!isIsoDay(request.on)) throw invalidInput('on must be a day as YYYY-MM-DD', { field: 'on' });
+    checkOpen();
+    if (state.scheduledBlock) throw conflict(`a block is already scheduled for ${state.scheduledBlock.on}; cancel it first`, { scheduledBlock: state.scheduledBlock });
+    if (!calendar) return;
+    const today = calendar.dayOf(new Date());
+    if (request.on < today) throw businessRule(`a block takes effect today (${today}) or on a later day`, { field: 'on' });
+    if (calendar.startOfDay(request.on).getTime() >= expiresAt) {
+      throw businessRule(`the card expires ${local(expiresAt)}, before ${request.on}`, { field: 'on' });
+    }
+  }
+
+  function checkRenewal(request: RenewalRequest): void {
+    requireText(request?.requestedBy, 'requestedBy');
+    checkDelivery(request, false);
+    if (Date.now() >= expiresAt) throw businessRule('expired cards cannot be renewed; request a new card');
+    checkOpen();
+    if (state.replacement) throw conflict(`card ${cardNumber} is already replaced by application ${state.replacement.applicationId}`, { applicationId: state.replacement.applicationId });
+    if (state.scheduledBlock) throw conflict(`card ${cardNumber} is to be blocked on ${state.scheduledBlock.on}; cancel the block before renewing`);
+    if (!calendar) return;
+    const opensAt = calendar.renewalWindowOpensAt(new Date(expiresAt));
+    if (Date.now() < opensAt.getTime()) throw businessRule(`renewal opens on ${local(opensAt.getTime())}`, { renewalWindowOpensAt: opensAt.toISOString() });
+  }
+
+  function checkLoss(report: LossReport): void {
+    requireText(report?.reason, 'reason');
+    requireText(report?.requestedBy, 'requestedBy');
+    checkDelivery(report, true);
+    if (Date.now() >= expiresAt) throw businessRule('the card has expired; request a new card');
+    checkOpen();
+  }
+}
+
+function requireText(value: unknown, field: string): void {
+  if (typeof value !== 'string' || value.trim() === '') throw invalidInput(`${field} is required`, { field });
+}
+
+function checkDelivery(request: { deliveryMethod?: unknown; destination?: unknown }, required: boolean): void {
+  if ((required || request.deliveryMethod !== undefined) && !['post', 'pickup', 'urgent-pickup'].includes(request.deliveryMethod as string)) {
+    throw invalidInput('deliveryMethod must be post, pickup or urgent-pickup', { field: 'deliveryMethod' });
+  }
+  if ((required || request.destination !== undefined) && !['NL', 'abroad'].includes(request.destination as string)) {
+    throw invalidInput('destination must be NL or abroad', { field: 'destination' });
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Portal accounts (PROCESSES.md section 6): registration with a 24-hour
+ * activation link, password resets with 24-hour single-use links, lock and
+ * unlock by customer service. Shared by the API, the workers and the workflows.
+ *
+ * Links: the token is created and mailed inside one activity and never enters
+ * workflow history; the workflow, the record and the API only know its SHA-256
+ * hash. The state query carries no hashes.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { FailureType } from './failures';
+
+export const accountWorkflowId = (accountId: string): string => `account:${accountId}`;
+
+export type AccountPhase = 'pending-activation' | 'active' | 'locked' | 'lapsed';
+export type LinkPurpose = 'activation' | 'reset';
+
+/** Resets, password changes, locks and unlocks per run before continue-as-new keeps the history small. */
+export const ACCOUNT_EVENTS_PER_RUN = 50;
+
+/** A link the workflow issued; `tokenHash` is the SHA-256 (hex) of the mailed token. */
+export interface AccountLink {
+  purpose: LinkPurpose;
+  /** 1, 2, ... per purpose: with the workflow ID it keys the email, so each link is mailed once. */
+  issue: number;
+  tokenHash: string;
+  /** ISO instant: the workflow's timer closes the link then. */
+  expiresAt: string;
+  closed?: { reason: 'used' | 'expired' | 'revoked'; at: string };
+}
+
+/** Everything a run hands to the next on continue-as-new. */
+export interface AccountCarried {
+  phase: AccountPhase;
+  link?: AccountLink;
+  resetsIssued: number;
+  locks: number;
+  activatedAt?: string;
+  lapsedAt?: string;
+  passwordChangedAt?: string;
+  lock?: { reason: string; by: string; at: string };
+  resetRequested: boolean;
+  /** Runs of the continue-as-new chain, this one included. */
+  runs: number;
+}
+
+export interface PortalAccountInput {
+  accountId: string;
+  customerNumber: string;
+  companyId: string;
+  /** ISO instant of the registration. */
+  registeredAt: string;
+  /** Present on continue-as-new. */
+  carried?: AccountCarried;
+  /** Overrides ACCOUNT_EVENTS_PER_RUN (tests, tuning). */
+  eventsPerRun?: number;
+}
+
+export interface PortalAccountResult {
+  phase: 'lapsed';
+  lapsedAt: string;
+}
+
+/** What operators and the API may see: no token hashes. */
+export interface AccountState extends Omit<AccountCarried, 'link'> {
+  accountId: string;
+  customerNumber: string;
+  registeredAt: string;
+  link?: Omit<AccountLink, 'tokenHash'>;
+}
+
+export interface ActivateInput {
+  tokenHash: string;
+}
+export interface ResetPasswordInput {
+  tokenHash: string;
+  /** The new password's scrypt hash (made by the API; the password itself never reaches a workflow). */
+  passwordHash: string;
+}
+export interface LockInput {
+  reason: string;
+  /** Customer-service user ID. */
+  by: string;
+}
+export interface UnlockInput {
+  by: string;
+}
+export interface AccountUpdateResult {
+  phase: AccountPhase;
+  at: string;
+}
+
+export const activateAccountUpdate = defineUpdate<AccountUpdateResult, [ActivateInput]>('activate');
+export const resetPasswordUpdate = defineUpdate<AccountUpdateResult, [ResetPasswordInput]>('resetPassword');
+export const lockAccountUpdate = defineUpdate<AccountUpdateResult, [LockInput]>('lock');
+export const unlockAccountUpdate = defineUpdate<AccountUpdateResult, [UnlockInput]>('unlock');
+/** "Forgotten password": a reset link goes out when the account is active; otherwise nothing happens. */
+export const requestResetSignal = defineSignal('requestReset');
+export const accountStateQuery = defineQuery<AccountState>('accountState');
+
+/** The link was valid once but is no more (used, expired, revoked, or the registration lapsed): HTTP 410. */
+
+export function linkGone(message: string, reason: 'used' | 'expired' | 'revoked' | 'lapsed'): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.Gone, message, nonRetryable: true, details: [{ field: 'token', reason }] });
+}

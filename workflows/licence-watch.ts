@@ -1,0 +1,226 @@
+/**
+ * The transport-licence watch (PROCESSES.md section 4), one per company with
+ * CargoCards and an approved contract.
+ *
+ * A licence valid through day E (or its NIWO bridging period's end): at 09:00
+ * on the 5th working day before E the company contact is warned; unless a
+ * renewal arrives, at 00:00 after E every CargoCard of the company is blocked
+ * and the contract terminated, with an email. A renewal or a bridging period
+ * is recorded on the company and the watch continues as new from the record,
+ * so its history stays small however often the licence is renewed.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/common';
+import { BusinessCalendar, isIsoDay } from '../domain/calendar';
+import {
+  blockCardNowSignal,
+  businessRule,
+  cardInUseWorkflowId,
+  conflict,
+  effectiveExpiry,
+  invalidInput,
+  licenceStateQuery,
+  registerBridgingUpdate,
+  renewLicenceUpdate,
+  SA,
+  type LicenceBridging,
+  type LicencePlan,
+  type LicenceRenewal,
+  type LicenceWatchInput,
+  type LicenceWatchResult,
+  type LicenceWatchState,
+  type TransportLicence,
+} from './definitions';
+import { acts, loadRules, showStatus, type Status } from './support';
+
+const now = (): string => new Date().toISOString();
+
+export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWatchResult> {
+  // Handlers are set before the first await; until the licence is loaded the
+  // validators check the request's shape and the handlers the rest.
+  const { companyId } = input;
+  const workflowId = workflowInfo().workflowId;
+  let calendar: BusinessCalendar | undefined;
+  const loaded = loadRules().then((rules) => void (calendar = new BusinessCalendar(rules)));
+  let state: LicenceWatchState | null = null;
+  let changing = false; // an accepted renewal or bridging period is being recorded
+  let changed = false; // recorded: the watch continues as new
+  let blocking = false;
+
+  setHandler(licenceStateQuery, () => state);
+  setHandler(renewLicenceUpdate, async (renewal) => {
+    const licence = { number: renewal.number.trim(), expiresOn: renewal.expiresOn, documentRef: renewal.documentRef.trim() };
+    return change(() => checkRenewal(renewal), licence, (at) => acts.recordLicenceRenewal({ companyId, ...licence, at }));
+  }, { validator: (renewal) => checkRenewal(renewal) });
+  setHandler(registerBridgingUpdate, async (bridging) => {
+    const proofRef = bridging.proofRef.trim();
+    return change(() => checkBridging(bridging), { ...state!.licence, bridgingUntil: bridging.until, bridgingProofRef: proofRef }, (at) =>
+      acts.recordLicenceBridging({ companyId, until: bridging.until, proofRef, at }));
+  }, { validator: (bridging) => checkBridging(bridging) });
+
+  await loaded;
+  const company = await acts.loadLicenceWatch({ companyId });
+  if (!company.licence) {
+    showStatus({ phase: 'closed', nextDueAt: null, details: `Nothing to watch: ${company.reason}`, extra: [{ key: SA.companyId, value: companyId }] });
+    return { outcome: 'closed', reason: company.reason };
+  }
+  const licence = company.licence;
+  const plan = planFor(licence);
+  state = { companyId, phase: 'watching', licence, ...plan };
+  showStatus({ ...status(), extra: [{ key: SA.companyId, value: companyId }, { key: SA.customerNumber, value: company.customerNumber }] });
+
+  // ---- 1. Warned at 09:00 on the 5th working day before E (at once when the watch starts later) ----
+  if (!(await until(plan.warnAt))) return carryOn();
+  if (Date.now() < Date.parse(plan.blockAt)) {
+    Object.assign(state, { phase: 'warned', warnedAt: now() });
+    showStatus(status());
+    await acts.sendEmail({
+      // Keyed by the expiry day: a re-planned watch warns again for a new day, never twice for one.
+      key: { workflowId, purpose: 'licence-warning', period: plan.effectiveExpiresOn },
+      to: { kind: 'company-contact', companyId },
+      template: 'licence-warning',
+      data: { companyName: company.companyName, licenceNumber: licence.number, expiresOn: plan.effectiveExpiresOn, blockAt: local(plan.blockAt) },
+    });
+  }
+
+  // ---- 2. Not renewed by the end of E: every CargoCard blocked, the contract terminated ----------
+  if (!(await until(plan.blockAt, () => (blocking = true)))) return carryOn();
+  const blockedAt = now();
+  const reason = `transport licence ${licence.number} expired on ${plan.effectiveExpiresOn}`;
+  const cards = await acts.listCompanyCargoCards({ companyId });
+  await Promise.all(cards.map((cardNumber) => signalBlock(cardNumber, reason)));
+  await acts.blockCompanyCargoCards({ companyId, at: blockedAt, reason });
+  await acts.terminateContractForExpiredLicence({ companyId, at: blockedAt, reason });
+  Object.assign(state, { phase: 'blocked', blockedAt, blockedCards: cards });
+  showStatus(status());
+  await acts.sendEmail({
+    key: { workflowId, purpose: 'licence-expired', period: plan.effectiveExpiresOn },
+    to: { kind: 'company-contact', companyId },
+    template: 'licence-expired',
+    data: {
+      companyName: company.companyName, licenceNumber: licence.number, expiresOn: plan.effectiveExpiresOn,
+      terminatedAt: local(blockedAt), cardCount: String(cards.length), cardNumbers: cards.join(', '),
+    },
+  });
+  await condition(allHandlersFinished);
+  return { outcome: 'blocked', blockedAt, blockedCards: cards };
+
+  // ---- Helpers ------------------------------------------------------------------------------
+  /**
+   * Waits until `at`; false when a licence change was recorded first (the watch
+   * then continues as new). `commit` runs in the same instant the wait ends, so
+   * no change is accepted after it.
+   */
+  async function until(at: string, commit?: () => void): Promise<boolean> {
+    for (;;) {
+      if (changed) return false;
+      if (changing) {
+        await condition(() => changed || !changing);
+        continue;
+      }
+      const left = Date.parse(at) - Date.now();
+      if (left <= 0) {
+        commit?.();
+        return true;
+      }
+      await condition(() => changing, left);
+    }
+  }
+
+  async function carryOn(): Promise<never> {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof licenceWatch>({ companyId });
+  }
+
+  /** Records a renewal or bridging period; the watch then re-plans from the record. */
+  async function change(check: () => void, next: TransportLicence, record: (at: string) => Promise<void>): Promise<LicencePlan> {
+    check();
+    changing = true;
+    try {
+      await record(now());
+    } finally {
+      changing = false;
+    }
+    changed = true;
+    return planFor(next);
+  }
+
+  /** Blocks a card through its workflow; a card without one is blocked on its record (blockCompanyCargoCards). */
+  async function signalBlock(cardNumber: string, reason: string): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(cardInUseWorkflowId(cardNumber)).signal(blockCardNowSignal, { reason, by: 'licence-watch', notify: false });
+    } catch (err) {
+      if (!(err instanceof ApplicationFailure)) throw err;
+      log.info('card has no running workflow; its record is blocked directly', { cardNumber, error: err.message });
+    }
+  }
+
+  function planFor(l: Pick<TransportLicence, 'expiresOn' | 'bridgingUntil'>): LicencePlan {
+    const effectiveExpiresOn = effectiveExpiry(l);
+    const { warnAt, blockAt } = calendar!.licencePlan(effectiveExpiresOn);
+    return { effectiveExpiresOn, warnAt: warnAt.toISOString(), blockAt: blockAt.toISOString() };
+  }
+
+  function status(): Status {
+    const s = state!;
+    const bridging = s.licence.bridgingUntil ? ` (bridging period until ${s.licence.bridgingUntil})` : '';
+    const valid = `Licence ${s.licence.number} valid through ${s.effectiveExpiresOn}${bridging}`;
+    switch (s.phase) {
+      case 'watching':
+        return { phase: 'watching', nextDueAt: new Date(s.warnAt), details: `${valid}: warning on ${local(s.warnAt)}, block at ${local(s.blockAt)}` };
+      case 'warned':
+        return { phase: 'warned', nextDueAt: new Date(s.blockAt), details: `${valid}: warned ${local(s.warnedAt!)}; block at ${local(s.blockAt)} unless renewed` };
+      default:
+        return { phase: s.phase, nextDueAt: null, details: `${valid}: expired; ${s.blockedCards?.length ?? 0} CargoCards blocked and the contract terminated ${local(s.blockedAt!)}` };
+    }
+  }
+
+  function local(iso: string): string {
+    return calendar!.toLocalIso(new Date(iso)).slice(0, 16).replace('T', ' ');
+  }
+
+  // ---- Why a change is refused (validators, and again in the handlers) -------------------------
+  function checkChangeAllowed(): LicenceWatchState | undefined {
+    if (blocking) throw conflict(`the licence expired on ${state?.effectiveExpiresOn}: the CargoCards are blocked and the contract terminated`);
+    if (changing || changed) throw conflict('another licence change is being recorded; try again in a moment');
+    return state ?? undefined;
+  }
+
+  function checkRenewal(renewal: LicenceRenewal): void {
+    requireText(renewal?.number, 'number');
+    requireText(renewal?.documentRef, 'documentRef');
+    if (!isIsoDay(renewal.expiresOn)) throw invalidInput('expiresOn must be a day as YYYY-MM-DD', { field: 'expiresOn' });
+    const s = checkChangeAllowed();
+    if (!s || !calendar) throw conflict('the licence watch is starting; try again in a moment');
+    const today = calendar.dayOf(new Date());
+    if (renewal.expiresOn < today) throw businessRule(`the renewed licence has expired (${renewal.expiresOn})`, { field: 'expiresOn' });
+    if (renewal.expiresOn <= s.effectiveExpiresOn) {
+      throw businessRule(`the renewed licence must be valid after the current expiry ${s.effectiveExpiresOn}`, { field: 'expiresOn' });
+    }
+  }
+
+  function checkBridging(bridging: LicenceBridging): void {
+    requireText(bridging?.proofRef, 'proofRef');
+    if (!isIsoDay(bridging.until)) throw invalidInput('until must be a day as YYYY-MM-DD', { field: 'until' });
+    const s = checkChangeAllowed();
+    if (!s) throw conflict('the licence watch is starting; try again in a moment');
+    if (bridging.until <= s.licence.expiresOn) {
+      throw businessRule(`a bridging period must end after the licence expiry ${s.licence.expiresOn}`, { field: 'until' });
+    }
+    if (bridging.until <= s.effectiveExpiresOn) {
+      throw businessRule(`a bridging period must end after the current effective expiry ${s.effectiveExpiresOn}`, { field: 'until' });
+    }
+  }
+}
+
+function requireText(value: unknown, field: string): void {
+  if (typeof value !== 'string' || value.trim() === '') throw invalidInput(`${field} is required`, { field });
+}

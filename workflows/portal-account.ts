@@ -1,0 +1,253 @@
+/**
+ * A portal account (PROCESSES.md section 6), for as long as the account lives.
+ *
+ * Registration mails an activation link valid 24 hours; the `activate` Update
+ * with the token's hash uses it, once. When the workflow's timer fires first,
+ * the registration lapses (its email is free again) and the workflow ends.
+ * An active account stays here: a `requestReset` signal mails a reset link
+ * (24 hours, single use, a new one per request), `resetPassword` uses it,
+ * customer service locks and unlocks. After `eventsPerRun` such events the
+ * workflow continues as new with its state, so the history stays small.
+ *
+ * Links are minted and mailed by one activity; only their hashes are here.
+ */
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { BusinessCalendar } from '../domain/calendar';
+import {
+  ACCOUNT_EVENTS_PER_RUN,
+  accountStateQuery,
+  activateAccountUpdate,
+  conflict,
+  invalidInput,
+  linkGone,
+  lockAccountUpdate,
+  requestResetSignal,
+  resetPasswordUpdate,
+  SA,
+  unlockAccountUpdate,
+  type AccountCarried,
+  type AccountLink,
+  type AccountPhase,
+  type AccountState,
+  type AccountUpdateResult,
+  type LinkPurpose,
+  type PortalAccountInput,
+  type PortalAccountResult,
+} from './definitions';
+import { acts, loadRules, showStatus } from './support';
+
+const HOUR_MS = 3_600_000;
+const LINK_NAME: Record<LinkPurpose, string> = { activation: 'activation link', reset: 'password-reset link' };
+
+export async function portalAccount(input: PortalAccountInput): Promise<PortalAccountResult> {
+  const rules = await loadRules();
+  const calendar = new BusinessCalendar(rules);
+  const { accountId } = input;
+  const s: AccountCarried = input.carried ?? { phase: 'pending-activation', resetsIssued: 0, locks: 0, resetRequested: false, runs: 0 };
+  s.runs += 1;
+  const eventsPerRun = input.eventsPerRun ?? ACCOUNT_EVENTS_PER_RUN;
+  let events = 0; // this run's reset requests, password changes, locks and unlocks
+  let version = 0; // bumped on every change, so the main loop republishes the status
+  /** Set while a link is minted and mailed: its hash is not known here until the activity returns. */
+  let issuing: LinkPurpose | undefined;
+  const serial = inOrder();
+  const now = (): string => new Date().toISOString();
+  const local = (iso: string): string => calendar.toLocalIso(new Date(iso));
+  const openLink = (): AccountLink | undefined => (s.link && !s.link.closed ? s.link : undefined);
+  const changed = (countsAsEvent: boolean): void => {
+    version += 1;
+    if (countsAsEvent) events += 1;
+  };
+
+  function checkLink(purpose: LinkPurpose, tokenHash: string): void {
+    const link = s.link;
+    if (!link || link.purpose !== purpose || link.tokenHash !== tokenHash) {
+      throw invalidInput(`This is not a valid ${LINK_NAME[purpose]} for this account (a newer link may have replaced it)`, { field: 'token' });
+    }
+    if (link.closed?.reason === 'used') throw linkGone(`This ${LINK_NAME[purpose]} was already used on ${local(link.closed.at)}`, 'used');
+    if (link.closed?.reason === 'revoked') throw linkGone(`This ${LINK_NAME[purpose]} was revoked when the account was locked`, 'revoked');
+    if (link.closed || Date.now() >= Date.parse(link.expiresAt)) {
+      const lapsed = purpose === 'activation' ? '; the registration lapsed, please register again' : '';
+      throw linkGone(`This ${LINK_NAME[purpose]} expired on ${local(link.expiresAt)}${lapsed}`, 'expired');
+    }
+    if (purpose === 'reset' && s.phase === 'locked') throw conflict('The account is locked: customer service must unlock it first', { phase: s.phase });
+  }
+
+  /** Validators check the link at once, unless it is still being mailed (users can be quick): then the handler checks. */
+  function validateLink(purpose: LinkPurpose, tokenHash: unknown): void {
+    if (typeof tokenHash !== 'string' || !/^[0-9a-f]{64}$/.test(tokenHash)) {
+      throw invalidInput('tokenHash must be a SHA-256 hex digest', { field: 'token' });
+    }
+    if (issuing !== purpose) checkLink(purpose, tokenHash);
+  }
+
+  /** Marks the link used and returns when; refuses like the validator. */
+  async function useLink(purpose: LinkPurpose, tokenHash: string): Promise<string> {
+    if (issuing === purpose) await condition(() => issuing !== purpose);
+    checkLink(purpose, tokenHash);
+    const at = now();
+    s.link!.closed = { reason: 'used', at };
+    return at;
+  }
+
+  function requirePhase(phase: AccountPhase, action: string, fields: Record<string, unknown>): void {
+    for (const [field, value] of Object.entries(fields)) {
+      if (typeof value !== 'string' || value.trim() === '') throw invalidInput(`${field} is required`, { field });
+    }
+    if (s.phase !== phase) throw conflict(`Only ${phase === 'active' ? 'an active' : 'a locked'} account can be ${action}; this one is ${s.phase}`, { phase: s.phase });
+  }
+
+  /** Customer service locks (with a reason) or unlocks; the holder is mailed either way. */
+  async function setLock(by: string, reason?: string): Promise<AccountUpdateResult> {
+    const at = now();
+    if (reason === undefined) {
+      s.phase = 'active';
+      delete s.lock;
+    } else {
+      s.phase = 'locked';
+      s.lock = { reason, by, at };
+      s.locks += 1;
+      if (openLink()?.purpose === 'reset') s.link!.closed = { reason: 'revoked', at };
+    }
+    const phase = s.phase;
+    changed(true);
+    const template = phase === 'locked' ? 'account-locked' : 'account-unlocked';
+    await serial(() => acts.recordAccountLock({ accountId, locked: phase === 'locked', reason, by, at }));
+    await serial(() => acts.notifyAccountHolder({ accountId, template, period: String(s.locks), data: reason ? { reason } : {} }));
+    return { phase, at };
+  }
+
+  setHandler(accountStateQuery, (): AccountState => {
+    const { link, ...rest } = s;
+    const { tokenHash: _secret, ...shown } = link ?? ({} as AccountLink);
+    return { accountId, customerNumber: input.customerNumber, registeredAt: input.registeredAt, ...rest, ...(link ? { link: shown } : {}) };
+  });
+  setHandler(requestResetSignal, () => {
+    if (s.phase === 'active') s.resetRequested = true;
+  });
+  setHandler(
+    activateAccountUpdate,
+    async ({ tokenHash }) => {
+      const at = await useLink('activation', tokenHash);
+      s.phase = 'active';
+      s.activatedAt = at;
+      changed(false);
+      await serial(() => acts.activateAccount({ accountId, at }));
+      return { phase: 'active', at };
+    },
+    { validator: ({ tokenHash }) => validateLink('activation', tokenHash) },
+  );
+  setHandler(
+    resetPasswordUpdate,
+    async ({ tokenHash, passwordHash }) => {
+      const at = await useLink('reset', tokenHash);
+      s.passwordChangedAt = at;
+      changed(true);
+      await serial(() => acts.changeAccountPassword({ accountId, passwordHash, at }));
+      return { phase: s.phase, at };
+    },
+    {
+      validator: ({ tokenHash, passwordHash }) => {
+        if (typeof passwordHash !== 'string' || !passwordHash.startsWith('scrypt$')) {
+          throw invalidInput('passwordHash must be a scrypt hash made by the API', { field: 'password' });
+        }
+        validateLink('reset', tokenHash);
+      },
+    },
+  );
+  setHandler(lockAccountUpdate, ({ reason, by }) => setLock(by, reason), {
+    validator: ({ reason, by }) => requirePhase('active', 'locked', { reason, by }),
+  });
+  setHandler(unlockAccountUpdate, ({ by }) => setLock(by), {
+    validator: ({ by }) => requirePhase('locked', 'unlocked', { by }),
+  });
+
+  async function issueLink(purpose: LinkPurpose): Promise<void> {
+    const issue = purpose === 'activation' ? 1 : (s.resetsIssued += 1);
+    const issuedAt = new Date();
+    const expiresAt = new Date(issuedAt.getTime() + rules.accountLinkValidityHours * HOUR_MS).toISOString();
+    issuing = purpose;
+    const { tokenHash } = await serial(() => acts.issueAccountLink({ accountId, purpose, issue, issuedAt: issuedAt.toISOString(), expiresAt }));
+    s.link = { purpose, issue, tokenHash, expiresAt };
+    issuing = undefined;
+    if (s.phase === 'locked') s.link.closed = { reason: 'revoked', at: now() };
+    changed(false);
+  }
+
+  function show(): void {
+    const link = openLink();
+    const since = (iso: string | undefined) => (iso ? local(iso) : '?');
+    const details: Record<AccountPhase, string> = {
+      'pending-activation': `Waiting for the activation link to be used, until ${link ? local(link.expiresAt) : '?'}`,
+      active: link
+        ? `Active; waiting for the password-reset link to be used, until ${local(link.expiresAt)}`
+        : `Active since ${since(s.activatedAt)}; waiting for password-reset requests or a lock`,
+      locked: `Locked on ${since(s.lock?.at)} by ${s.lock?.by}: ${s.lock?.reason}; waiting for customer service to unlock`,
+      lapsed: `Lapsed on ${since(s.lapsedAt)}: the activation link was not used in time; the email may register again`,
+    };
+    showStatus({
+      phase: s.phase,
+      nextDueAt: link ? new Date(link.expiresAt) : null,
+      details: details[s.phase],
+      extra: [
+        { key: SA.customerNumber, value: input.customerNumber },
+        { key: SA.companyId, value: input.companyId },
+      ],
+    });
+  }
+
+  // ---- the story -------------------------------------------------------------------
+
+  if (s.phase === 'pending-activation') {
+    if (!s.link) await issueLink('activation');
+    show();
+    const remaining = Math.max(1, Date.parse(s.link!.expiresAt) - Date.now());
+    await condition(() => s.phase !== 'pending-activation', remaining, { summary: 'activation link expires' });
+    if (s.phase === 'pending-activation') {
+      const lapsedAt = now();
+      s.phase = 'lapsed';
+      s.lapsedAt = lapsedAt;
+      s.link!.closed = { reason: 'expired', at: lapsedAt };
+      await acts.lapseAccount({ accountId, at: lapsedAt });
+      show();
+      await condition(allHandlersFinished);
+      return { phase: 'lapsed', lapsedAt };
+    }
+  }
+
+  for (;;) {
+    show();
+    const seen = version;
+    const link = openLink();
+    const wake = () => version !== seen || s.resetRequested || events >= eventsPerRun || workflowInfo().continueAsNewSuggested;
+    if (link) {
+      const remaining = Date.parse(link.expiresAt) - Date.now();
+      if (remaining <= 0 || !(await condition(wake, remaining, { summary: `${LINK_NAME[link.purpose]} expires` }))) {
+        if (s.link === link && !link.closed) link.closed = { reason: 'expired', at: now() };
+        continue;
+      }
+    } else {
+      await condition(wake);
+    }
+    if (s.resetRequested) {
+      s.resetRequested = false;
+      if (s.phase === 'active') {
+        events += 1;
+        await issueLink('reset');
+      }
+    } else if (events >= eventsPerRun || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof portalAccount>({ ...input, carried: s });
+    }
+  }
+}
+
+/** Runs activity steps one after another, in the order the handlers asked for them. */
+function inOrder(): <T>(step: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(step: () => Promise<T>): Promise<T> => {
+    const run = tail.then(step);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
