@@ -7,8 +7,14 @@ import type { Client } from '@temporalio/client';
 import type { Models } from '../db/models';
 import type { Mailer } from '../email/mailer';
 import type { BusinessRules } from '../domain/rules';
+import { createAccountActivities } from './accounts';
+import { createCardActivities } from './cards';
+import { createCardInUseActivities } from './cards-in-use';
+import { createLicenceActivities } from './licences';
 import { createContractActivities } from './contracts';
+import { createDigestActivities } from './digest';
 import { createEmailActivities } from './email';
+import { createReconciliationActivities } from './reconciliation';
 
 export interface ActivityDeps {
   models: Models;
@@ -29,6 +35,12 @@ export function createActivities(deps: ActivityDeps) {
     },
     ...createEmailActivities(deps),
     ...createContractActivities(deps),
+    ...createDigestActivities(deps),
+    ...createReconciliationActivities(deps),
+    ...createCardActivities(deps),
+    ...createCardInUseActivities(deps),
+    ...createLicenceActivities(deps),
+    ...createAccountActivities(deps),
   };
 }
 

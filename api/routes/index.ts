@@ -4,8 +4,22 @@
  */
 import type { Router } from 'express';
 import type { ServiceDeps } from '../services/deps';
+import { accountsPaths, accountsRouter } from './accounts';
+import { cardApplicationsPaths, cardApplicationsRouter } from './card-applications';
+import { cardUsersPaths, cardUsersRouter } from './card-users';
+import { cardsPaths, cardsRouter } from './cards';
 import { companiesPaths, companiesRouter } from './companies';
+import { digestsPaths, digestsRouter } from './digests';
+import { licencesPaths, licencesRouter } from './licences';
+import { schedulesPaths, schedulesRouter } from './schedules';
+import { createCardService } from '../services/cards';
+import { createLicenceService } from '../services/licences';
+import { createAccountService } from '../services/accounts';
+import { createCardApplicationService } from '../services/card-applications';
+import { createCardUserService } from '../services/card-users';
 import { createCompanyService } from '../services/companies';
+import { createDigestService } from '../services/digests';
+import { createScheduleService } from '../services/schedules';
 
 export interface Resource {
   mount: string;
@@ -14,5 +28,12 @@ export interface Resource {
 }
 
 export const RESOURCES: Resource[] = [
+  { mount: '/v1/accounts', router: (deps) => accountsRouter(createAccountService(deps)), paths: accountsPaths },
   { mount: '/v1/companies', router: (deps) => companiesRouter(createCompanyService(deps)), paths: companiesPaths },
+  { mount: '/v1/card-users', router: (deps) => cardUsersRouter(createCardUserService(deps)), paths: cardUsersPaths },
+  { mount: '/v1/card-applications', router: (deps) => cardApplicationsRouter(createCardApplicationService(deps)), paths: cardApplicationsPaths },
+  { mount: '/v1/cards', router: (deps) => cardsRouter(createCardService(deps)), paths: cardsPaths },
+  { mount: '/v1/companies/:companyId', router: (deps) => licencesRouter(createLicenceService(deps)), paths: licencesPaths },
+  { mount: '/v1/digests', router: (deps) => digestsRouter(createDigestService(deps)), paths: digestsPaths },
+  { mount: '/v1/schedules', router: (deps) => schedulesRouter(createScheduleService(deps)), paths: schedulesPaths },
 ];

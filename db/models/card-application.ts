@@ -1,23 +1,46 @@
 import { Schema, type InferSchemaType } from 'mongoose';
+import { CARD_APPLICATION_PHASES, CARD_TYPES, DELIVERY_METHODS } from '../../workflows/definitions/card-application';
 
+/**
+ * A card application. Created by the API when the application is received;
+ * from then on its `status` follows the card-application workflow's phase
+ * (one write per activity), so lists and the digest need no workflow query.
+ */
 export const cardApplicationSchema = new Schema(
   {
     _id: { type: String, required: true },
     companyId: { type: String, required: true, index: true },
+    customerNumber: { type: String },
     xsId: { type: String, required: true, index: true },
-    cardType: { type: String, enum: ['CargoCard', 'DigitalSafetyPassport', 'PortKey'], required: true },
-    deliveryMethod: { type: String, enum: ['post', 'pickup', 'urgent-pickup'], required: true },
+    cardType: { type: String, enum: CARD_TYPES, required: true },
+    deliveryMethod: { type: String, enum: DELIVERY_METHODS, required: true },
     destination: { type: String, enum: ['NL', 'abroad'], required: true },
+    submittedAt: { type: Date },
+    replaces: { cardNumber: { type: String }, reason: { type: String } },
     collectorName: { type: String },
-    status: { type: String, required: true },
+    status: { type: String, enum: CARD_APPLICATION_PHASES, required: true },
     cardUserApprovedAt: { type: Date },
+    cardUserApprovedBy: { type: String },
+    checkedAtServicePoint: { type: Boolean },
     backofficeApprovedAt: { type: Date },
+    backofficeApprovedBy: { type: String },
+    /** The moment A: both parties approved. */
     approvedAt: { type: Date },
+    convertedToUrgentAt: { type: Date },
+    /** The delivery plan (DeliveryPlan in workflows/definitions), as the workflow computed it. */
+    plan: { type: Schema.Types.Mixed },
     producedAt: { type: Date },
     cardNumber: { type: String },
+    shippedOn: { type: String },
+    expectedDeliveryBy: { type: String },
+    collectedAt: { type: Date },
+    collectedBy: { type: String },
+    activatedAt: { type: Date },
+    expiresAt: { type: Date },
   },
   { timestamps: true, versionKey: false },
 );
+cardApplicationSchema.index({ companyId: 1, status: 1 });
 
 export type CardApplicationDoc = InferSchemaType<typeof cardApplicationSchema>;
 export const cardApplicationCollection = 'card_applications';

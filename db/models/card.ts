@@ -10,12 +10,27 @@ export const cardSchema = new Schema(
     cardType: { type: String, required: true },
     /** Stored only as a hash; the PIN itself goes once to the company contact. */
     pinHash: { type: String, required: true },
+    /**
+     * The PIN in plain text, only between production and the PIN email to the
+     * company contact (seconds): a retried production returns the same PIN, the
+     * email reads it from here (so it never enters workflow history), and it is
+     * removed as soon as the email went out (activities/cards.ts).
+     */
+    pinForDelivery: { type: String },
+    /** Pickup or post (section 2): who collected the card, or the day it was posted. */
+    collectedAt: { type: Date },
+    collectedBy: { type: String },
+    shippedOn: { type: String },
     status: { type: String, enum: ['produced', 'held', 'shipped', 'collected', 'active', 'blocked', 'expired'], required: true },
     producedAt: { type: Date, required: true },
     activatedAt: { type: Date },
     expiresAt: { type: Date },
     blockedAt: { type: Date },
     blockReason: { type: String },
+    /** Cards in use (section 3): set when the renewal window opened; the card shows as expiring. */
+    expiringSince: { type: Date },
+    /** A block the company scheduled for a later day (00:00 local of `on`), until it takes effect or is cancelled. */
+    scheduledBlock: { on: { type: String }, reason: { type: String }, requestedBy: { type: String }, takesEffectAt: { type: Date } },
   },
   { timestamps: true, versionKey: false },
 );

@@ -3,13 +3,23 @@
  * HTML: one file of templates per process, combined here. Pure functions:
  * (template, language, data) -> message. Values are HTML-escaped.
  */
+import { accountTemplates } from './accounts';
+import { cardTemplates } from './cards';
+import { cardInUseTemplates } from './cards-in-use';
 import { contractTemplates } from './contracts';
+import { digestTemplates } from './digest';
+import { licenceTemplates } from './licences';
 import type { Language, TemplateData } from './types';
 
 export type { Language } from './types';
 
 const templates = {
+  ...accountTemplates,
+  ...cardTemplates,
+  ...cardInUseTemplates,
   ...contractTemplates,
+  ...digestTemplates,
+  ...licenceTemplates,
 };
 
 export type TemplateId = keyof typeof templates;

@@ -2,11 +2,17 @@
  * Card application, production and pickup hold (PROCESSES.md section 2).
  * Shared by the API, the workers and the workflows.
  */
-import { defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DeliveryPlan, PickupPlan } from '../../domain/card-delivery';
+
+export type { DeliveryPlan, PickupPlan, PostPlan } from '../../domain/card-delivery';
 
 export type CardType = 'CargoCard' | 'DigitalSafetyPassport' | 'PortKey';
 export type DeliveryMethod = 'post' | 'pickup' | 'urgent-pickup';
 export type Destination = 'NL' | 'abroad';
+
+export const CARD_TYPES = ['CargoCard', 'DigitalSafetyPassport', 'PortKey'] as const satisfies readonly CardType[];
+export const DELIVERY_METHODS = ['post', 'pickup', 'urgent-pickup'] as const satisfies readonly DeliveryMethod[];
 
 export const cardApplicationWorkflowId = (applicationId: string): string => `card:${applicationId}`;
 export const pickupHoldWorkflowId = (applicationId: string): string => `hold:${applicationId}`;
@@ -27,3 +33,145 @@ export interface CardApplicationInput {
 
 /** Sent by the card's pickup hold when the card was handed to the post after the hold. */
 export const holdEndedSignal = defineSignal<[{ outcome: 'collected' | 'to-post'; at: string }]>('holdEnded');
+
+// ---- The card application ------------------------------------------------------
+
+/**
+ * Where an application stands; also the `status` of its record and the `Phase`
+ * search attribute. In order: approvals, waiting for the production moment,
+ * production, then by post `shipped`, or by pickup `held-for-pickup` and then
+ * `collected` (or `shipped` when the hold ended uncollected), then `active`.
+ */
+export const CARD_APPLICATION_PHASES = [
+  'awaiting-approvals',
+  'awaiting-production',
+  'in-production',
+  'held-for-pickup',
+  'shipped',
+  'collected',
+  'active',
+] as const;
+export type CardApplicationPhase = (typeof CARD_APPLICATION_PHASES)[number];
+
+export interface Approval {
+  /** Who approved (the card user, a back-office user, a service-point employee). */
+  by: string;
+  /** ISO instant. */
+  at: string;
+  /** The card user's approval was given by checking the application at the service point. */
+  atServicePoint?: boolean;
+}
+
+export interface CardApplicationState {
+  applicationId: string;
+  companyId: string;
+  xsId: string;
+  cardType: CardType;
+  deliveryMethod: DeliveryMethod;
+  destination: Destination;
+  phase: CardApplicationPhase;
+  submittedAt: string;
+  approvals: { cardUser?: Approval; backoffice?: Approval };
+  /** The moment A (ISO): both parties approved. */
+  approvedAt?: string;
+  convertedToUrgentAt?: string;
+  collectorName?: string;
+  plan?: DeliveryPlan;
+  producedAt?: string;
+  cardNumber?: string;
+  /** By post (planned, or after the pickup hold). */
+  shippedOn?: string;
+  expectedDeliveryBy?: string;
+  collectedAt?: string;
+  collectedBy?: string;
+  failedPinAttempts: number;
+  activatedAt?: string;
+  expiresAt?: string;
+}
+
+export interface ApprovalInput {
+  approvedBy: string;
+}
+export interface ServicePointCheckInput {
+  /** The service-point employee who checked the application with the card user. */
+  checkedBy: string;
+}
+export interface ApprovalResult {
+  approvals: CardApplicationState['approvals'];
+  /** Both parties approved: the application is approved for production, with this plan. */
+  approvedForProduction: boolean;
+  plan?: DeliveryPlan;
+}
+
+export interface ConversionInput {
+  requestedBy?: string;
+}
+export interface ConversionResult {
+  deliveryMethod: 'urgent-pickup';
+  convertedAt: string;
+  /** Present once the application is approved. */
+  plan?: DeliveryPlan;
+}
+
+export interface ActivationResult {
+  cardNumber: string;
+  activatedAt: string;
+  expiresAt: string;
+}
+
+export interface CardApplicationResult extends ActivationResult {
+  applicationId: string;
+}
+
+export const approveByCardUserUpdate = defineUpdate<ApprovalResult, [ApprovalInput]>('approveByCardUser');
+export const approveByBackofficeUpdate = defineUpdate<ApprovalResult, [ApprovalInput]>('approveByBackoffice');
+/** Urgent pickup: checked at the service point on the card user's behalf (counts as the card user's approval). */
+export const checkAtServicePointUpdate = defineUpdate<ApprovalResult, [ServicePointCheckInput]>('checkAtServicePoint');
+export const convertToUrgentUpdate = defineUpdate<ConversionResult, [ConversionInput]>('convertToUrgent');
+/** The company names, in advance, someone other than the card user to collect the card. */
+export const nameCollectorUpdate = defineUpdate<{ collectorName: string }, [{ name: string }]>('nameCollector');
+/** At an activation point, with ID, card and PIN; the PIN is checked against its hash. */
+export const activateUpdate = defineUpdate<ActivationResult, [{ pin: string }]>('activate');
+export const cardApplicationStateQuery = defineQuery<CardApplicationState>('cardApplicationState');
+
+/** A PIN: 4 digits. */
+export const PIN_PATTERN = /^\d{4}$/;
+
+// ---- The pickup hold (child of the card application) -----------------------------
+
+export interface PickupHoldInput {
+  applicationId: string;
+  companyId: string;
+  xsId: string;
+  cardUserName: string;
+  companyName: string;
+  cardNumber: string;
+  cardType: CardType;
+  /** Where the card goes by post when it is not collected. */
+  destination: Destination;
+  plan: PickupPlan;
+  collectorName?: string;
+}
+
+export type PickupHoldPhase = 'held' | 'awaiting-post' | 'collected' | 'to-post';
+
+export interface PickupHoldState {
+  applicationId: string;
+  cardNumber: string;
+  phase: PickupHoldPhase;
+  plan: PickupPlan;
+  collectorName?: string;
+  collectedAt?: string;
+  collectedBy?: string;
+  shippedOn?: string;
+  expectedDeliveryBy?: string;
+}
+
+export type PickupHoldResult =
+  | { outcome: 'collected'; at: string; collectedBy: string }
+  | { outcome: 'to-post'; at: string; shippedOn: string; expectedDeliveryBy: string };
+
+export const recordPickupUpdate = defineUpdate<PickupHoldResult, [{ collectedBy: string }]>('recordPickup');
+/** From the card application when the company names a collector while the card is held. */
+export const collectorNamedSignal = defineSignal<[{ name: string }]>('collectorNamed');
+export const pickupHoldStateQuery = defineQuery<PickupHoldState>('pickupHoldState');

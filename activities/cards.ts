@@ -1,0 +1,168 @@
+/**
+ * Records of the card-application process and the card itself: one database
+ * write per activity, every instant given by the workflow (its clock), so a
+ * retry writes the same values again.
+ */
+import type { Models } from '../db/models';
+import type { Mailer } from '../email/mailer';
+import {
+  conflict,
+  notFound,
+  type Approval,
+  type CardApplicationInput,
+  type CardApplicationPhase,
+  type DeliveryMethod,
+  type DeliveryPlan,
+} from '../workflows/definitions';
+import { createLocalCardPrinter, pinMatches, type CardPrinter, type ProductionOrder } from './card-production';
+import { createEmailActivities, messageIdFor, outboxKey, type EmailKey, type SendEmailResult } from './email';
+
+/** What changed on an application; only the fields given are written. Instants as ISO strings. */
+export interface ApplicationProgress {
+  applicationId: string;
+  status?: CardApplicationPhase;
+  cardUserApproval?: Approval;
+  backofficeApproval?: Approval;
+  approvedAt?: string;
+  deliveryMethod?: DeliveryMethod;
+  convertedToUrgentAt?: string;
+  plan?: DeliveryPlan;
+  collectorName?: string;
+  producedAt?: string;
+  cardNumber?: string;
+  shippedOn?: string;
+  expectedDeliveryBy?: string;
+  collectedAt?: string;
+  collectedBy?: string;
+  activatedAt?: string;
+  expiresAt?: string;
+}
+
+const INSTANTS = ['approvedAt', 'convertedToUrgentAt', 'producedAt', 'collectedAt', 'activatedAt', 'expiresAt'] as const;
+
+function progressUpdate(p: ApplicationProgress): Record<string, unknown> {
+  const { applicationId: _id, cardUserApproval, backofficeApproval, ...rest } = p;
+  const set: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (value !== undefined) set[key] = (INSTANTS as readonly string[]).includes(key) ? new Date(value as string) : value;
+  }
+  if (cardUserApproval) {
+    set.cardUserApprovedAt = new Date(cardUserApproval.at);
+    set.cardUserApprovedBy = cardUserApproval.by;
+    set.checkedAtServicePoint = Boolean(cardUserApproval.atServicePoint);
+  }
+  if (backofficeApproval) {
+    set.backofficeApprovedAt = new Date(backofficeApproval.at);
+    set.backofficeApprovedBy = backofficeApproval.by;
+  }
+  return set;
+}
+
+export interface CardActivityDeps {
+  models: Models;
+  mailer: Mailer;
+  backofficeLead: string;
+  /** The card bureau; the local printer (MongoDB) unless given. */
+  cardPrinter?: CardPrinter;
+}
+
+export function createCardActivities(deps: CardActivityDeps) {
+  const { CardApplication, CardUser, Company, Card, EmailOutbox } = deps.models;
+  const printer = deps.cardPrinter ?? createLocalCardPrinter(deps.models);
+  const { sendEmail } = createEmailActivities(deps);
+
+  return {
+    /**
+     * The application's record exists (the API creates it; an application
+     * started by another process gets it here). Returns the names the emails use.
+     */
+    async recordApplicationReceived(input: CardApplicationInput): Promise<{ cardUserName: string; companyName: string }> {
+      const [user, company] = await Promise.all([
+        CardUser.findById(input.xsId, { firstName: 1, lastName: 1 }).lean(),
+        Company.findById(input.companyId, { name: 1 }).lean(),
+      ]);
+      if (!user) throw notFound(`card user ${input.xsId} not found`);
+      if (!company) throw notFound(`company ${input.companyId} not found`);
+      await CardApplication.updateOne(
+        { _id: input.applicationId },
+        {
+          $setOnInsert: {
+            companyId: input.companyId,
+            customerNumber: input.customerNumber,
+            xsId: input.xsId,
+            cardType: input.cardType,
+            deliveryMethod: input.deliveryMethod,
+            destination: input.destination,
+            submittedAt: new Date(input.submittedAt),
+            status: 'awaiting-approvals',
+            ...(input.replaces ? { replaces: input.replaces } : {}),
+          },
+        },
+        { upsert: true },
+      );
+      return { cardUserName: `${user.firstName} ${user.lastName}`, companyName: company.name };
+    },
+
+    async recordApplicationProgress(progress: ApplicationProgress): Promise<void> {
+      const res = await CardApplication.updateOne({ _id: progress.applicationId }, { $set: progressUpdate(progress) });
+      if (res.matchedCount === 0) throw notFound(`card application ${progress.applicationId} not found`);
+    },
+
+    /** Through the card-production adapter; a retry returns the same card. The PIN stays out of the result. */
+    async produceCard(order: ProductionOrder): Promise<{ cardNumber: string }> {
+      const { cardNumber } = await printer.produce(order);
+      return { cardNumber };
+    },
+
+    /** The PIN email to the company contact, with the PIN read from the card (never from workflow history). */
+    async sendCardPinEmail(input: { key: EmailKey; companyId: string; cardNumber: string; data: Record<string, string> }): Promise<SendEmailResult> {
+      const card = await Card.findById(input.cardNumber, { pinForDelivery: 1 }).lean();
+      if (!card) throw notFound(`card ${input.cardNumber} not found`);
+      if (!card.pinForDelivery) {
+        const outbox = await EmailOutbox.findById(outboxKey(input.key), { status: 1 }).lean();
+        if (outbox?.status === 'sent') return { outcome: 'already-sent', messageId: messageIdFor(outboxKey(input.key), deps.mailer.from) };
+        throw conflict(`the PIN of card ${input.cardNumber} is no longer available to send`);
+      }
+      return sendEmail({
+        key: input.key,
+        to: { kind: 'company-contact', companyId: input.companyId },
+        template: 'card-pin',
+        data: { ...input.data, cardNumber: input.cardNumber, pin: card.pinForDelivery },
+      });
+    },
+
+    /** After the PIN email went out, only the hash is left. */
+    async forgetCardPin(input: { cardNumber: string }): Promise<void> {
+      await Card.updateOne({ _id: input.cardNumber }, { $unset: { pinForDelivery: 1 } });
+    },
+
+    /** The card's way to its user: held at the service point, collected, or shipped by post. */
+    async recordCardHandover(input: {
+      cardNumber: string;
+      status: 'held' | 'collected' | 'shipped';
+      at: string;
+      collectedBy?: string;
+      shippedOn?: string;
+    }): Promise<void> {
+      const set: Record<string, unknown> = { status: input.status };
+      if (input.status === 'collected') Object.assign(set, { collectedAt: new Date(input.at), collectedBy: input.collectedBy });
+      if (input.status === 'shipped') set.shippedOn = input.shippedOn;
+      const res = await Card.updateOne({ _id: input.cardNumber }, { $set: set });
+      if (res.matchedCount === 0) throw notFound(`card ${input.cardNumber} not found`);
+    },
+
+    async verifyCardPin(input: { cardNumber: string; pin: string }): Promise<boolean> {
+      const card = await Card.findById(input.cardNumber, { pinHash: 1 }).lean();
+      if (!card) throw notFound(`card ${input.cardNumber} not found`);
+      return pinMatches(input.pin, card.pinHash);
+    },
+
+    async recordCardActivated(input: { cardNumber: string; activatedAt: string; expiresAt: string }): Promise<void> {
+      const res = await Card.updateOne(
+        { _id: input.cardNumber },
+        { $set: { status: 'active', activatedAt: new Date(input.activatedAt), expiresAt: new Date(input.expiresAt) } },
+      );
+      if (res.matchedCount === 0) throw notFound(`card ${input.cardNumber} not found`);
+    },
+  };
+}

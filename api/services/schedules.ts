@@ -1,0 +1,94 @@
+/**
+ * The Temporal Schedules of the namespace (schedules/definitions.ts creates
+ * ours): list them with their next action times, pause, unpause, trigger now.
+ */
+import { ScheduleNotFoundError, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
+import { notFound } from '../errors';
+import type { ServiceDeps } from './deps';
+
+/** Next action times shown per schedule. */
+const NEXT_ACTIONS = 5;
+
+type Calendar = NonNullable<ScheduleDescription['spec']['calendars']>[number];
+type Ranges = { start: string | number; end: string | number }[];
+
+const ranges = (r: Ranges): string => r.map((x) => (x.start === x.end ? String(x.start) : `${x.start}-${x.end}`)).join(',');
+const EVERY: Record<string, string> = { dayOfWeek: 'SUNDAY-SATURDAY', dayOfMonth: '1-31', month: 'JANUARY-DECEMBER' };
+
+/** One calendar spec in words, e.g. "WEDNESDAY; day 1-7; 08:00". */
+function describeCalendar(c: Calendar): string {
+  const days = (['dayOfWeek', 'dayOfMonth', 'month'] as const).flatMap((field) => {
+    const text = ranges(c[field] as Ranges);
+    return text && text !== EVERY[field] ? [field === 'dayOfMonth' ? `day ${text}` : text] : [];
+  });
+  const single = c.hour.length === 1 && c.minute.length === 1 && c.hour[0]!.start === c.hour[0]!.end && c.minute[0]!.start === c.minute[0]!.end;
+  const time = single
+    ? `${String(c.hour[0]!.start).padStart(2, '0')}:${String(c.minute[0]!.start).padStart(2, '0')}`
+    : `hour ${ranges(c.hour)}, minute ${ranges(c.minute)}`;
+  return [...days, time].join('; ');
+}
+
+export function createScheduleService(deps: ServiceDeps) {
+  const { schedule } = deps.temporal;
+
+  function view(d: ScheduleDescription) {
+    return {
+      scheduleId: d.scheduleId,
+      workflowType: d.action.workflowType,
+      paused: d.state.paused,
+      note: d.state.note ?? null,
+      timeZone: d.spec.timezone ?? null,
+      calendars: (d.spec.calendars ?? []).map(describeCalendar),
+      nextActionTimes: d.info.nextActionTimes.slice(0, NEXT_ACTIONS).map((t) => deps.calendar.toLocalIso(t)),
+      recentActions: d.info.recentActions.map((a) => ({
+        scheduledAt: a.scheduledAt.toISOString(),
+        takenAt: a.takenAt.toISOString(),
+        workflowId: a.action.workflow.workflowId,
+      })),
+      numActionsTaken: d.info.numActionsTaken,
+    };
+  }
+
+  /** Runs an operation on one schedule; an unknown ID is a 404. */
+  async function on<T>(scheduleId: string, op: (handle: ScheduleHandle) => Promise<T>): Promise<T> {
+    try {
+      return await op(schedule.getHandle(scheduleId));
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw notFound(`no schedule ${scheduleId}`);
+      throw err;
+    }
+  }
+
+  const get = (scheduleId: string) => on(scheduleId, async (h) => view(await h.describe()));
+
+  return {
+    get,
+
+    /** Every schedule of the namespace, by ID (listing is eventually consistent; each is then described). */
+    async list() {
+      const ids: string[] = [];
+      for await (const s of schedule.list()) ids.push(s.scheduleId);
+      const described = await Promise.all(ids.sort().map((id) => get(id).catch(() => null)));
+      return { schedules: described.filter((s) => s !== null) };
+    },
+
+    pause: (scheduleId: string, note?: string) =>
+      on(scheduleId, async (h) => {
+        await h.pause(note ?? 'Paused through the back-office API');
+        return view(await h.describe());
+      }),
+
+    unpause: (scheduleId: string, note?: string) =>
+      on(scheduleId, async (h) => {
+        await h.unpause(note ?? 'Unpaused through the back-office API');
+        return view(await h.describe());
+      }),
+
+    /** Takes the schedule's action now (allowed even while paused). */
+    trigger: (scheduleId: string) =>
+      on(scheduleId, async (h) => {
+        await h.trigger();
+        return { scheduleId, triggered: true as const };
+      }),
+  };
+}

@@ -1,0 +1,382 @@
+/**
+ * The card-user and card-application API over HTTP: the express app on a real
+ * port, a real worker on the Java time-skipping server (so the cut-offs and
+ * the pickup window are reached by moving its clock, never by waiting), a
+ * fresh FerretDB database and a real SMTP receiver.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createApp } from '../../api/app';
+import type { Database } from '../../db/connection';
+import { BusinessCalendar, type IsoDay } from '../../domain/calendar';
+import { DEFAULT_RULES, type LocalTime } from '../../domain/rules';
+import { createMailer, type Mailer } from '../../email/mailer';
+import { cardApplicationWorkflowId } from '../../workflows/definitions';
+import { eventually, testDatabase, timeSkippingEnv, uniqueName } from '../support/servers';
+import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+import { alnum, createCardUser, createCompany, registerSearchAttributes } from './card-fixtures';
+
+const calendar = new BusinessCalendar(DEFAULT_RULES);
+const taskQueue = uniqueName('api-cards');
+
+let env: TestWorkflowEnvironment;
+let db: Database;
+let receiver: SmtpReceiver;
+let mailer: Mailer;
+let worker: Worker;
+let workerRun: Promise<void>;
+let server: Server;
+let baseUrl: string;
+
+beforeAll(async () => {
+  [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
+  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
+  await registerSearchAttributes(env);
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('./card-workflows'),
+    activities: createActivities({ models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: 'http://127.0.0.1' }),
+  });
+  workerRun = worker.run();
+  const app = createApp({
+    models: db.models,
+    temporal: env.client,
+    taskQueue,
+    calendar,
+    publicBaseUrl: 'http://127.0.0.1',
+    readiness: {},
+    log: (msg, data) => {
+      if (msg !== 'request') console.error(msg, data);
+    },
+  });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await workerRun;
+  mailer?.close();
+  await db?.connection.dropDatabase();
+  await Promise.all([env?.teardown(), db?.close(), receiver?.close()]);
+});
+
+// ---- helpers ------------------------------------------------------------------
+
+interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
+}
+
+/** Calls the API; every error answer is checked to be problem+json without internals. */
+async function api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 400) {
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|\.ts\b|stack/i);
+  }
+  return { status: res.status, headers: res.headers, body: /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
+}
+
+const fieldsOf = (res: ApiResponse): string[] => (res.body.errors ?? []).map((e: { field: string }) => e.field);
+const today = () => calendar.dayOf(new Date());
+
+function cardUserBody(companyId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    companyId,
+    firstName: 'Anna',
+    lastName: 'de Vries',
+    email: `anna.${alnum(8)}@haven.example`,
+    language: 'en',
+    identityDocument: { kind: 'passport', number: 'NX1234567', expiresOn: calendar.addDays(today(), 365) },
+    ...overrides,
+  };
+}
+
+async function companyAndUser(options: Parameters<typeof createCompany>[1] = {}) {
+  const company = await createCompany(db.models, options);
+  const user = await createCardUser(db.models, company.companyId);
+  return { ...company, ...user };
+}
+
+async function applyFor(who: { companyId: string; xsId: string }, overrides: Record<string, unknown> = {}) {
+  const res = await api('POST', '/v1/card-applications', { companyId: who.companyId, xsId: who.xsId, cardType: 'PortKey', deliveryMethod: 'post', ...overrides });
+  expect(res.status).toBe(201);
+  return res.body.applicationId as string;
+}
+
+const at = (day: IsoDay, time: LocalTime): Date => calendar.atLocalTime(day, time);
+
+async function advanceTo(instant: Date): Promise<void> {
+  const ms = instant.getTime() - (await env.currentTimeMs());
+  if (ms > 0) await env.sleep(ms);
+}
+
+async function workingDayAhead(minDays = 3): Promise<IsoDay> {
+  let day = calendar.dayOf(new Date((await env.currentTimeMs()) + minDays * 86_400_000));
+  while (!calendar.isWorkingDay(day)) day = calendar.addDays(day, 1);
+  return day;
+}
+
+// ---- card users -----------------------------------------------------------------
+
+describe('POST /v1/card-users', () => {
+  test('registers a card user of an approved company: 201 with its XS-ID and location; GET reads it back', async () => {
+    const { companyId } = await createCompany(db.models);
+    const body = cardUserBody(companyId);
+
+    const res = await api('POST', '/v1/card-users', body);
+
+    expect(res.status).toBe(201);
+    expect(res.body.xsId).toMatch(/^xs_[A-Za-z0-9]{8,40}$/);
+    expect(res.headers.get('location')).toBe(`/v1/card-users/${res.body.xsId}`);
+    expect(res.body).toEqual({
+      xsId: res.body.xsId,
+      companyId,
+      firstName: 'Anna',
+      lastName: 'de Vries',
+      email: body.email,
+      language: 'en',
+      identityDocument: { kind: 'passport', numberEnding: '567', expiresOn: body.identityDocument.expiresOn },
+    });
+    expect(await api('GET', `/v1/card-users/${res.body.xsId}`)).toMatchObject({ status: 200, body: res.body });
+  });
+
+  test('a driving licence is refused, naming the field', async () => {
+    const { companyId } = await createCompany(db.models);
+    const body = cardUserBody(companyId, { identityDocument: { kind: 'driving-licence', number: 'DL1234567', expiresOn: '2030-01-01' } });
+
+    const res = await api('POST', '/v1/card-users', body);
+
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'identityDocument.kind', message: expect.stringMatching(/driving licence is not accepted/) }]);
+  });
+
+  test.each([
+    ['an expired identity document', { contract: 'approved' }, { expiresOn: 'yesterday' }, 'identityDocument.expiresOn'],
+    ['a company whose contract is not approved', { contract: 'pending' }, {}, 'companyId'],
+  ] as const)('%s is 422, and nothing is stored', async (_name, companyOptions, document, field) => {
+    const { companyId } = await createCompany(db.models, companyOptions);
+    const expiresOn = 'expiresOn' in document ? calendar.addDays(today(), -1) : calendar.addDays(today(), 365);
+    const before = await db.models.CardUser.countDocuments();
+
+    const res = await api('POST', '/v1/card-users', cardUserBody(companyId, { identityDocument: { kind: 'id-card', number: 'IDN123456', expiresOn } }));
+
+    expect(res.status).toBe(422);
+    expect(fieldsOf(res)).toEqual([field]);
+    expect(await db.models.CardUser.countDocuments()).toBe(before);
+  });
+
+  test('unknown company, unknown fields and malformed values', async () => {
+    const unknownCompany = await api('POST', '/v1/card-users', cardUserBody('co_doesnotexist1'));
+    expect(unknownCompany.status).toBe(422);
+    expect(fieldsOf(unknownCompany)).toEqual(['companyId']);
+
+    const { companyId } = await createCompany(db.models);
+    const extra = await api('POST', '/v1/card-users', { ...cardUserBody(companyId), nickname: 'Annie' });
+    expect(extra.status).toBe(400);
+    expect(fieldsOf(extra)).toEqual(['nickname']);
+
+    const malformed = await api('POST', '/v1/card-users', cardUserBody(companyId, { email: 'not-an-email', language: 'fr' }));
+    expect(malformed.status).toBe(400);
+    expect(fieldsOf(malformed).sort()).toEqual(['email', 'language']);
+  });
+
+  test('GET: a malformed XS-ID is 400, an unknown one 404', async () => {
+    expect((await api('GET', '/v1/card-users/nope')).status).toBe(400);
+    expect((await api('GET', '/v1/card-users/xs_unknown123')).status).toBe(404);
+  });
+});
+
+// ---- card applications ------------------------------------------------------------
+
+describe('POST /v1/card-applications', () => {
+  test('an application is stored, answered 201, starts its workflow and mails a confirmation to the company contact', async () => {
+    const who = await companyAndUser();
+
+    const res = await api('POST', '/v1/card-applications', { companyId: who.companyId, xsId: who.xsId, cardType: 'CargoCard', deliveryMethod: 'pickup' });
+
+    expect(res.status).toBe(201);
+    const { applicationId } = res.body;
+    expect(applicationId).toMatch(/^ca_[A-Za-z0-9]{8,40}$/);
+    expect(res.headers.get('location')).toBe(`/v1/card-applications/${applicationId}`);
+    expect(res.body).toMatchObject({
+      workflowId: `card:${applicationId}`,
+      companyId: who.companyId,
+      xsId: who.xsId,
+      cardType: 'CargoCard',
+      deliveryMethod: 'pickup',
+      destination: 'NL',
+      status: 'awaiting-approvals',
+    });
+    const description = await env.client.workflow.getHandle(cardApplicationWorkflowId(applicationId)).describe();
+    expect(description.type).toBe('cardApplication');
+    expect(description.status.name).toBe('RUNNING');
+    await eventually(async () => receiver.messages.some((m) => m.to.includes(who.contact) && m.subject.includes(applicationId)));
+
+    const read = await api('GET', `/v1/card-applications/${applicationId}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ applicationId, status: 'awaiting-approvals', state: { phase: 'awaiting-approvals', approvals: {} } });
+  });
+
+  test('the same applicationId again returns the existing application (200), never a second one; with other contents it is 409', async () => {
+    const who = await companyAndUser();
+    const body = { applicationId: `ca_${alnum(16)}`, companyId: who.companyId, xsId: who.xsId, cardType: 'PortKey', deliveryMethod: 'post' };
+
+    const first = await api('POST', '/v1/card-applications', body);
+    const again = await api('POST', '/v1/card-applications', body);
+
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body.applicationId).toBe(body.applicationId);
+    expect(await db.models.CardApplication.countDocuments({ _id: body.applicationId })).toBe(1);
+    expect((await env.client.workflow.getHandle(cardApplicationWorkflowId(body.applicationId)).describe()).runId).toBeDefined();
+
+    const other = await api('POST', '/v1/card-applications', { ...body, cardType: 'DigitalSafetyPassport' });
+    expect(other.status).toBe(409);
+  });
+
+  test.each([
+    ['a CargoCard when the company has no transport licence', { licenceExpiresOn: null }, 'CargoCard', 'cardType', /no(ne)? .*on record/],
+    ['a CargoCard when the company\'s licence has expired', { licenceExpiresOn: '2020-01-31' }, 'CargoCard', 'cardType', /expired on 2020-01-31/],
+    ['any card when the contract is not approved', { contract: 'pending' }, 'PortKey', 'companyId', /pending, not approved/],
+  ] as const)('%s is 422 and starts nothing', async (_name, companyOptions, cardType, field, message) => {
+    const who = await companyAndUser(companyOptions);
+    const before = await db.models.CardApplication.countDocuments();
+
+    const res = await api('POST', '/v1/card-applications', { companyId: who.companyId, xsId: who.xsId, cardType, deliveryMethod: 'post' });
+
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([{ field, message: expect.stringMatching(message) }]);
+    expect(await db.models.CardApplication.countDocuments()).toBe(before);
+  });
+
+  test('a card user of another company is 422', async () => {
+    const who = await companyAndUser();
+    const other = await createCompany(db.models);
+    const res = await api('POST', '/v1/card-applications', { companyId: other.companyId, xsId: who.xsId, cardType: 'PortKey', deliveryMethod: 'post' });
+    expect(res.status).toBe(422);
+    expect(fieldsOf(res)).toEqual(['xsId']);
+  });
+
+  test('malformed input is 400 with every wrong field', async () => {
+    const res = await api('POST', '/v1/card-applications', { companyId: 'acme', xsId: 'xs_short', cardType: 'GoldCard', deliveryMethod: 'drone', colour: 'red' });
+    expect(res.status).toBe(400);
+    expect(fieldsOf(res).sort()).toEqual(['cardType', 'colour', 'companyId', 'deliveryMethod', 'xsId']);
+    expect((await api('POST', '/v1/card-applications', [])).status).toBe(400);
+  });
+});
+
+describe('steering an application', () => {
+  test('urgent pickup over HTTP: approvals, a pickup, a wrong PIN, the right PIN', async () => {
+    const who = await companyAndUser();
+    const id = await applyFor(who, { deliveryMethod: 'urgent-pickup' });
+    const path = `/v1/card-applications/${id}`;
+    const day = await workingDayAhead();
+    await advanceTo(at(day, '09:00'));
+
+    const first = await api('POST', `${path}/approvals`, { by: 'back-office', approvedBy: 'bo-1' });
+    expect(first).toMatchObject({ status: 200, body: { approvedForProduction: false } });
+    expect((await api('POST', `${path}/approvals`, { by: 'back-office', approvedBy: 'bo-2' })).status).toBe(409);
+    expect(fieldsOf(await api('POST', `${path}/approvals`, { by: 'manager', approvedBy: 'x' }))).toEqual(['by']);
+    expect((await api('POST', `${path}/pickup`, { collectedBy: 'Anna de Vries' })).status).toBe(409);
+
+    const second = await api('POST', `${path}/approvals`, { by: 'card-user', approvedBy: who.xsId });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ approvedForProduction: true, plan: { method: 'urgent-pickup', readyOn: day } });
+    const held = await eventually(async () => {
+      const r = await api('GET', path);
+      return r.body.state?.phase === 'held-for-pickup' && r.body.status === 'held-for-pickup' ? r.body : undefined;
+    });
+    expect(held.cardNumber).toMatch(/^XK\d{10}$/);
+    expect((await api('POST', `${path}/convert-to-urgent`, {})).status).toBe(409);
+
+    await advanceTo(at(day, '09:30'));
+    expect((await api('POST', `${path}/pickup`, { collectedBy: 'Kees Vreemd' })).status).toBe(422);
+    expect((await api('POST', `${path}/activation`, { pin: '0000' })).status).toBe(409);
+    const pickedUp = await api('POST', `${path}/pickup`, { collectedBy: 'Anna de Vries' });
+    expect(pickedUp).toMatchObject({ status: 200, body: { outcome: 'collected', collectedBy: 'Anna de Vries' } });
+
+    await eventually(async () => receiver.messages.some((m) => m.to.includes(who.contact) && /^PIN code/.test(m.subject)));
+    const pin = /PIN code is:\s*(\d{4})/.exec(receiver.messages.find((m) => m.to.includes(who.contact) && /^PIN code/.test(m.subject))!.text)![1]!;
+    const wrong = await api('POST', `${path}/activation`, { pin: String((Number(pin) + 1) % 10_000).padStart(4, '0') });
+    expect(wrong.status).toBe(422);
+    expect(fieldsOf(wrong)).toEqual(['pin']);
+    expect(fieldsOf(await api('POST', `${path}/activation`, { pin: '12345' }))).toEqual(['pin']);
+
+    const activated = await api('POST', `${path}/activation`, { pin });
+    expect(activated.status).toBe(200);
+    expect(activated.body).toEqual({
+      cardNumber: held.cardNumber,
+      activatedAt: expect.any(String),
+      expiresAt: calendar.cardExpiresAt(new Date(activated.body.activatedAt)).toISOString(),
+    });
+    expect((await api('POST', `${path}/activation`, { pin })).status).toBe(409);
+    const done = await eventually(async () => {
+      const r = await api('GET', path);
+      return r.body.status === 'active' ? r.body : undefined;
+    });
+    expect(done).toMatchObject({ cardNumber: held.cardNumber, collectedBy: 'Anna de Vries', expiresAt: activated.body.expiresAt, state: { phase: 'active' } });
+  });
+
+  test('convert-to-urgent before approval, then once more is 409', async () => {
+    const id = await applyFor(await companyAndUser());
+    const converted = await api('POST', `/v1/card-applications/${id}/convert-to-urgent`, { requestedBy: 'bo-1' });
+    expect(converted).toMatchObject({ status: 200, body: { deliveryMethod: 'urgent-pickup' } });
+    expect(converted.body.plan).toBeUndefined();
+    expect((await api('POST', `/v1/card-applications/${id}/convert-to-urgent`)).status).toBe(409);
+    await eventually(async () => (await db.models.CardApplication.findById(id).lean())?.deliveryMethod === 'urgent-pickup');
+    expect(fieldsOf(await api('POST', `/v1/card-applications/${id}/convert-to-urgent`, { urgent: true }))).toEqual(['urgent']);
+  });
+
+  test('a collector is named for a pickup; for a card sent by post it is 422; an empty name is 400', async () => {
+    const who = await companyAndUser();
+    const pickup = await applyFor(who, { deliveryMethod: 'pickup' });
+    const post = await applyFor(who, { deliveryMethod: 'post' });
+
+    const named = await api('POST', `/v1/card-applications/${pickup}/collector`, { name: 'Piet Bakker' });
+    expect(named).toMatchObject({ status: 200, body: { collectorName: 'Piet Bakker' } });
+    await eventually(async () => (await db.models.CardApplication.findById(pickup).lean())?.collectorName === 'Piet Bakker');
+    expect((await api('POST', `/v1/card-applications/${post}/collector`, { name: 'Piet Bakker' })).status).toBe(422);
+    expect(fieldsOf(await api('POST', `/v1/card-applications/${pickup}/collector`, { name: '  ' }))).toEqual(['name']);
+  });
+
+  test('an unknown application is 404 for reads and actions; a malformed ID is 400', async () => {
+    expect((await api('GET', '/v1/card-applications/ca_unknown12345')).status).toBe(404);
+    expect((await api('POST', '/v1/card-applications/ca_unknown12345/approvals', { by: 'card-user', approvedBy: 'x' })).status).toBe(404);
+    expect((await api('POST', '/v1/card-applications/ca_unknown12345/activation', { pin: '1234' })).status).toBe(404);
+    expect((await api('GET', '/v1/card-applications/123')).status).toBe(400);
+  });
+
+  test('the OpenAPI document lists the card paths', async () => {
+    const res = await api('GET', '/openapi.json');
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/card-users',
+        '/v1/card-users/{xsId}',
+        '/v1/card-applications',
+        '/v1/card-applications/{applicationId}',
+        '/v1/card-applications/{applicationId}/approvals',
+        '/v1/card-applications/{applicationId}/convert-to-urgent',
+        '/v1/card-applications/{applicationId}/collector',
+        '/v1/card-applications/{applicationId}/pickup',
+        '/v1/card-applications/{applicationId}/activation',
+      ]),
+    );
+  });
+});

@@ -1,0 +1,194 @@
+/**
+ * The Schedules on the shared Temporal dev server (the time-skipping server
+ * has no Schedules), in a namespace of this file's own so the fixed schedule
+ * IDs do not meet other test files: ensureSchedules creates them with the
+ * right calendars, twice changes nothing, and triggering or backfilling them
+ * runs the real workflows on a real worker (FerretDB, SMTP receiver).
+ */
+import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { Database } from '../../db/connection';
+import { BusinessCalendar } from '../../domain/calendar';
+import { periodOf } from '../../domain/digest';
+import { DEFAULT_RULES } from '../../domain/rules';
+import { createMailer, type Mailer } from '../../email/mailer';
+import { MONTHLY_DIGEST_SCHEDULE_ID, NIGHTLY_RECONCILIATION_SCHEDULE_ID } from '../../schedules/definitions';
+import { ensureSchedules } from '../../schedules/ensure';
+import { createWorker } from '../../workers/worker';
+import { digestWorkflowId, SEARCH_ATTRIBUTE_TYPES, type MonthlyDigestResult, type ReconciliationResult } from '../../workflows/definitions';
+import { devServerAddress, eventually, testDatabase, uniqueName } from '../support/servers';
+import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+
+const calendar = new BusinessCalendar(DEFAULT_RULES);
+const namespace = uniqueName('schedules');
+const taskQueue = uniqueName('schedules');
+const config = { temporal: { taskQueue }, rules: DEFAULT_RULES };
+
+let connection: Connection;
+let client: Client;
+let db: Database;
+let receiver: SmtpReceiver;
+let mailer: Mailer;
+let worker: { worker: Worker; connection: NativeConnection };
+let running: Promise<void>;
+
+/** A namespace of its own on the dev server, with the project's search attributes. */
+async function createNamespace(conn: Connection, name: string): Promise<void> {
+  await conn.workflowService.registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+  await eventually(() =>
+    conn.operatorService
+      .addSearchAttributes({
+        namespace: name,
+        searchAttributes: Object.fromEntries(
+          Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([n, type]) => [n, IndexedValueType[`INDEXED_VALUE_TYPE_${type}` as keyof typeof IndexedValueType]]),
+        ),
+      })
+      .then(() => true, () => false),
+  );
+}
+
+beforeAll(async () => {
+  connection = await Connection.connect({ address: devServerAddress() });
+  await createNamespace(connection, namespace);
+  client = new Client({ connection, namespace });
+  [db, receiver] = await Promise.all([testDatabase(), startSmtpReceiver()]);
+  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
+  worker = await createWorker({
+    temporal: { address: devServerAddress(), namespace, taskQueue },
+    deps: { models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: 'http://127.0.0.1', temporal: client },
+  });
+  running = worker.worker.run();
+});
+
+afterAll(async () => {
+  if (worker) {
+    worker.worker.shutdown();
+    await running;
+    await worker.connection.close();
+  }
+  await connection?.close();
+  mailer?.close();
+  await receiver?.close();
+  await db?.connection.dropDatabase();
+  await db?.close();
+});
+
+/** The first Wednesday 08:00 (Amsterdam) of each month from the one after `from`'s, `n` of them. */
+function firstWednesdaysAfter(from: Date, n: number): string[] {
+  const [y, m] = calendar.dayOf(from).slice(0, 7).split('-').map(Number) as [number, number];
+  const dates = Array.from({ length: n + 1 }, (_, i) => calendar.digestAt(y + Math.floor((m - 1 + i) / 12), ((m - 1 + i) % 12) + 1));
+  return dates.filter((d) => d.getTime() > from.getTime()).slice(0, n).map((d) => d.toISOString());
+}
+
+/** A company with one open item (its contract is pending) and one without. */
+async function insertCompanies(): Promise<{ pendingContact: string }> {
+  const base = (i: number, status: string) => ({
+    _id: `co_sched${i}${Date.now()}`,
+    name: `Kade ${i} B.V.`,
+    kvkNumber: String(20_000_000 + i),
+    vatId: `NL${200_000_000 + i}B01`,
+    registrationKey: `${20_000_000 + i}:NL${200_000_000 + i}B01`,
+    kvkExtract: { documentRef: 'doc', issuedOn: '2026-01-01' },
+    signatory: { name: 'S', email: `s${i}@kade.example` },
+    contact: { name: 'C', email: `contact${i}@kade.example`, language: 'en' },
+    customerNumber: `K${i}`,
+    contract: { status, submittedAt: new Date(), dueAt: new Date() },
+  });
+  await db.models.Company.insertMany([base(1, 'pending'), base(2, 'approved')]);
+  return { pendingContact: 'contact1@kade.example' };
+}
+
+test('ensureSchedules creates the monthly digest on the first Wednesday, 08:00 Amsterdam; its next actions are those days', async () => {
+  expect(await ensureSchedules(client, config)).toEqual([
+    { scheduleId: MONTHLY_DIGEST_SCHEDULE_ID, outcome: 'created' },
+    { scheduleId: NIGHTLY_RECONCILIATION_SCHEDULE_ID, outcome: 'created' },
+  ]);
+  const digest = await client.schedule.getHandle(MONTHLY_DIGEST_SCHEDULE_ID).describe();
+  expect(digest.spec.timezone).toBe('Europe/Amsterdam');
+  expect(digest.spec.calendars).toEqual([
+    expect.objectContaining({
+      dayOfWeek: [{ start: 'WEDNESDAY', end: 'WEDNESDAY', step: 1 }],
+      dayOfMonth: [{ start: 1, end: 7, step: 1 }],
+      hour: [{ start: 8, end: 8, step: 1 }],
+      minute: [{ start: 0, end: 0, step: 1 }],
+    }),
+  ]);
+  expect(digest.action).toMatchObject({ type: 'startWorkflow', workflowType: 'monthlyDigest', taskQueue, args: [{}] });
+  expect(digest.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: 3 * 86_400_000 });
+  expect(digest.info.nextActionTimes.map((d) => d.toISOString())).toEqual(firstWednesdaysAfter(new Date(), digest.info.nextActionTimes.length));
+  expect(digest.info.nextActionTimes.length).toBeGreaterThanOrEqual(5);
+});
+
+test('the nightly reconciliation runs at 03:30 Amsterdam every night, across the DST changes', async () => {
+  const nightly = await client.schedule.getHandle(NIGHTLY_RECONCILIATION_SCHEDULE_ID).describe();
+  expect(nightly.action).toMatchObject({ workflowType: 'reconciliation', taskQueue });
+  const next = nightly.info.nextActionTimes;
+  expect(next.length).toBeGreaterThanOrEqual(5);
+  const firstDay = calendar.dayOf(next[0]!);
+  expect(next.map((d) => d.toISOString())).toEqual(next.map((_, i) => calendar.atLocalTime(calendar.addDays(firstDay, i), '03:30').toISOString()));
+});
+
+test('ensureSchedules twice changes nothing, and keeps a pause an operator made', async () => {
+  const handle = client.schedule.getHandle(MONTHLY_DIGEST_SCHEDULE_ID);
+  const before = await handle.describe();
+  await handle.pause('closed for the audit');
+
+  expect(await ensureSchedules(client, config)).toEqual([
+    { scheduleId: MONTHLY_DIGEST_SCHEDULE_ID, outcome: 'updated' },
+    { scheduleId: NIGHTLY_RECONCILIATION_SCHEDULE_ID, outcome: 'updated' },
+  ]);
+  const after = await handle.describe();
+  expect(after.spec).toEqual(before.spec);
+  expect(after.action).toEqual(before.action);
+  expect(after.policies).toEqual(before.policies);
+  expect(after.state).toMatchObject({ paused: true, note: 'closed for the audit' });
+  const ids = await eventually(async () => {
+    const listed: string[] = [];
+    for await (const s of client.schedule.list()) listed.push(s.scheduleId);
+    return listed.length === 2 ? listed.sort() : undefined;
+  });
+  expect(ids).toEqual([MONTHLY_DIGEST_SCHEDULE_ID, NIGHTLY_RECONCILIATION_SCHEDULE_ID]);
+  await handle.unpause();
+});
+
+test('a trigger runs the current month as digest:<period>; a backfill of March mails the March digest', async () => {
+  const { pendingContact } = await insertCompanies();
+  const handle = client.schedule.getHandle(MONTHLY_DIGEST_SCHEDULE_ID);
+  const runOf = async (scheduledAt: (t: Date) => boolean) => {
+    const action = await eventually(async () => (await handle.describe()).info.recentActions.find((a) => scheduledAt(a.scheduledAt)));
+    return client.workflow.getHandle(action.action.workflow.workflowId);
+  };
+
+  const triggeredAt = new Date();
+  await handle.trigger();
+  const triggered = await runOf((t) => t.getTime() >= triggeredAt.getTime() - 1000);
+  const period = periodOf(triggeredAt, calendar);
+  expect(await triggered.result()).toMatchObject({ period, workflowId: digestWorkflowId(period), outcome: 'done', progress: { sent: 1, skippedEmpty: 1 } });
+
+  // 4 March 2026 08:00 Amsterdam is the first Wednesday of March.
+  await handle.backfill({ start: new Date('2026-03-04T06:59:00Z'), end: new Date('2026-03-04T07:01:00Z') });
+  const backfilled = await runOf((t) => t.toISOString() === '2026-03-04T07:00:00.000Z');
+  const march = (await backfilled.result()) as MonthlyDigestResult;
+  expect(march).toMatchObject({ period: '2026-03', workflowId: 'digest:2026-03', outcome: 'done', progress: { sent: 1 } });
+
+  const mails = await receiver.waitFor(2);
+  expect(mails.map((m) => [m.to[0], m.subject])).toEqual([
+    [pendingContact, expect.stringContaining(`(1)`)],
+    [pendingContact, 'XS-Key: your open items for March 2026 (1)'],
+  ]);
+  const details = await client.workflow.getHandle('digest:2026-03').describe();
+  expect(details.searchAttributes.Phase).toEqual(['done']);
+});
+
+test('a trigger of the nightly reconciliation runs it to the end', async () => {
+  const handle = client.schedule.getHandle(NIGHTLY_RECONCILIATION_SCHEDULE_ID);
+  await handle.trigger();
+  const action = await eventually(async () => (await handle.describe()).info.recentActions[0]);
+  const result = (await client.workflow.getHandle(action.action.workflow.workflowId).result()) as ReconciliationResult;
+  // No company has CargoCards with an approved contract and a licence; no card is held.
+  expect(result.counts['licence-watches'].checked).toBe(0);
+  expect(result.counts['pickup-holds'].checked).toBe(0);
+});

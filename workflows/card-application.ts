@@ -1,0 +1,255 @@
+/**
+ * Card application and production (PROCESSES.md section 2).
+ *
+ * Received (confirmation to the company contact) -> approved by the card user
+ * and the back-office, in either order -> produced when the delivery plan says
+ * (PIN to the company contact, next steps to the card user) -> shipped by post,
+ * or held for pickup by the child workflow `pickupHold` -> activated with the
+ * PIN -> the card's life goes on in the `cardInUse` workflow.
+ * The delivery rules and their decisions: domain/card-delivery.ts.
+ */
+import { allHandlersFinished, condition, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import type { ApplicationProgress } from '../activities/cards';
+import { BusinessCalendar } from '../domain/calendar';
+import { approvalMoment, planDelivery, type DeliveryPlan, type PickupPlan } from '../domain/card-delivery';
+import {
+  activateUpdate,
+  approveByBackofficeUpdate,
+  approveByCardUserUpdate,
+  businessRule,
+  cardApplicationStateQuery,
+  checkAtServicePointUpdate,
+  collectorNamedSignal,
+  convertToUrgentUpdate,
+  holdEndedSignal,
+  nameCollectorUpdate,
+  pickupHoldWorkflowId,
+  type Approval,
+  type ApprovalResult,
+  type CardApplicationInput,
+  type CardApplicationResult,
+  type CardApplicationState,
+  type ConversionInput,
+  type ConversionResult,
+} from './definitions';
+import {
+  applicationSearchAttributes,
+  cardApplicationStatus,
+  deliveryEmailData,
+  startCardInUse,
+  validateActivation,
+  validateApproval,
+  validateCollector,
+  validateConversion,
+  validateServicePointCheck,
+} from './card-application-support';
+import { pickupHold } from './pickup-hold';
+import { acts, loadRules, showStatus } from './support';
+
+const now = (): string => new Date().toISOString();
+
+export async function cardApplication(input: CardApplicationInput): Promise<CardApplicationResult> {
+  // Handlers are set before the first await: an Update sent right after the start finds them.
+  let calendar!: BusinessCalendar;
+  const loaded = loadRules().then((rules) => void (calendar = new BusinessCalendar(rules)));
+  const { applicationId, companyId, xsId, cardType } = input;
+  const workflowId = workflowInfo().workflowId;
+  const state: CardApplicationState = {
+    applicationId, companyId, xsId, cardType,
+    deliveryMethod: input.deliveryMethod,
+    destination: input.destination,
+    phase: 'awaiting-approvals',
+    submittedAt: input.submittedAt,
+    approvals: {},
+    failedPinAttempts: 0,
+  };
+  let hold: ChildWorkflowHandle<typeof pickupHold> | undefined;
+  let activating = false;
+  let pinAcceptedAt: string | undefined;
+
+  const publish = (): void => showStatus(cardApplicationStatus(state, calendar));
+  // The record is written one change at a time: FerretDB rewrites the whole document on an
+  // update, so two concurrent writes (an Update handler's and the main story's) could lose one.
+  let writes: Promise<void> = Promise.resolve();
+  const record = (progress: Omit<ApplicationProgress, 'applicationId'>): Promise<void> => {
+    const write = writes.then(() => acts.recordApplicationProgress({ applicationId, ...progress }));
+    writes = write.catch(() => undefined);
+    return write;
+  };
+  const replan = (): DeliveryPlan =>
+    planDelivery(calendar, {
+      approvedAt: new Date(state.approvedAt!),
+      method: state.deliveryMethod,
+      destination: state.destination,
+      convertedToUrgentAt: state.convertedToUrgentAt ? new Date(state.convertedToUrgentAt) : undefined,
+      checkedAtServicePoint: state.approvals.cardUser?.atServicePoint,
+    });
+
+  // ---- What the API and operators can do -------------------------------------------
+  setHandler(cardApplicationStateQuery, () => state);
+  const approve = async (party: 'cardUser' | 'backoffice', approval: Approval): Promise<ApprovalResult> => {
+    state.approvals[party] = approval;
+    await loaded;
+    publish();
+    await record(party === 'cardUser' ? { cardUserApproval: approval } : { backofficeApproval: approval });
+    const both = state.approvals.cardUser && state.approvals.backoffice;
+    await condition(() => !both || state.plan !== undefined);
+    return { approvals: state.approvals, approvedForProduction: Boolean(both), ...(state.plan ? { plan: state.plan } : {}) };
+  };
+  setHandler(approveByCardUserUpdate, (i) => approve('cardUser', { by: i.approvedBy.trim(), at: now() }), {
+    validator: (i) => validateApproval(state, 'cardUser', i?.approvedBy),
+  });
+  setHandler(approveByBackofficeUpdate, (i) => approve('backoffice', { by: i.approvedBy.trim(), at: now() }), {
+    validator: (i) => validateApproval(state, 'backoffice', i?.approvedBy),
+  });
+  setHandler(checkAtServicePointUpdate, (i) => approve('cardUser', { by: i.checkedBy.trim(), at: now(), atServicePoint: true }), {
+    validator: (i) => validateServicePointCheck(state, i?.checkedBy),
+  });
+  setHandler(
+    convertToUrgentUpdate,
+    async (_request: ConversionInput): Promise<ConversionResult> => {
+      await loaded;
+      Object.assign(state, { deliveryMethod: 'urgent-pickup' as const, convertedToUrgentAt: now() });
+      if (state.approvedAt) state.plan = replan(); // the production wait below picks up the new plan
+      publish();
+      await record({ deliveryMethod: state.deliveryMethod, convertedToUrgentAt: state.convertedToUrgentAt! });
+      return { deliveryMethod: 'urgent-pickup', convertedAt: state.convertedToUrgentAt!, ...(state.plan ? { plan: state.plan } : {}) };
+    },
+    { validator: (_request: ConversionInput) => validateConversion(state) },
+  );
+  setHandler(
+    nameCollectorUpdate,
+    async ({ name }) => {
+      state.collectorName = name.trim().replace(/\s+/g, ' ');
+      await loaded;
+      publish();
+      if (hold) await hold.signal(collectorNamedSignal, { name: state.collectorName });
+      await record({ collectorName: state.collectorName });
+      return { collectorName: state.collectorName };
+    },
+    { validator: (i) => validateCollector(state, i?.name) },
+  );
+  // Before the hold completes, so an activation right after the pickup finds the card collected.
+  setHandler(holdEndedSignal, ({ outcome, at }) => {
+    if (outcome === 'collected') {
+      Object.assign(state, { phase: 'collected', collectedAt: at });
+    } else {
+      const post = calendar.postPlan(new Date(at), state.destination);
+      Object.assign(state, { phase: 'shipped', shippedOn: post.shipOn, expectedDeliveryBy: post.expectedDeliveryBy });
+    }
+    publish();
+  });
+  setHandler(
+    activateUpdate,
+    async ({ pin }) => {
+      activating = true;
+      try {
+        if (!(await acts.verifyCardPin({ cardNumber: state.cardNumber!, pin }))) {
+          state.failedPinAttempts += 1;
+          throw businessRule('the PIN code is wrong', { field: 'pin', failedAttempts: state.failedPinAttempts });
+        }
+        pinAcceptedAt ??= now();
+        await condition(() => state.phase === 'active');
+        return { cardNumber: state.cardNumber!, activatedAt: state.activatedAt!, expiresAt: state.expiresAt! };
+      } finally {
+        activating = false;
+      }
+    },
+    { validator: (i) => validateActivation(state, activating || pinAcceptedAt !== undefined, i?.pin) },
+  );
+
+  // ---- 1. Received ------------------------------------------------------------------
+  await loaded;
+  showStatus({ ...cardApplicationStatus(state, calendar), extra: applicationSearchAttributes(input, { deliveryMethod: state.deliveryMethod }) });
+  const names = await acts.recordApplicationReceived(input);
+  const mailData = { ...names, applicationId, xsId, cardType };
+  await acts.sendEmail({
+    key: { workflowId, purpose: 'received' },
+    to: { kind: 'company-contact', companyId },
+    template: 'card-application-received',
+    data: { ...mailData, deliveryMethod: state.deliveryMethod },
+  });
+
+  // ---- 2. Approved for production by both parties, in either order: the moment A -----
+  await condition(() => approvalMoment(state.approvals.cardUser?.at, state.approvals.backoffice?.at) !== undefined);
+  state.approvedAt = approvalMoment(state.approvals.cardUser!.at, state.approvals.backoffice!.at)!.toISOString();
+  state.plan = replan();
+  state.phase = 'awaiting-production';
+
+  // ---- 3. Produced when the plan says; a conversion to urgent meanwhile re-plans -------
+  for (;;) {
+    const plan: DeliveryPlan = state.plan;
+    publish();
+    await record({ status: 'awaiting-production', approvedAt: state.approvedAt, plan });
+    const wait = Date.parse(plan.productionAt) - Date.now();
+    if (state.plan === plan && (wait <= 0 || !(await condition(() => state.plan !== plan, wait)))) break;
+  }
+  const plan = state.plan;
+  state.phase = 'in-production';
+  publish();
+  const producedAt = now();
+  const { cardNumber } = await acts.produceCard({ applicationId, companyId, xsId, cardType, producedAt });
+  Object.assign(state, { cardNumber, producedAt });
+  publish();
+  await record({ status: 'in-production', cardNumber, producedAt });
+  await acts.sendCardPinEmail({ key: { workflowId, purpose: 'pin' }, companyId, cardNumber, data: mailData });
+  await acts.forgetCardPin({ cardNumber });
+  await acts.sendEmail({
+    key: { workflowId, purpose: 'next-steps' },
+    to: { kind: 'card-user', xsId },
+    template: 'card-next-steps',
+    data: { ...mailData, cardNumber, ...deliveryEmailData(plan, calendar) },
+  });
+
+  // ---- 4. Delivery: by post at once, or held for pickup ------------------------------
+  if (plan.method === 'post') {
+    Object.assign(state, { phase: 'shipped', shippedOn: plan.shipOn, expectedDeliveryBy: plan.expectedDeliveryBy });
+    publish();
+    await acts.recordCardHandover({ cardNumber, status: 'shipped', at: now(), shippedOn: plan.shipOn });
+    await record({ status: 'shipped', shippedOn: plan.shipOn, expectedDeliveryBy: plan.expectedDeliveryBy });
+    await acts.sendEmail({
+      key: { workflowId, purpose: 'shipped' },
+      to: { kind: 'company-contact', companyId },
+      template: 'card-shipped',
+      data: { ...mailData, cardNumber, shippedOn: plan.shipOn, expectedDeliveryBy: plan.expectedDeliveryBy },
+    });
+  } else {
+    await holdForPickup(plan, cardNumber, names);
+  }
+
+  // ---- 5. Activated with ID, card and PIN; then the card is in use ----------------------
+  publish();
+  await condition(() => pinAcceptedAt !== undefined);
+  const activatedAt = pinAcceptedAt!;
+  const expiresAt = calendar.cardExpiresAt(new Date(activatedAt)).toISOString();
+  await acts.recordCardActivated({ cardNumber, activatedAt, expiresAt });
+  await record({ status: 'active', activatedAt, expiresAt });
+  await startCardInUse({ cardNumber, applicationId, companyId, customerNumber: input.customerNumber, xsId, cardType, activatedAt, expiresAt });
+  Object.assign(state, { phase: 'active', activatedAt, expiresAt });
+  publish();
+  await condition(allHandlersFinished);
+  return { applicationId, cardNumber, activatedAt, expiresAt };
+
+  /** The pickup hold runs as a child; it signals its end (holdEndedSignal) before it completes. */
+  async function holdForPickup(pickup: PickupPlan, cardNumber: string, names: { cardUserName: string; companyName: string }): Promise<void> {
+    state.phase = 'held-for-pickup';
+    publish();
+    const named = state.collectorName;
+    hold = await startChild(pickupHold, {
+      workflowId: pickupHoldWorkflowId(applicationId),
+      args: [{ applicationId, companyId, xsId, ...names, cardNumber, cardType, destination: state.destination, plan: pickup, ...(named ? { collectorName: named } : {}) }],
+      typedSearchAttributes: applicationSearchAttributes(input, { cardNumber, deliveryMethod: pickup.method }),
+    });
+    if (state.collectorName && state.collectorName !== named) await hold.signal(collectorNamedSignal, { name: state.collectorName });
+    await record({ status: 'held-for-pickup' });
+    const ended = await hold.result();
+    hold = undefined;
+    if (ended.outcome === 'collected') {
+      Object.assign(state, { phase: 'collected', collectedAt: ended.at, collectedBy: ended.collectedBy });
+      await record({ status: 'collected', collectedAt: ended.at, collectedBy: ended.collectedBy });
+    } else {
+      Object.assign(state, { phase: 'shipped', shippedOn: ended.shippedOn, expectedDeliveryBy: ended.expectedDeliveryBy });
+      await record({ status: 'shipped', shippedOn: ended.shippedOn, expectedDeliveryBy: ended.expectedDeliveryBy });
+    }
+  }
+}
