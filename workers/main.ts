@@ -4,6 +4,7 @@ import { loadConfig, ConfigError } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import { connectDatabase } from '../db/connection';
 import { createMailer } from '../email/mailer';
+import { ensureSchedules } from '../schedules/ensure';
 import { createWorker, WORKER_READY_LINE } from './worker';
 
 async function main(): Promise<void> {
@@ -12,6 +13,9 @@ async function main(): Promise<void> {
   const mailer = createMailer(config.mail);
   const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  // The timed processes' Schedules (monthly digest, nightly reconciliation): created or updated, operator pauses kept.
+  const schedules = await ensureSchedules(temporal, config);
+  console.log(`worker: schedules ${schedules.map((s) => `${s.scheduleId} ${s.outcome}`).join(', ')}`);
   const { worker, connection } = await createWorker({
     temporal: config.temporal,
     deps: {
