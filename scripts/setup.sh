@@ -28,8 +28,11 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a=
 
 # --- npm packages -----------------------------------------------------------
 if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
-  say "installing npm packages (npm ci)"
-  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+  say "installing npm packages (from package-lock.json)"
+  # `npm install --no-save` rather than `npm ci`: npm 11 writes lock files without the other
+  # platforms' optional binaries (@swc/core-*), which `npm ci` then refuses as out of sync.
+  # The versions still come from package-lock.json, which this does not rewrite.
+  (cd "$root" && npm install --no-save --no-audit --no-fund --loglevel=error)
 fi
 
 # --- Temporal CLI (dev server with Web UI) -----------------------------------
