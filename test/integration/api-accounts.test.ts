@@ -5,100 +5,34 @@
  * (Link expiry is covered on the time-skipping server: portal-account.workflow.test.ts.)
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Client, Connection } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
-import { createApp } from '../../api/app';
+import type { Client } from '@temporalio/client';
 import { verifyPassword } from '../../api/services/accounts';
 import type { Database } from '../../db/connection';
-import { BusinessCalendar } from '../../domain/calendar';
 import { checkPassword } from '../../domain/password-policy';
-import { DEFAULT_RULES } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
-import { createWorker } from '../../workers/worker';
 import { accountStateQuery, accountWorkflowId } from '../../workflows/definitions';
-import { devServerAddress, devServerClient, eventually, testDatabase, uniqueName } from '../support/servers';
-import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from '../support/smtp';
+import { startApiHarness, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
+import { eventually } from '../support/servers';
+import type { ReceivedMail, SmtpReceiver } from '../support/smtp';
 
-const FROM = 'XS-Key Service <service@xs-key.example>';
 const PUBLIC = 'https://portal.xs-key.example';
 const GOOD = 'Harbour#2026!Key';
-const taskQueue = uniqueName('api-accounts');
 
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let temporal: { client: Client; connection: Connection };
-let worker: { worker: Worker; connection: NativeConnection };
-let running: Promise<void>;
-let server: Server;
-let baseUrl: string;
+let h: ApiHarness;
+let client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
+/** Calls the API; every error answer must be problem+json without internals, and no answer may carry a hash. */
+let api: Api;
 
 beforeAll(async () => {
-  [db, receiver, temporal] = await Promise.all([testDatabase(), startSmtpReceiver(), devServerClient()]);
-  mailer = createMailer({ smtpUrl: receiver.url, from: FROM });
-  worker = await createWorker({
-    temporal: { address: devServerAddress(), namespace: 'default', taskQueue },
-    deps: { models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: PUBLIC },
-  });
-  running = worker.worker.run();
-  const app = createApp({
-    models: db.models,
-    temporal: temporal.client,
-    taskQueue,
-    calendar: new BusinessCalendar(DEFAULT_RULES),
+  h = await startApiHarness({
     publicBaseUrl: PUBLIC,
-    readiness: {},
-    log: (msg, data) => {
-      if (msg !== 'request') console.error(msg, data);
-    },
+    check: (_res, text) => expect(text).not.toMatch(/scrypt\$|tokenHash|passwordHash|[0-9a-f]{64}/),
   });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ client, db, receiver, taskQueue, api } = h);
 });
 
-afterAll(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  if (worker) {
-    worker.worker.shutdown();
-    await running;
-    await worker.connection.close();
-  }
-  await temporal?.connection.close();
-  mailer?.close();
-  await receiver?.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
-});
+afterAll(() => h?.close());
 
 // ---- helpers ------------------------------------------------------------------------
-
-interface ApiResponse {
-  status: number;
-  headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
-}
-
-/** Calls the API; every error answer must be problem+json without internals, and no answer may carry a hash. */
-async function api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
-  const res = await fetch(baseUrl + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 400) {
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|\.ts\b|stack/i);
-  }
-  expect(text).not.toMatch(/scrypt\$|tokenHash|passwordHash|[0-9a-f]{64}/);
-  return { status: res.status, headers: res.headers, body: /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
-}
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
@@ -154,7 +88,7 @@ async function expectWorkflowsMatchAccounts(): Promise<void> {
   const expected = (await db.models.PortalAccount.find({}, { _id: 1 }).lean()).map((a) => accountWorkflowId(a._id as string)).sort();
   const listed = async () => {
     const ids: string[] = [];
-    for await (const wf of temporal.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) ids.push(wf.workflowId);
+    for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) ids.push(wf.workflowId);
     return ids.sort();
   };
   await eventually(async () => JSON.stringify(await listed()) === JSON.stringify(expected)).catch(async () => {
@@ -189,7 +123,7 @@ describe('POST /v1/accounts', () => {
     const mail = await nthMail(body.email, 1);
     expect(mail.subject).toBe('Aktivieren Sie Ihr XS-Key-Portalkonto');
     expect(mail.text).toContain(`${PUBLIC}/v1/accounts/activation?token=`);
-    const handle = temporal.client.workflow.getHandle(accountWorkflowId(accountId));
+    const handle = client.workflow.getHandle(accountWorkflowId(accountId));
     expect(await handle.query(accountStateQuery)).toMatchObject({ phase: 'pending-activation', customerNumber: body.customerNumber });
   });
 

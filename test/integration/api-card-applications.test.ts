@@ -4,94 +4,38 @@
  * the pickup window are reached by moving its clock, never by waiting), a
  * fresh FerretDB database and a real SMTP receiver.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { createApp } from '../../api/app';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar, type IsoDay } from '../../domain/calendar';
 import { DEFAULT_RULES, type LocalTime } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
 import { cardApplicationWorkflowId } from '../../workflows/definitions';
-import { eventually, testDatabase, timeSkippingEnv, uniqueName } from '../support/servers';
-import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
-import { alnum, createCardUser, createCompany, registerSearchAttributes } from './card-fixtures';
+import { startApp, type Api, type ApiResponse, type AppServer } from '../support/api-harness';
+import { hex } from '../support/fixtures';
+import { eventually } from '../support/servers';
+import type { SmtpReceiver } from '../support/smtp';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { createCardUser, createCompany } from './card-fixtures';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
-const taskQueue = uniqueName('api-cards');
 
-let env: TestWorkflowEnvironment;
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let worker: Worker;
-let workerRun: Promise<void>;
-let server: Server;
-let baseUrl: string;
+let h: WorkflowHarness;
+let app: AppServer;
+let env: TestWorkflowEnvironment, db: Database, receiver: SmtpReceiver, api: Api;
 
 beforeAll(async () => {
-  [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
-  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
-  await registerSearchAttributes(env);
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('./card-workflows'),
-    activities: createActivities({ models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: 'http://127.0.0.1' }),
-  });
-  workerRun = worker.run();
-  const app = createApp({
-    models: db.models,
-    temporal: env.client,
-    taskQueue,
-    calendar,
-    publicBaseUrl: 'http://127.0.0.1',
-    readiness: {},
-    log: (msg, data) => {
-      if (msg !== 'request') console.error(msg, data);
-    },
-  });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  h = await startWorkflowHarness({ workflowsPath: require.resolve('./card-workflows') });
+  // The app talks to the test server through env.client, as it always did here.
+  app = await startApp({ db: h.db, client: h.env.client, taskQueue: h.taskQueue });
+  ({ env, db, receiver } = h);
+  ({ api } = app);
 });
 
 afterAll(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  mailer?.close();
-  await db?.connection.dropDatabase();
-  await Promise.all([env?.teardown(), db?.close(), receiver?.close()]);
+  await app?.close();
+  await h?.close();
 });
 
 // ---- helpers ------------------------------------------------------------------
-
-interface ApiResponse {
-  status: number;
-  headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
-}
-
-/** Calls the API; every error answer is checked to be problem+json without internals. */
-async function api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
-  const res = await fetch(baseUrl + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 400) {
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|\.ts\b|stack/i);
-  }
-  return { status: res.status, headers: res.headers, body: /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
-}
 
 const fieldsOf = (res: ApiResponse): string[] => (res.body.errors ?? []).map((e: { field: string }) => e.field);
 const today = () => calendar.dayOf(new Date());
@@ -101,7 +45,7 @@ function cardUserBody(companyId: string, overrides: Record<string, unknown> = {}
     companyId,
     firstName: 'Anna',
     lastName: 'de Vries',
-    email: `anna.${alnum(8)}@haven.example`,
+    email: `anna.${hex(8)}@haven.example`,
     language: 'en',
     identityDocument: { kind: 'passport', number: 'NX1234567', expiresOn: calendar.addDays(today(), 365) },
     ...overrides,
@@ -236,7 +180,7 @@ describe('POST /v1/card-applications', () => {
 
   test('the same applicationId again returns the existing application (200), never a second one; with other contents it is 409', async () => {
     const who = await companyAndUser();
-    const body = { applicationId: `ca_${alnum(16)}`, companyId: who.companyId, xsId: who.xsId, cardType: 'PortKey', deliveryMethod: 'post' };
+    const body = { applicationId: `ca_${hex(16)}`, companyId: who.companyId, xsId: who.xsId, cardType: 'PortKey', deliveryMethod: 'post' };
 
     const first = await api('POST', '/v1/card-applications', body);
     const again = await api('POST', '/v1/card-applications', body);

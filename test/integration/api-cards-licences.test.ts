@@ -4,110 +4,45 @@
  * own (the real `cardInUse` and `licenceWatch`, a stand-in `cardApplication`),
  * a fresh FerretDB database and a real SMTP receiver.
  */
-import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Client, Connection } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
-import { createApp } from '../../api/app';
+import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
-import { createWorker } from '../../workers/worker';
 import type { cardInUse } from '../../workflows';
 import { cardInUseStateQuery, cardInUseWorkflowId, licenceStateQuery, licenceWatchWorkflowId } from '../../workflows/definitions';
-import { devServerAddress, devServerClient, eventually, testDatabase, uniqueName } from '../support/servers';
-import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+import { startApiHarness, type ApiHarness, type ApiResponse } from '../support/api-harness';
+import { hex, insertCompany, newCardNumber } from '../support/fixtures';
+import { eventually } from '../support/servers';
+import type { SmtpReceiver } from '../support/smtp';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
-const taskQueue = uniqueName('api-cards-licences');
 const DAY = 86_400_000;
 
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let temporal: { client: Client; connection: Connection };
-let worker: { worker: Worker; connection: NativeConnection };
-let running: Promise<void>;
-let server: Server;
-let baseUrl: string;
+let h: ApiHarness;
+let client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
 
 beforeAll(async () => {
-  [db, receiver, temporal] = await Promise.all([testDatabase(), startSmtpReceiver(), devServerClient()]);
-  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
-  worker = await createWorker({
-    temporal: { address: devServerAddress(), namespace: 'default', taskQueue },
-    deps: { models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: 'http://127.0.0.1' },
-    options: { workflowsPath: require.resolve('./card-in-use-workflows') },
-  });
-  running = worker.worker.run();
-  const app = createApp({
-    models: db.models,
-    temporal: temporal.client,
-    taskQueue,
-    calendar,
-    publicBaseUrl: 'http://127.0.0.1',
-    readiness: {},
-    log: (msg, data) => {
-      if (msg !== 'request') console.error(msg, data);
-    },
-  });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  h = await startApiHarness({ worker: { workflowsPath: require.resolve('./card-in-use-workflows') } });
+  ({ client, db, receiver, taskQueue } = h);
 });
 
-afterAll(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  if (worker) {
-    worker.worker.shutdown();
-    await running;
-    await worker.connection.close();
-  }
-  await temporal?.connection.close();
-  mailer?.close();
-  await receiver?.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
-});
+afterAll(() => h?.close());
 
 // ---- helpers ------------------------------------------------------------------------
 
-interface ApiResponse {
-  status: number;
-  headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
-}
-
-/** Calls the API; every error answer is checked to be problem+json without internals. */
-async function api(method: string, path: string, body?: unknown, rawBody?: string): Promise<ApiResponse> {
-  const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
-  const res = await fetch(baseUrl + path, { method, headers: payload === undefined ? {} : { 'content-type': 'application/json' }, body: payload });
-  const text = await res.text();
-  if (res.status >= 400) {
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|\.ts\b|stack/i);
-  }
-  return { status: res.status, headers: res.headers, body: /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
-}
-
+/** Calls the API; every error answer is checked to be problem+json without internals. `rawBody` is sent as it is. */
+const api = (method: string, path: string, body?: unknown, rawBody?: string): Promise<ApiResponse> => h.api(method, path, rawBody ?? body);
 const fieldsOf = (res: ApiResponse): string[] => (res.body.errors ?? []).map((e: { field: string }) => e.field).sort();
-const hex = (n: number): string => randomBytes(n).toString('hex').slice(0, n);
 const today = () => calendar.dayOf(new Date());
 
 async function createCompany(overrides: { requestsCargoCards?: boolean; contract?: 'pending' | 'approved'; licenceExpiresOn?: string } = {}) {
-  const companyId = `co_${hex(12)}`;
   const licence = { number: `NIWO-${hex(6)}`, expiresOn: overrides.licenceExpiresOn ?? calendar.addDays(today(), 60), documentRef: 'doc-licence' };
-  await db.models.Company.create({
-    _id: companyId, name: 'Haven Transport B.V.', kvkNumber: hex(8), vatId: `NL${hex(9)}B01`, registrationKey: `k:${companyId}`,
-    kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-01-15' }, signatory: { name: 'Anna de Vries', email: 'anna@haven.example' },
-    contact: { name: 'Jan Jansen', email: `contact.${companyId}@haven.example`, language: 'de' }, customerNumber: `C${hex(8)}`,
-    requestsCargoCards: overrides.requestsCargoCards ?? true, transportLicence: licence,
-    contract: { status: overrides.contract ?? 'approved', submittedAt: new Date(), dueAt: new Date() },
+  const { companyId } = await insertCompany(db.models, {
+    name: 'Haven Transport B.V.',
+    language: 'de',
+    contract: overrides.contract,
+    requestsCargoCards: overrides.requestsCargoCards ?? true,
+    transportLicence: licence,
   });
   return { companyId, licence };
 }
@@ -117,7 +52,7 @@ async function createCard(options: { expiresAt?: Date; status?: 'active' | 'expi
   const { companyId } = await createCompany();
   const activatedAt = new Date();
   const expiresAt = options.expiresAt ?? calendar.cardExpiresAt(activatedAt);
-  const cardNumber = `XK${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`;
+  const cardNumber = newCardNumber();
   const applicationId = `ca_${hex(16)}`;
   const xsId = `xs_${hex(12)}`;
   await db.models.CardApplication.create({ _id: applicationId, companyId, xsId, cardType: 'CargoCard', deliveryMethod: 'post', destination: 'abroad', status: 'active' });
@@ -126,7 +61,7 @@ async function createCard(options: { expiresAt?: Date; status?: 'active' | 'expi
     producedAt: activatedAt, activatedAt, expiresAt,
   });
   if (options.status !== 'expired') {
-    const handle = await temporal.client.workflow.start<typeof cardInUse>('cardInUse', {
+    const handle = await client.workflow.start<typeof cardInUse>('cardInUse', {
       taskQueue, workflowId: cardInUseWorkflowId(cardNumber),
       args: [{ cardNumber, applicationId, companyId, customerNumber: 'C1', xsId, cardType: 'CargoCard', activatedAt: activatedAt.toISOString(), expiresAt: expiresAt.toISOString() }],
     });
@@ -216,7 +151,7 @@ describe('/v1/cards', () => {
     expect(renewed.status).toBe(201);
     expect(renewed.body).toMatchObject({ reason: 'renewal', requestedBy: 'hr-3', applicationId: expect.stringMatching(/^ca_[0-9a-f]{32}$/) });
     expect(renewed.headers.get('location')).toBe(`/v1/card-applications/${renewed.body.applicationId}`);
-    const child = await temporal.client.workflow.getHandle(renewed.body.workflowId).describe();
+    const child = await client.workflow.getHandle(renewed.body.workflowId).describe();
     expect(child.type).toBe('cardApplication');
     expect(await db.models.CardApplication.findById(renewed.body.applicationId).lean()).toMatchObject({
       deliveryMethod: 'post', destination: 'abroad', replaces: { cardNumber: expiring.cardNumber, reason: 'renewal' },
@@ -234,7 +169,7 @@ describe('/v1/cards', () => {
 
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ replacement: { reason: 'lost', applicationId: expect.stringMatching(/^ca_/) }, blockedAt: expect.any(String) });
-    expect((await temporal.client.workflow.getHandle(res.body.replacement.workflowId).describe()).type).toBe('cardApplication');
+    expect((await client.workflow.getHandle(res.body.replacement.workflowId).describe()).type).toBe('cardApplication');
     expect((await api('GET', `/v1/cards/${cardNumber}`)).body).toMatchObject({ status: 'blocked', blockReason: 'lost: Lost' });
     expect((await api('POST', `/v1/cards/${cardNumber}/loss`, { reason: 'Lost', requestedBy: 'hr-4', deliveryMethod: 'pickup', destination: 'NL' })).status).toBe(409);
   });
@@ -256,7 +191,7 @@ describe('/v1/companies/:companyId/transport-licence and licence-watch', () => {
     expect(started).toMatchObject({ status: 201, body: { workflowId: `licence:${companyId}`, started: true } });
     const again = await api('POST', `/v1/companies/${companyId}/licence-watch`);
     expect(again).toMatchObject({ status: 200, body: { started: false } });
-    const described = await temporal.client.workflow.getHandle(licenceWatchWorkflowId(companyId)).describe();
+    const described = await client.workflow.getHandle(licenceWatchWorkflowId(companyId)).describe();
     expect(described.searchAttributes).toMatchObject({ CompanyId: [companyId] });
   });
 
@@ -307,7 +242,7 @@ describe('/v1/companies/:companyId/transport-licence and licence-watch', () => {
     expect(bridged).toMatchObject({ status: 200, body: { effectiveExpiresOn: until } });
     await eventually(async () => (await api('GET', path)).body.effectiveExpiresOn === until);
     expect((await db.models.Company.findById(companyId).lean())?.transportLicence).toMatchObject({ bridgingUntil: until, bridgingProofRef: 'proof-1' });
-    const state = await temporal.client.workflow.getHandle(licenceWatchWorkflowId(companyId)).query(licenceStateQuery);
+    const state = await client.workflow.getHandle(licenceWatchWorkflowId(companyId)).query(licenceStateQuery);
     expect(state?.licence).toMatchObject({ number: 'NIWO-2', bridgingUntil: until });
   });
 

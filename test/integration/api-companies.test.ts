@@ -3,115 +3,39 @@
  * shared Temporal dev server with a real worker on a queue of its own, a fresh
  * FerretDB database and a real SMTP receiver.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { messageIdFor, outboxKey } from '../../activities/email';
-import { createApp } from '../../api/app';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
-import { createWorker } from '../../workers/worker';
 import { contractWorkflowId } from '../../workflows/definitions';
-import { devServerAddress, devServerClient, eventually, testDatabase, uniqueName } from '../support/servers';
-import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+import { startApiHarness, type ApiHarness, type ApiResponse } from '../support/api-harness';
+import { eventually } from '../support/servers';
+import type { SmtpReceiver } from '../support/smtp';
+import { MAIL_FROM as FROM } from '../support/workflow-harness';
 
-const FROM = 'XS-Key Service <service@xs-key.example>';
 const calendar = new BusinessCalendar(DEFAULT_RULES);
-const taskQueue = uniqueName('api-companies');
 
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let temporal: { client: Client; connection: Connection };
-let worker: { worker: Worker; connection: NativeConnection };
-let running: Promise<void>;
-let server: Server;
-let baseUrl: string;
+let h: ApiHarness;
+let baseUrl: string, client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') }); // the worker's INFO lines would drown the report
-  [db, receiver, temporal] = await Promise.all([testDatabase(), startSmtpReceiver(), devServerClient()]);
-  mailer = createMailer({ smtpUrl: receiver.url, from: FROM });
-  worker = await createWorker({
-    temporal: { address: devServerAddress(), namespace: 'default', taskQueue },
-    deps: {
-      models: db.models,
-      mailer,
-      rules: DEFAULT_RULES,
-      backofficeLead: 'lead@xs-key.example',
-      publicBaseUrl: 'http://127.0.0.1',
-      temporal: temporal.client,
-    },
-  });
-  running = worker.worker.run();
-
-  const app = createApp({
-    models: db.models,
-    temporal: temporal.client,
-    taskQueue,
-    calendar,
-    publicBaseUrl: 'http://127.0.0.1',
-    readiness: {
-      mongodb: () => db.connection.db!.admin().ping(),
-      temporal: () => temporal.connection.workflowService.getSystemInfo({}),
-      smtp: () => mailer.verify(),
-    },
-    // Request lines are noise here; anything else (an unhandled error) is worth seeing.
-    log: (msg, data) => {
-      if (msg !== 'request') console.error(msg, data);
-    },
-  });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  h = await startApiHarness();
+  ({ baseUrl, client, db, receiver, taskQueue } = h);
 });
 
-afterAll(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  if (worker) {
-    worker.worker.shutdown();
-    await running;
-    await worker.connection.close();
-  }
-  await temporal?.connection.close();
-  mailer?.close();
-  await receiver?.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
-});
+afterAll(() => h?.close());
 
 // ---- helpers ------------------------------------------------------------------
 
-interface ApiResponse {
-  status: number;
-  headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
-}
-
 /**
- * Calls the API. Every error answer is checked here to be problem+json without
- * internals (no stack traces, no source paths), so each test covers that too.
+ * Calls the API (every error answer is checked to be problem+json without
+ * internals, so each test covers that too); `rawBody` is sent as it is.
  */
-async function api(method: string, path: string, body?: unknown, init: { rawBody?: string; contentType?: string } = {}): Promise<ApiResponse> {
-  const payload = init.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
-  const res = await fetch(baseUrl + path, {
-    method,
-    headers: payload === undefined ? {} : { 'content-type': init.contentType ?? 'application/json' },
-    body: payload,
-  });
-  const text = await res.text();
-  if (res.status >= 400) {
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|\.ts\b|stack/i);
-  }
-  const isJson = /json/.test(res.headers.get('content-type') ?? '');
-  return { status: res.status, headers: res.headers, body: isJson ? JSON.parse(text) : text };
+function api(method: string, path: string, body?: unknown, init: { rawBody?: string; contentType?: string } = {}): Promise<ApiResponse> {
+  return h.api(method, path, init.rawBody ?? body, init.contentType ? { 'content-type': init.contentType } : {});
 }
 
 const fieldsOf = (res: ApiResponse): string[] => (res.body.errors ?? []).map((e: { field: string }) => e.field);
@@ -155,7 +79,7 @@ async function expectWorkflowsMatchCompanies(): Promise<void> {
   const expected = companies.map((c) => contractWorkflowId(c._id)).sort();
   const listed = async () => {
     const ids: string[] = [];
-    for await (const wf of temporal.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) ids.push(wf.workflowId);
+    for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) ids.push(wf.workflowId);
     return ids.sort();
   };
   await eventually(async () => JSON.stringify(await listed()) === JSON.stringify(expected)).catch(async () => {
@@ -199,7 +123,7 @@ describe('POST /v1/companies', () => {
     expect(submittedAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
     expect(contract.dueAt).toBe(calendar.contractDueAt(submittedAt).toISOString());
 
-    const description = await temporal.client.workflow.getHandle(`contract:${companyId}`).describe();
+    const description = await client.workflow.getHandle(`contract:${companyId}`).describe();
     expect(description.status.name).toBe('RUNNING');
     expect(description.type).toBe('contractApproval');
     expect(description.taskQueue).toBe(taskQueue);
@@ -336,7 +260,7 @@ describe('POST /v1/companies/:id/decision', () => {
 
   test('the approval mail, with the customer number, reaches the company contact once', async () => {
     const workflowId = contractWorkflowId(company.companyId);
-    await expect(temporal.client.workflow.getHandle(workflowId).result()).resolves.toMatchObject({ outcome: 'approved' });
+    await expect(client.workflow.getHandle(workflowId).result()).resolves.toMatchObject({ outcome: 'approved' });
     const messageId = messageIdFor(outboxKey({ workflowId, purpose: 'contract-approved' }), FROM);
     const mails = receiver.messages.filter((m) => m.to.includes(contactEmail));
     expect(mails).toHaveLength(1);

@@ -3,66 +3,28 @@
  * shared Temporal dev server in a namespace of this file's own (the schedule
  * IDs are fixed), a real worker, a fresh FerretDB database, a real SMTP receiver.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
-import type { NativeConnection, Worker } from '@temporalio/worker';
-import { createApp } from '../../api/app';
+import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
 import { MONTHLY_DIGEST_SCHEDULE_ID, NIGHTLY_RECONCILIATION_SCHEDULE_ID } from '../../schedules/definitions';
 import { ensureSchedules } from '../../schedules/ensure';
-import { createWorker } from '../../workers/worker';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
-import { devServerAddress, eventually, testDatabase, uniqueName } from '../support/servers';
-import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+import { startApiHarness, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
+import { eventually, uniqueName } from '../support/servers';
+import type { SmtpReceiver } from '../support/smtp';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
-const namespace = uniqueName('api-digests');
-const taskQueue = uniqueName('api-digests');
 const CONTACT = 'contact@pier.example';
 
-let connection: Connection;
-let client: Client;
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let worker: { worker: Worker; connection: NativeConnection };
-let running: Promise<void> | undefined;
-let server: Server;
-let baseUrl: string;
-
-/** A namespace of its own on the dev server, with the project's search attributes. */
-async function createNamespace(conn: Connection, name: string): Promise<void> {
-  await conn.workflowService.registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs('1 day') });
-  const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
-  await eventually(() =>
-    conn.operatorService
-      .addSearchAttributes({
-        namespace: name,
-        searchAttributes: Object.fromEntries(
-          Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([n, type]) => [n, IndexedValueType[`INDEXED_VALUE_TYPE_${type}` as keyof typeof IndexedValueType]]),
-        ),
-      })
-      .then(() => true, () => false),
-  );
-}
+let h: ApiHarness;
+let client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
+/** Calls the API; every error answer must be problem+json. */
+let api: Api;
 
 beforeAll(async () => {
-  connection = await Connection.connect({ address: devServerAddress() });
-  await createNamespace(connection, namespace);
-  client = new Client({ connection, namespace });
-  [db, receiver] = await Promise.all([testDatabase(), startSmtpReceiver()]);
-  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
-  // Created now, polling only once a test starts it: a digest triggered before then stays running.
-  worker = await createWorker({
-    temporal: { address: devServerAddress(), namespace, taskQueue },
-    deps: { models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: 'http://127.0.0.1', temporal: client },
-  });
+  // Polling only once a test starts the worker: a digest triggered before then stays running.
+  h = await startApiHarness({ namespace: uniqueName('api-digests'), runWorker: false, errorsWithoutInternals: false });
+  ({ client, db, receiver, taskQueue, api } = h);
   await db.models.Company.create({
     _id: 'co_pier00000001',
     name: 'Pier B.V.',
@@ -75,59 +37,9 @@ beforeAll(async () => {
     customerNumber: 'P0000001',
     contract: { status: 'pending', submittedAt: new Date(), dueAt: new Date() },
   });
-
-  const app = createApp({
-    models: db.models,
-    temporal: client,
-    taskQueue,
-    calendar,
-    publicBaseUrl: 'http://127.0.0.1',
-    readiness: {},
-    log: (msg, data) => {
-      if (msg !== 'request') console.error(msg, data);
-    },
-  });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  if (worker) {
-    if (running) {
-      worker.worker.shutdown();
-      await running;
-    }
-    await worker.connection.close();
-  }
-  await connection?.close();
-  mailer?.close();
-  await receiver?.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
-});
-
-interface ApiResponse {
-  status: number;
-  headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
-}
-
-/** Calls the API; every error answer must be problem+json. */
-async function api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
-  const res = await fetch(baseUrl + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 400) expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
+afterAll(() => h?.close());
 
 const fieldsOf = (res: ApiResponse): string[] => (res.body.errors ?? []).map((e: { field: string }) => e.field);
 const digestMails = () => receiver.messages.filter((m) => m.to.includes(CONTACT));
@@ -148,7 +60,7 @@ describe('/v1/digests', () => {
   });
 
   test('GET /v1/digests/:period follows the run to the end, with its progress', async () => {
-    running = worker.worker.run();
+    h.runWorker();
     const done = await eventually(async () => {
       const res = await api('GET', '/v1/digests/2026-02');
       return res.body.status === 'COMPLETED' ? res : undefined;

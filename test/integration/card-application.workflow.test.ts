@@ -7,17 +7,14 @@
  * clock (which starts at the real now), and moves that clock with env.sleep:
  * no test depends on today's date.
  */
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { DefaultLogger } from '@temporalio/worker';
 import { createLocalCardPrinter, pinMatches } from '../../activities/card-production';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar, type IsoDay } from '../../domain/calendar';
 import type { PickupPlan } from '../../domain/card-delivery';
 import { DEFAULT_RULES, type LocalTime } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
 import type { cardApplication, pickupHold } from '../../workflows';
 import {
   activateUpdate,
@@ -38,48 +35,26 @@ import {
   type DeliveryMethod,
   type Destination,
 } from '../../workflows/definitions';
+import { hex } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
-import { eventually, testDatabase, timeSkippingEnv, uniqueName } from '../support/servers';
-import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
-import { alnum, createCardUser, createCompany, registerSearchAttributes } from './card-fixtures';
+import { eventually } from '../support/servers';
+import type { SmtpReceiver } from '../support/smtp';
+import { startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
+import { createCardUser, createCompany } from './card-fixtures';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 const DAY_MS = 86_400_000;
 
-let env: TestWorkflowEnvironment;
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let worker: Worker;
-let workerRun: Promise<void>;
-const taskQueue = uniqueName('card-application');
+let h: WorkflowHarness;
+/** The workflows are started and awaited through `env.client`, as they always were here (see WorkflowHarness.client). */
+let env: TestWorkflowEnvironment, db: Database, receiver: SmtpReceiver, taskQueue: string;
 
 beforeAll(async () => {
-  [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
-  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
-  await registerSearchAttributes(env);
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('./card-workflows'),
-    activities: createActivities({
-      models: db.models,
-      mailer,
-      rules: DEFAULT_RULES,
-      backofficeLead: 'lead@xs-key.example',
-      publicBaseUrl: 'http://127.0.0.1',
-    }),
-  });
-  workerRun = worker.run();
+  h = await startWorkflowHarness({ workflowsPath: require.resolve('./card-workflows') });
+  ({ env, db, receiver, taskQueue } = h);
 });
 
-afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  mailer?.close();
-  await db?.connection.dropDatabase();
-  await Promise.all([env?.teardown(), db?.close(), receiver?.close()]);
-});
+afterAll(() => h?.close());
 
 // ---- Fixtures -----------------------------------------------------------------------
 
@@ -94,7 +69,7 @@ type Case = Awaited<ReturnType<typeof apply>>;
 
 async function apply(deliveryMethod: DeliveryMethod, destination: Destination = 'NL') {
   const who = await companyWithCardUser();
-  const applicationId = `ca_${alnum(12)}`;
+  const applicationId = `ca_${hex(12)}`;
   const handle: WorkflowHandle<typeof cardApplication> = await env.client.workflow.start<typeof cardApplication>('cardApplication', {
     taskQueue,
     workflowId: cardApplicationWorkflowId(applicationId),
@@ -159,15 +134,6 @@ async function approveBoth(c: Case, day: IsoDay, cardUserAt: LocalTime, backoffi
   const both = await send(second);
   expect(both.approvedForProduction).toBe(true);
   return both;
-}
-
-/** The failure an Update was refused with (validator or handler). */
-async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (err as WorkflowUpdateFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
 }
 
 const pinFrom = (text: string): string => /PIN code is:\s*(\d{4})/.exec(text)?.[1] ?? '';
@@ -491,10 +457,9 @@ test('activation: not before the card was collected; a wrong PIN is refused and 
 describe('card production', () => {
   const order = async () => {
     const who = await companyWithCardUser();
-    return { applicationId: `ca_${alnum(12)}`, companyId: who.companyId, xsId: who.xsId, cardType: 'PortKey' as const, producedAt: new Date().toISOString(), who };
+    return { applicationId: `ca_${hex(12)}`, companyId: who.companyId, xsId: who.xsId, cardType: 'PortKey' as const, producedAt: new Date().toISOString(), who };
   };
-  const activities = () =>
-    createActivities({ models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: 'http://127.0.0.1' });
+  const activities = () => h.activities;
   const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
     new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(fn, ...args);
 

@@ -1,26 +1,9 @@
 /**
- * Shared by the card tests: the project's search attributes on the Java
- * time-skipping server (it refuses attributes it does not know), and the
- * records a card application needs (a company with an approved contract and
- * a card user), with addresses unique to the test.
+ * Shared by the card tests: the records a card application needs (a company
+ * with an approved contract and a card user), with addresses unique to the test.
  */
-import { randomBytes } from 'node:crypto';
-import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Models } from '../../db/models';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
-
-export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  const types = temporal.api.enums.v1.IndexedValueType;
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [name, types[`INDEXED_VALUE_TYPE_${type}` as keyof typeof types]]),
-    ),
-  });
-}
-
-export const alnum = (n: number): string => randomBytes(n).toString('hex').slice(0, n);
+import { hex } from '../support/fixtures';
 
 export interface CompanyFixture {
   companyId: string;
@@ -33,10 +16,10 @@ export async function createCompany(
   models: Models,
   options: { contract?: 'pending' | 'approved'; licenceExpiresOn?: string | null } = {},
 ): Promise<CompanyFixture> {
-  const companyId = `co_${alnum(12)}`;
+  const companyId = `co_${hex(12)}`;
   const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
   const contact = `contact.${companyId}@haven.example`;
-  const customerNumber = `C${alnum(8).toUpperCase()}`;
+  const customerNumber = `C${hex(8).toUpperCase()}`;
   await models.Company.create({
     _id: companyId,
     name: `Haven Logistiek ${companyId.slice(3, 7)} B.V.`,
@@ -57,7 +40,7 @@ export async function createCompany(
 
 /** A card user "Anna de Vries" with a valid passport. */
 export async function createCardUser(models: Models, companyId: string): Promise<{ xsId: string; name: string; email: string }> {
-  const xsId = `xs_${alnum(12)}`;
+  const xsId = `xs_${hex(12)}`;
   const email = `user.${xsId}@haven.example`;
   await models.CardUser.create({
     _id: xsId,

@@ -4,17 +4,12 @@
  * FerretDB and a real SMTP receiver. The card application a renewal or a loss
  * starts is a stand-in that returns its input (./card-in-use-workflows.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
 import type { cardInUse } from '../../workflows';
 import {
   cancelBlockUpdate,
@@ -24,76 +19,41 @@ import {
   renewCardUpdate,
   reportLostUpdate,
   scheduleBlockUpdate,
-  SEARCH_ATTRIBUTE_TYPES,
   type CardApplicationInput,
   type CardInUseInput,
 } from '../../workflows/definitions';
+import { hex, insertCompany, newCardNumber } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
-import { eventually, testDatabase, timeSkippingEnv, uniqueName } from '../support/servers';
-import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+import { eventually } from '../support/servers';
+import type { SmtpReceiver } from '../support/smtp';
+import { startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
-let env: TestWorkflowEnvironment;
-/** A plain client: time moves only through env.sleep (env.client skips to the next timer while it waits). */
-let client: Client;
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let worker: Worker;
-let workerRun: Promise<void>;
-const taskQueue = uniqueName('card-in-use');
+let h: WorkflowHarness;
+/** `client` is a plain client: time moves only through env.sleep (env.client skips to the next timer while it waits). */
+let env: TestWorkflowEnvironment, client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
 
 beforeAll(async () => {
-  [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [
-        name,
-        temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}` as keyof typeof temporal.api.enums.v1.IndexedValueType],
-      ]),
-    ),
-  });
-  client = new Client({ connection: env.connection, namespace: env.namespace });
-  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('./card-in-use-workflows'),
-    activities: createActivities({ models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: 'http://127.0.0.1' }),
-  });
-  workerRun = worker.run();
+  h = await startWorkflowHarness({ workflowsPath: require.resolve('./card-in-use-workflows') });
+  ({ env, client, db, receiver, taskQueue } = h);
 });
 
-afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  mailer?.close();
-  await Promise.all([env?.teardown(), db?.connection.dropDatabase().then(() => db.close()), receiver?.close()]);
-});
+afterAll(() => h?.close());
 
 // ---- helpers ------------------------------------------------------------------------
 
-const hex = (n: number): string => randomBytes(n).toString('hex').slice(0, n);
 const serverNow = async (): Promise<number> => env.currentTimeMs();
 
 /** An approved company, an active card of it (with the application it came from) and its running workflow. */
 async function startCard(expiresAt?: Date) {
-  const companyId = `co_${hex(12)}`;
-  const contact = `contact.${companyId}@haven.example`;
-  await db.models.Company.create({
-    _id: companyId, name: 'Haven Logistiek B.V.', kvkNumber: hex(8), vatId: `NL${hex(9)}B01`, registrationKey: `k:${companyId}`,
-    kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-01-15' }, signatory: { name: 'Anna de Vries', email: 'anna@haven.example' },
-    contact: { name: 'Jan Jansen', email: contact, language: 'en' }, customerNumber: `C${hex(8)}`,
-    contract: { status: 'approved', submittedAt: new Date(), dueAt: new Date() },
-  });
+  const { companyId, contact } = await insertCompany(db.models);
   const activatedAt = new Date(await serverNow());
   const expires = expiresAt ?? calendar.cardExpiresAt(activatedAt);
   const input: CardInUseInput = {
-    cardNumber: `XK${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`,
+    cardNumber: newCardNumber(),
     applicationId: `ca_${hex(16)}`, companyId, customerNumber: 'C1234567', xsId: `xs_${hex(12)}`, cardType: 'CargoCard',
     activatedAt: activatedAt.toISOString(), expiresAt: expires.toISOString(),
   };
@@ -114,15 +74,7 @@ async function startCard(expiresAt?: Date) {
 type Handle = WorkflowHandle<typeof cardInUse>;
 const card = (cardNumber: string) => db.models.Card.findById(cardNumber).lean();
 const mailsTo = (address: string) => receiver.messages.filter((m) => m.to.includes(address));
-const sleepUntil = async (at: number) => env.sleep(Math.max(0, at - (await serverNow())));
-
-/** The failure an Update was refused with. */
-async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  expect((err as WorkflowUpdateFailedError).cause).toBeInstanceOf(ApplicationFailure);
-  return (err as WorkflowUpdateFailedError).cause as ApplicationFailure;
-}
+const sleepUntil = (at: number) => h.sleepUntil(new Date(at));
 
 /** The input the replacement application's workflow was started with (the stand-in returns it). */
 async function childInput(workflowId: string): Promise<CardApplicationInput> {

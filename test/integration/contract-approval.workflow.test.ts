@@ -3,96 +3,50 @@
  * time-skipping test server: a real Worker with the real activities, a fresh
  * database on the real FerretDB, and a real SMTP receiver.
  */
-import { randomBytes } from 'node:crypto';
-import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
-import { createActivities } from '../../activities';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
 import type { contractApproval } from '../../workflows';
-import {
-  contractStateQuery,
-  contractWorkflowId,
-  decideContractUpdate,
-  FailureType,
-  SEARCH_ATTRIBUTE_TYPES,
-} from '../../workflows/definitions';
-import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
-import { eventually, testDatabase, timeSkippingEnv, uniqueName } from '../support/servers';
+import { contractStateQuery, contractWorkflowId, decideContractUpdate, FailureType } from '../../workflows/definitions';
+import { hex } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
+import { eventually } from '../support/servers';
+import type { SmtpReceiver } from '../support/smtp';
+import { LEAD_EMAIL as LEAD, startWorkflowHarness, updateRefusal as updateFailure, type WorkflowHarness } from '../support/workflow-harness';
 
-const LEAD = 'lead@xs-key.example';
 const ZONE = 'Europe/Amsterdam';
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 
-let env: TestWorkflowEnvironment;
-/**
- * A plain client of the test server. `env.client` unlocks time skipping while
- * it waits for a result, and the server then jumps to its next timer, even for
- * a workflow that has already completed: the 10-year default run timeout. Here
- * time moves only through `env.sleep`.
- */
-let client: Client;
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let worker: Worker;
-let workerRun: Promise<void>;
-const taskQueue = uniqueName('contract-approval');
+let h: WorkflowHarness;
+/** `client` is a plain client of the test server: time moves only through `env.sleep` (see WorkflowHarness). */
+let env: TestWorkflowEnvironment, client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
 
 beforeAll(async () => {
-  [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
-  // The workflow upserts the project's search attributes; timeSkippingEnv() does not register them.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [
-        name,
-        temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}` as keyof typeof temporal.api.enums.v1.IndexedValueType],
-      ]),
-    ),
-  });
-  client = new Client({ connection: env.connection, namespace: env.namespace });
-  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities: createActivities({ models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: LEAD, publicBaseUrl: 'http://127.0.0.1' }),
-  });
-  workerRun = worker.run();
+  h = await startWorkflowHarness();
+  ({ env, client, db, receiver, taskQueue } = h);
 });
 
-afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  mailer?.close();
-  await Promise.all([env?.teardown(), db?.close(), receiver?.close()]);
-});
-
-const alnum = (n: number): string => randomBytes(n).toString('hex').slice(0, n);
+afterAll(() => h?.close());
 
 /** A pending company as the registration API leaves it; its contact address is unique to the test. */
 async function createCompany(submittedAt: Date) {
-  const id = `co_${alnum(12)}`;
+  const id = `co_${hex(12)}`;
   const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
-  const vat = `NL${alnum(9)}B01`;
+  const vat = `NL${hex(9)}B01`;
   const company = {
     _id: id,
     name: `Haven Logistiek ${id.slice(3, 7)} B.V.`,
     kvkNumber: kvk,
     vatId: vat,
     registrationKey: `${kvk}:${vat}`,
-    kvkExtract: { documentRef: `doc_${alnum(8)}`, issuedOn: '2026-01-15' },
+    kvkExtract: { documentRef: `doc_${hex(8)}`, issuedOn: '2026-01-15' },
     signatory: { name: 'Anna de Vries', email: `signatory.${id}@haven.example` },
     contact: { name: 'Jan Jansen', email: `contact.${id}@haven.example`, language: 'en' as const },
-    customerNumber: `C${alnum(8).toUpperCase()}`,
+    customerNumber: `C${hex(8).toUpperCase()}`,
     contract: { status: 'pending', submittedAt, dueAt: calendar.contractDueAt(submittedAt) },
   };
   await db.models.Company.create(company);
@@ -117,18 +71,6 @@ async function startApproval(company: Company): Promise<WorkflowHandle<typeof co
 
 const mailsTo = (address: string) => receiver.messages.filter((m) => m.to.includes(address));
 const record = (company: Company) => db.models.Company.findById(company._id).lean();
-
-/** The failure an Update was refused with (validator or handler). */
-async function updateFailure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (err as WorkflowUpdateFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
 
 test('an approval is recorded, returns the customer number and mails it to the contact', async () => {
   const company = await createCompany(new Date(await env.currentTimeMs()));

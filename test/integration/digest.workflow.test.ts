@@ -6,16 +6,14 @@
  */
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
-import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Worker } from '@temporalio/worker';
-import { createActivities, type Activities } from '../../activities';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import type { Activities } from '../../activities';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { planDelivery } from '../../domain/card-delivery';
 import { periodOf } from '../../domain/digest';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
 import type { monthlyDigest, reconciliation } from '../../workflows';
 import {
   digestProgressQuery,
@@ -23,12 +21,12 @@ import {
   FailureType,
   licenceWatchWorkflowId,
   pickupHoldWorkflowId,
-  SEARCH_ATTRIBUTE_TYPES,
   type DigestBatching,
 } from '../../workflows/definitions';
 import { recordHistory } from '../support/histories';
-import { eventually, testDatabase, timeSkippingEnv, uniqueName } from '../support/servers';
-import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+import { eventually, uniqueName } from '../support/servers';
+import type { SmtpReceiver } from '../support/smtp';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 
 const DAY = 86_400_000;
 const COMPANIES = 300;
@@ -36,51 +34,17 @@ const COMPANIES = 300;
 const SMALL: DigestBatching = { pageSize: 20, maxInFlight: 10, pagesPerRun: 2 };
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 
-let env: TestWorkflowEnvironment;
-/** A plain client: nothing here needs time to skip (env.client would jump the hold and watch timers). */
-let client: Client;
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let activities: Activities;
-let worker: Worker;
-let workerRun: Promise<void>;
-const taskQueue = uniqueName('digest');
+let h: WorkflowHarness;
+/** `client` is a plain client: nothing here needs time to skip (env.client would jump the hold and watch timers). */
+let client: Client, db: Database, receiver: SmtpReceiver, activities: Activities, taskQueue: string;
 
 beforeAll(async () => {
-  [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
-  // The workflows upsert the project's search attributes; timeSkippingEnv() does not register them.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [
-        name,
-        temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}` as keyof typeof temporal.api.enums.v1.IndexedValueType],
-      ]),
-    ),
-  });
-  client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
-  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
-  activities = createActivities({
-    models: db.models,
-    mailer,
-    rules: DEFAULT_RULES,
-    backofficeLead: 'lead@xs-key.example',
-    publicBaseUrl: 'http://127.0.0.1',
-    temporal: client,
-  });
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities });
-  workerRun = worker.run();
+  h = await startWorkflowHarness();
+  ({ client, db, receiver, activities, taskQueue } = h);
   await insertCompanies();
 }, 180_000);
 
-afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  mailer?.close();
-  await db?.connection.dropDatabase();
-  await Promise.all([env?.teardown(), db?.close(), receiver?.close()]);
-});
+afterAll(() => h?.close());
 
 // ---- the companies ---------------------------------------------------------------
 

@@ -4,18 +4,13 @@
  * workflows and activities, a fresh database on the real FerretDB and a real
  * SMTP receiver. Every date is chosen relative to the test server's clock.
  */
-import { randomBytes } from 'node:crypto';
 import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
-import { createActivities } from '../../activities';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
 import type { cardInUse, licenceWatch } from '../../workflows';
 import {
   cardInUseWorkflowId,
@@ -24,63 +19,33 @@ import {
   licenceWatchWorkflowId,
   registerBridgingUpdate,
   renewLicenceUpdate,
-  SEARCH_ATTRIBUTE_TYPES,
   type CardType,
 } from '../../workflows/definitions';
+import { hex, insertCompany, newCardNumber } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
-import { eventually, testDatabase, timeSkippingEnv, uniqueName } from '../support/servers';
-import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+import { eventually } from '../support/servers';
+import type { SmtpReceiver } from '../support/smtp';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-let env: TestWorkflowEnvironment;
-/** A plain client: time moves only through env.sleep (env.client skips to the next timer while it waits). */
-let client: Client;
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let worker: Worker;
-let workerRun: Promise<void>;
-const taskQueue = uniqueName('licence-watch');
+let h: WorkflowHarness;
+/** `client` is a plain client: time moves only through env.sleep (env.client skips to the next timer while it waits). */
+let env: TestWorkflowEnvironment, client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
 
 beforeAll(async () => {
-  [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [
-        name,
-        temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}` as keyof typeof temporal.api.enums.v1.IndexedValueType],
-      ]),
-    ),
-  });
-  client = new Client({ connection: env.connection, namespace: env.namespace });
-  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('./card-in-use-workflows'),
-    activities: createActivities({ models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: 'http://127.0.0.1' }),
-  });
-  workerRun = worker.run();
+  h = await startWorkflowHarness({ workflowsPath: require.resolve('./card-in-use-workflows') });
+  ({ env, client, db, receiver, taskQueue } = h);
 });
 
-afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  mailer?.close();
-  await Promise.all([env?.teardown(), db?.connection.dropDatabase().then(() => db.close()), receiver?.close()]);
-});
+afterAll(() => h?.close());
 
 // ---- helpers ------------------------------------------------------------------------
 
-const hex = (n: number): string => randomBytes(n).toString('hex').slice(0, n);
-const serverNow = async (): Promise<number> => env.currentTimeMs();
-const sleepUntil = async (at: number) => env.sleep(Math.max(0, at - (await serverNow())));
-const today = async () => calendar.dayOf(new Date(await serverNow()));
-const cardNumber = () => `XK${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`;
+const sleepUntil = (at: number) => h.sleepUntil(new Date(at));
+const today = async () => calendar.dayOf(await h.now());
 
 /** A licence expiry day about 30 days ahead of the test server's clock. */
 const expiryDay = async () => calendar.addDays(await today(), 30);
@@ -91,18 +56,15 @@ const expiryDay = async () => calendar.addDays(await today(), 30);
  * workflow, one with a record only), a PortKey in use and an expired CargoCard.
  */
 async function createCompany(expiresOn: string, contract: 'approved' | 'pending' = 'approved') {
-  const companyId = `co_${hex(12)}`;
-  const contact = `contact.${companyId}@haven.example`;
-  await db.models.Company.create({
-    _id: companyId, name: 'Haven Transport B.V.', kvkNumber: hex(8), vatId: `NL${hex(9)}B01`, registrationKey: `k:${companyId}`,
-    kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-01-15' }, signatory: { name: 'Anna de Vries', email: 'anna@haven.example' },
-    contact: { name: 'Jan Jansen', email: contact, language: 'en' }, customerNumber: `C${hex(8)}`, requestsCargoCards: true,
+  const { companyId, contact } = await insertCompany(db.models, {
+    name: 'Haven Transport B.V.',
+    contract,
+    requestsCargoCards: true,
     transportLicence: { number: `NIWO-${hex(6)}`, expiresOn, documentRef: 'doc-licence' },
-    contract: { status: contract, submittedAt: new Date(), dueAt: new Date() },
   });
-  const now = new Date(await serverNow());
+  const now = await h.now();
   const addCard = async (cardType: CardType, status: 'active' | 'expired') => {
-    const n = cardNumber();
+    const n = newCardNumber();
     await db.models.Card.create({
       _id: n, applicationId: `ca_${hex(16)}`, companyId, xsId: `xs_${hex(12)}`, cardType, pinHash: 'x', status, producedAt: now,
       activatedAt: now, expiresAt: status === 'active' ? calendar.cardExpiresAt(now) : now,

@@ -5,17 +5,15 @@
  * from the mail that crossed SMTP, as a user would.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Worker } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
 import { hashLinkToken, type IssueLinkInput, type IssueLinkResult } from '../../activities/accounts';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
+import { createMailer } from '../../email/mailer';
 import type { portalAccount } from '../../workflows';
 import {
   accountStateQuery,
@@ -26,64 +24,37 @@ import {
   requestResetSignal,
   resetPasswordUpdate,
   SA,
-  SEARCH_ATTRIBUTE_TYPES,
   unlockAccountUpdate,
 } from '../../workflows/definitions';
 import { recordHistory } from '../support/histories';
-import { eventually, testDatabase, timeSkippingEnv, uniqueName } from '../support/servers';
-import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from '../support/smtp';
+import { eventually } from '../support/servers';
+import type { ReceivedMail, SmtpReceiver } from '../support/smtp';
+import { MAIL_FROM as FROM, startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
 
 const HOUR = 3_600_000;
 const LINK_VALIDITY = DEFAULT_RULES.accountLinkValidityHours * HOUR;
-const FROM = 'XS-Key Service <service@xs-key.example>';
 const BASE_URL = 'https://portal.xs-key.example';
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 
-let env: TestWorkflowEnvironment;
-/** A plain client: time moves only through env.sleep (see contract-approval.workflow.test.ts). */
-let client: Client;
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let activities: Activities;
-let worker: Worker;
-let workerRun: Promise<void>;
+let h: WorkflowHarness;
+/** `client` is a plain client: time moves only through env.sleep (see WorkflowHarness). */
+let env: TestWorkflowEnvironment, client: Client, db: Database, receiver: SmtpReceiver, activities: Activities, taskQueue: string;
 /** When set, the SMTP call returns only once it resolves (the mail has gone out by then). */
 let holdAfterSend: Promise<void> | undefined;
-const taskQueue = uniqueName('portal-account');
 
 beforeAll(async () => {
-  [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
-  // The workflow upserts the project's search attributes; timeSkippingEnv() does not register them.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [
-        name,
-        temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}` as keyof typeof temporal.api.enums.v1.IndexedValueType],
-      ]),
-    ),
-  });
-  client = new Client({ connection: env.connection, namespace: env.namespace });
-  mailer = createMailer({ smtpUrl: receiver.url, from: FROM });
-  const send = mailer.transport.sendMail.bind(mailer.transport) as (m: object) => Promise<unknown>;
-  mailer.transport.sendMail = (async (message: object) => {
+  h = await startWorkflowHarness({ publicBaseUrl: BASE_URL });
+  ({ env, client, db, receiver, activities, taskQueue } = h);
+  const { transport } = h.mailer;
+  const send = transport.sendMail.bind(transport) as (m: object) => Promise<unknown>;
+  transport.sendMail = (async (message: object) => {
     const info = await send(message);
     await holdAfterSend;
     return info;
-  }) as typeof mailer.transport.sendMail;
-  activities = createActivities({ models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: BASE_URL });
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities });
-  workerRun = worker.run();
+  }) as typeof transport.sendMail;
 });
 
-afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  mailer?.close();
-  await db?.connection.dropDatabase();
-  await Promise.all([env?.teardown(), db?.close(), receiver?.close()]);
-});
+afterAll(() => h?.close());
 
 // ---- helpers ------------------------------------------------------------------------
 
@@ -136,18 +107,6 @@ function linkIn(mail: ReceivedMail): { url: string; token: string; tokenHash: st
   const match = /(https:\/\/\S+\?token=([A-Za-z0-9_-]{43}))(?=\s)/.exec(mail.text);
   expect(match).not.toBeNull();
   return { url: match![1]!, token: match![2]!, tokenHash: hashLinkToken(match![2]!) };
-}
-
-/** The failure an Update was refused with. */
-async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (err as WorkflowUpdateFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
 }
 
 const stateOf = (handle: WorkflowHandle) => handle.query(accountStateQuery);

@@ -5,76 +5,31 @@
  * right calendars, twice changes nothing, and triggering or backfilling them
  * runs the real workflows on a real worker (FerretDB, SMTP receiver).
  */
-import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { periodOf } from '../../domain/digest';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
 import { MONTHLY_DIGEST_SCHEDULE_ID, NIGHTLY_RECONCILIATION_SCHEDULE_ID } from '../../schedules/definitions';
 import { ensureSchedules } from '../../schedules/ensure';
-import { createWorker } from '../../workers/worker';
-import { digestWorkflowId, SEARCH_ATTRIBUTE_TYPES, type MonthlyDigestResult, type ReconciliationResult } from '../../workflows/definitions';
-import { devServerAddress, eventually, testDatabase, uniqueName } from '../support/servers';
-import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+import { digestWorkflowId, type MonthlyDigestResult, type ReconciliationResult } from '../../workflows/definitions';
+import { startDevServerHarness, type DevServerHarness } from '../support/api-harness';
+import { eventually, uniqueName } from '../support/servers';
+import type { SmtpReceiver } from '../support/smtp';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
-const namespace = uniqueName('schedules');
-const taskQueue = uniqueName('schedules');
-const config = { temporal: { taskQueue }, rules: DEFAULT_RULES };
 
-let connection: Connection;
-let client: Client;
-let db: Database;
-let receiver: SmtpReceiver;
-let mailer: Mailer;
-let worker: { worker: Worker; connection: NativeConnection };
-let running: Promise<void>;
-
-/** A namespace of its own on the dev server, with the project's search attributes. */
-async function createNamespace(conn: Connection, name: string): Promise<void> {
-  await conn.workflowService.registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs('1 day') });
-  const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
-  await eventually(() =>
-    conn.operatorService
-      .addSearchAttributes({
-        namespace: name,
-        searchAttributes: Object.fromEntries(
-          Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([n, type]) => [n, IndexedValueType[`INDEXED_VALUE_TYPE_${type}` as keyof typeof IndexedValueType]]),
-        ),
-      })
-      .then(() => true, () => false),
-  );
-}
+let h: DevServerHarness;
+let client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
+let config: Parameters<typeof ensureSchedules>[1];
 
 beforeAll(async () => {
-  connection = await Connection.connect({ address: devServerAddress() });
-  await createNamespace(connection, namespace);
-  client = new Client({ connection, namespace });
-  [db, receiver] = await Promise.all([testDatabase(), startSmtpReceiver()]);
-  mailer = createMailer({ smtpUrl: receiver.url, from: 'XS-Key Service <service@xs-key.example>' });
-  worker = await createWorker({
-    temporal: { address: devServerAddress(), namespace, taskQueue },
-    deps: { models: db.models, mailer, rules: DEFAULT_RULES, backofficeLead: 'lead@xs-key.example', publicBaseUrl: 'http://127.0.0.1', temporal: client },
-  });
-  running = worker.worker.run();
+  h = await startDevServerHarness({ namespace: uniqueName('schedules') });
+  ({ client, db, receiver, taskQueue } = h);
+  config = { temporal: { taskQueue }, rules: DEFAULT_RULES };
 });
 
-afterAll(async () => {
-  if (worker) {
-    worker.worker.shutdown();
-    await running;
-    await worker.connection.close();
-  }
-  await connection?.close();
-  mailer?.close();
-  await receiver?.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
-});
+afterAll(() => h?.close());
 
 /** The first Wednesday 08:00 (Amsterdam) of each month from the one after `from`'s, `n` of them. */
 function firstWednesdaysAfter(from: Date, n: number): string[] {

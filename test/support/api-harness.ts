@@ -1,22 +1,29 @@
 /**
- * Everything an API test file needs, started once per file: the app on a free
- * port, a client of the shared Temporal dev server, a worker on a task queue
- * of its own running the real activities, a fresh database and a real SMTP
- * receiver. `api()` checks every error answer is problem+json without
- * internals.
+ * Everything an API test file needs, started once per file, in three layers:
+ *
+ * - `startApp`: the app on a free port against a given database and Temporal
+ *   client, and `api()`, which checks every error answer is problem+json
+ *   (without internals, unless told otherwise).
+ * - `startDevServerHarness`: a client of the shared Temporal dev server (in a
+ *   namespace of the file's own if asked), a worker on a task queue of its own
+ *   running the real activities, a fresh database and a real SMTP receiver.
+ * - `startApiHarness`: both.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client, Connection } from '@temporalio/client';
-import { createApp } from '../../api/app';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
+import { createApp, type AppDeps } from '../../api/app';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { createMailer, type Mailer } from '../../email/mailer';
 import { createWorker } from '../../workers/worker';
-import { devServerAddress, devServerClient, testDatabase, uniqueName } from './servers';
+import { createNamespace, devServerAddress, devServerClient, testDatabase, uniqueName } from './servers';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp';
-import { LEAD_EMAIL, MAIL_FROM } from './workflow-harness';
+import { LEAD_EMAIL, MAIL_FROM, PUBLIC_BASE_URL } from './workflow-harness';
+
+export { PUBLIC_BASE_URL };
 
 export interface ApiResponse {
   status: number;
@@ -24,47 +31,38 @@ export interface ApiResponse {
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
 }
 
-export interface ApiHarness {
+/** Calls the API with a JSON body (a string is sent as it is); `headers` override the content type. */
+export type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<ApiResponse>;
+
+export interface AppOptions {
+  now?: () => Date;
+  /** The API's public address (default PUBLIC_BASE_URL). */
+  publicBaseUrl?: string;
+  readiness?: AppDeps['readiness'];
+  /** Whether error answers are checked to carry no stack traces or source paths (default true). */
+  errorsWithoutInternals?: boolean;
+  /** A check of the file's own, run on every answer. */
+  check?: (res: ApiResponse, text: string) => void;
+}
+
+export interface AppServer {
   baseUrl: string;
-  client: Client;
-  db: Database;
-  receiver: SmtpReceiver;
-  taskQueue: string;
-  /** Calls the API with a JSON body; error answers must be problem+json without stack traces or paths. */
-  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  /** Calls the API; error answers must be problem+json (and, unless switched off, without internals). */
+  api: Api;
   close(): Promise<void>;
 }
 
-export const PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
-
-export async function startApiHarness(options: { now?: () => Date } = {}): Promise<ApiHarness> {
-  const [db, receiver, temporal] = await Promise.all([testDatabase(), startSmtpReceiver(), devServerClient()]);
-  const taskQueue = uniqueName('api');
-  const mailer: Mailer = createMailer({ smtpUrl: receiver.url, from: MAIL_FROM });
-  const { worker, connection } = await createWorker({
-    temporal: { address: devServerAddress(), namespace: 'default', taskQueue },
-    deps: {
-      models: db.models,
-      mailer,
-      rules: DEFAULT_RULES,
-      backofficeLead: LEAD_EMAIL,
-      publicBaseUrl: PUBLIC_BASE_URL,
-      temporal: temporal.client,
-    },
-  });
-  const running = worker.run();
+/** The app on a free port of the loopback interface. */
+export async function startApp(deps: { db: Database; client: Client; taskQueue: string } & AppOptions): Promise<AppServer> {
   const app = createApp({
-    models: db.models,
-    temporal: temporal.client,
-    taskQueue,
+    models: deps.db.models,
+    temporal: deps.client,
+    taskQueue: deps.taskQueue,
     calendar: new BusinessCalendar(DEFAULT_RULES),
-    publicBaseUrl: PUBLIC_BASE_URL,
-    readiness: {
-      mongodb: () => db.connection.db!.admin().ping(),
-      temporal: () => temporal.connection.workflowService.getSystemInfo({}),
-      smtp: () => mailer.verify(),
-    },
-    ...(options.now ? { now: options.now } : {}),
+    publicBaseUrl: deps.publicBaseUrl ?? PUBLIC_BASE_URL,
+    readiness: deps.readiness ?? {},
+    ...(deps.now ? { now: deps.now } : {}),
+    // Request lines are noise here; anything else (an unhandled error) is worth seeing.
     log: (msg, data) => {
       if (msg !== 'request') console.error(msg, data);
     },
@@ -75,10 +73,6 @@ export async function startApiHarness(options: { now?: () => Date } = {}): Promi
 
   return {
     baseUrl,
-    client: temporal.client,
-    db,
-    receiver,
-    taskQueue,
     async api(method, path, body, headers = {}) {
       const res = await fetch(baseUrl + path, {
         method,
@@ -88,22 +82,125 @@ export async function startApiHarness(options: { now?: () => Date } = {}): Promi
       const text = await res.text();
       if (res.status >= 400) {
         expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-        expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|\.ts\b/);
+        if (deps.errorsWithoutInternals ?? true) expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|\.ts\b|stack/i);
       }
       const isJson = /json/.test(res.headers.get('content-type') ?? '');
-      return { status: res.status, headers: res.headers, body: isJson && text ? JSON.parse(text) : text };
+      const answer = { status: res.status, headers: res.headers, body: isJson && text ? JSON.parse(text) : text };
+      deps.check?.(answer, text);
+      return answer;
     },
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      worker.shutdown();
-      await running;
-      await (connection as { close(): Promise<void> }).close();
-      await (temporal.connection as Connection).close();
+    },
+  };
+}
+
+export interface DevServerHarness {
+  client: Client;
+  connection: Connection;
+  /** The namespace the client and the worker use. */
+  namespace: string;
+  db: Database;
+  receiver: SmtpReceiver;
+  mailer: Mailer;
+  worker: Worker;
+  taskQueue: string;
+  /** Starts the worker polling (done at start unless `runWorker: false`). */
+  runWorker(): void;
+  close(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  /** Creates this namespace (with the project's search attributes) and works in it; default 'default'. */
+  namespace?: string;
+  /** Where links in mails point (default PUBLIC_BASE_URL). */
+  publicBaseUrl?: string;
+  worker?: Partial<WorkerOptions>;
+  /** false: the worker is created but polls only once `runWorker()` is called. */
+  runWorker?: boolean;
+}
+
+export async function startDevServerHarness(options: DevServerOptions = {}): Promise<DevServerHarness> {
+  const namespace = options.namespace ?? 'default';
+  const [db, receiver, temporal] = await Promise.all([testDatabase(), startSmtpReceiver(), devServerClient(namespace)]);
+  if (options.namespace) await createNamespace(temporal.connection, namespace);
+  const taskQueue = uniqueName('api');
+  const mailer: Mailer = createMailer({ smtpUrl: receiver.url, from: MAIL_FROM });
+  const { worker, connection } = await createWorker({
+    temporal: { address: devServerAddress(), namespace, taskQueue },
+    deps: {
+      models: db.models,
+      mailer,
+      rules: DEFAULT_RULES,
+      backofficeLead: LEAD_EMAIL,
+      publicBaseUrl: options.publicBaseUrl ?? PUBLIC_BASE_URL,
+      temporal: temporal.client,
+    },
+    ...(options.worker ? { options: options.worker } : {}),
+  });
+  let running: Promise<void> | undefined;
+  const runWorker = () => {
+    running ??= worker.run();
+  };
+  if (options.runWorker ?? true) runWorker();
+
+  return {
+    client: temporal.client,
+    connection: temporal.connection,
+    namespace,
+    db,
+    receiver,
+    mailer,
+    worker,
+    taskQueue,
+    runWorker,
+    async close() {
+      if (running) {
+        worker.shutdown();
+        await running;
+      }
+      await connection.close();
+      await temporal.connection.close();
       mailer.close();
       await receiver.close();
       await db.connection.dropDatabase();
       await db.close();
+    },
+  };
+}
+
+export interface ApiHarness extends DevServerHarness {
+  baseUrl: string;
+  api: Api;
+}
+
+/** The app on a free port and a worker on its own task queue against the shared dev server. */
+export async function startApiHarness(options: DevServerOptions & Omit<AppOptions, 'readiness'> = {}): Promise<ApiHarness> {
+  const dev = await startDevServerHarness(options);
+  const { db, client, connection, mailer, taskQueue } = dev;
+  const { now, publicBaseUrl, errorsWithoutInternals, check } = options;
+  const app = await startApp({
+    db,
+    client,
+    taskQueue,
+    now,
+    publicBaseUrl,
+    errorsWithoutInternals,
+    check,
+    readiness: {
+      mongodb: () => db.connection.db!.admin().ping(),
+      temporal: () => connection.workflowService.getSystemInfo({}),
+      smtp: () => mailer.verify(),
+    },
+  });
+  return {
+    ...dev,
+    baseUrl: app.baseUrl,
+    api: app.api,
+    async close() {
+      await app.close();
+      await dev.close();
     },
   };
 }

@@ -5,10 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { connectDatabase, type Database } from '../../db/connection';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { binaries } from '../../stack/binaries';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
 import type { AppConfig } from '../../config';
 
 function required(name: string): string {
@@ -26,9 +29,33 @@ export function testDatabase(): Promise<Database> {
 
 export const devServerAddress = (): string => required('XS_TEST_TEMPORAL_ADDRESS');
 
-export async function devServerClient(): Promise<{ client: Client; connection: Connection }> {
+/** A client of the shared dev server, in `namespace` (default: 'default'). */
+export async function devServerClient(namespace?: string): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address: devServerAddress() });
-  return { client: new Client({ connection }), connection };
+  return { client: new Client({ connection, namespace }), connection };
+}
+
+/** The project's search attributes as the operator service takes them (name -> indexed value type). */
+export function searchAttributeTypes(): Record<string, temporal.api.enums.v1.IndexedValueType> {
+  const types = temporal.api.enums.v1.IndexedValueType;
+  return Object.fromEntries(
+    Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [name, types[`INDEXED_VALUE_TYPE_${type}` as keyof typeof types]]),
+  );
+}
+
+/**
+ * Registers a namespace of its own on the dev server (for a file whose IDs are
+ * fixed, such as the schedule IDs) with the project's search attributes, which
+ * the new namespace takes only once it answers.
+ */
+export async function createNamespace(connection: Connection, namespace: string): Promise<void> {
+  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  await eventually(() =>
+    connection.operatorService.addSearchAttributes({ namespace, searchAttributes: searchAttributeTypes() }).then(
+      () => true,
+      () => false,
+    ),
+  );
 }
 
 export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {

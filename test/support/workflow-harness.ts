@@ -4,20 +4,21 @@
  * fresh database on the shared FerretDB, a real SMTP receiver, a client, and a
  * worker running the real activities in the background.
  */
-import { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, type Activities } from '../../activities';
 import type { Database } from '../../db/connection';
 import { DEFAULT_RULES, type BusinessRules } from '../../domain/rules';
 import { createMailer, type Mailer } from '../../email/mailer';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
-import { testDatabase, timeSkippingEnv, uniqueName } from './servers';
+import { searchAttributeTypes, testDatabase, timeSkippingEnv, uniqueName } from './servers';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp';
 
 export const LEAD_EMAIL = 'lead@xs-key.example';
 export const MAIL_FROM = 'XS-Key Service <service@xs-key.example>';
+/** Where links in mails point unless a test says otherwise. */
+export const PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
 
 export interface WorkflowHarness {
   env: TestWorkflowEnvironment;
@@ -29,6 +30,8 @@ export interface WorkflowHarness {
   db: Database;
   receiver: SmtpReceiver;
   mailer: Mailer;
+  /** The activities the worker runs (for running one on its own in a MockActivityEnvironment). */
+  activities: Activities;
   worker: Worker;
   taskQueue: string;
   /** The test server's clock. */
@@ -38,36 +41,54 @@ export interface WorkflowHarness {
   close(): Promise<void>;
 }
 
+/** The failure an Update was refused with (by its validator or its handler). */
+export async function updateRefusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+/** The workflows upsert the project's search attributes; the time-skipping server refuses ones it does not know. */
 export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  const types = temporal.api.enums.v1.IndexedValueType;
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [name, types[`INDEXED_VALUE_TYPE_${type}` as keyof typeof types]]),
-    ),
+    searchAttributes: searchAttributeTypes(),
   });
 }
 
-export async function startWorkflowHarness(
-  options: { workflowsPath?: string; rules?: BusinessRules; worker?: Partial<WorkerOptions> } = {},
-): Promise<WorkflowHarness> {
+export interface WorkflowHarnessOptions {
+  /** A test bundle with stand-ins for other processes (default: the real workflows). */
+  workflowsPath?: string;
+  rules?: BusinessRules;
+  /** Where links in mails point (default PUBLIC_BASE_URL). */
+  publicBaseUrl?: string;
+  worker?: Partial<WorkerOptions>;
+}
+
+export async function startWorkflowHarness(options: WorkflowHarnessOptions = {}): Promise<WorkflowHarness> {
   const [env, db, receiver] = await Promise.all([timeSkippingEnv(), testDatabase(), startSmtpReceiver()]);
   await registerSearchAttributes(env);
   const taskQueue = uniqueName('wf');
   const mailer = createMailer({ smtpUrl: receiver.url, from: MAIL_FROM });
   const client = new Client({ connection: env.connection, namespace: env.namespace });
+  const activities = createActivities({
+    models: db.models,
+    mailer,
+    rules: options.rules ?? DEFAULT_RULES,
+    backofficeLead: LEAD_EMAIL,
+    publicBaseUrl: options.publicBaseUrl ?? PUBLIC_BASE_URL,
+    temporal: client,
+  });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: options.workflowsPath ?? require.resolve('../../workflows'),
-    activities: createActivities({
-      models: db.models,
-      mailer,
-      rules: options.rules ?? DEFAULT_RULES,
-      backofficeLead: LEAD_EMAIL,
-      publicBaseUrl: 'http://127.0.0.1:3000',
-      temporal: client,
-    }),
+    activities,
     ...options.worker,
   });
   const running = worker.run();
@@ -77,6 +98,7 @@ export async function startWorkflowHarness(
     db,
     receiver,
     mailer,
+    activities,
     worker,
     taskQueue,
     now: async () => new Date(await env.currentTimeMs()),

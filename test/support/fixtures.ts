@@ -1,0 +1,42 @@
+/**
+ * Records and identifiers the integration tests make the same way: random
+ * hex ids, card numbers, and a company as the contract process leaves it,
+ * with a contact address unique to it.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Models } from '../../db/models';
+
+/** `n` random hex characters. */
+export const hex = (n: number): string => randomBytes(n).toString('hex').slice(0, n);
+
+/** A random card number: XK and ten digits. */
+export const newCardNumber = (): string => `XK${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`;
+
+export interface CompanyOptions {
+  name?: string;
+  language?: 'en' | 'de';
+  contract?: 'approved' | 'pending';
+  requestsCargoCards?: boolean;
+  transportLicence?: { number: string; expiresOn: string; documentRef: string };
+}
+
+/** A company with an approved contract unless told otherwise; its contact is `contact.<companyId>@haven.example`. */
+export async function insertCompany(models: Models, options: CompanyOptions = {}): Promise<{ companyId: string; contact: string }> {
+  const companyId = `co_${hex(12)}`;
+  const contact = `contact.${companyId}@haven.example`;
+  await models.Company.create({
+    _id: companyId,
+    name: options.name ?? 'Haven Logistiek B.V.',
+    kvkNumber: hex(8),
+    vatId: `NL${hex(9)}B01`,
+    registrationKey: `k:${companyId}`,
+    kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-01-15' },
+    signatory: { name: 'Anna de Vries', email: 'anna@haven.example' },
+    contact: { name: 'Jan Jansen', email: contact, language: options.language ?? 'en' },
+    customerNumber: `C${hex(8)}`,
+    ...(options.requestsCargoCards === undefined ? {} : { requestsCargoCards: options.requestsCargoCards }),
+    ...(options.transportLicence ? { transportLicence: options.transportLicence } : {}),
+    contract: { status: options.contract ?? 'approved', submittedAt: new Date(), dueAt: new Date() },
+  });
+  return { companyId, contact };
+}
