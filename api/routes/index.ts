@@ -11,6 +11,7 @@ import { cardsPaths, cardsRouter } from './cards';
 import { companiesPaths, companiesRouter } from './companies';
 import { digestsPaths, digestsRouter } from './digests';
 import { licencesPaths, licencesRouter } from './licences';
+import { planningPaths, planningRouter } from './planning';
 import { schedulesPaths, schedulesRouter } from './schedules';
 import { createCardService } from '../services/cards';
 import { createLicenceService } from '../services/licences';
@@ -35,5 +36,6 @@ export const RESOURCES: Resource[] = [
   { mount: '/v1/cards', router: (deps) => cardsRouter(createCardService(deps)), paths: cardsPaths },
   { mount: '/v1/companies/:companyId', router: (deps) => licencesRouter(createLicenceService(deps)), paths: licencesPaths },
   { mount: '/v1/digests', router: (deps) => digestsRouter(createDigestService(deps)), paths: digestsPaths },
+  { mount: '/v1/planning', router: (deps) => planningRouter(deps.calendar), paths: planningPaths },
   { mount: '/v1/schedules', router: (deps) => schedulesRouter(createScheduleService(deps)), paths: schedulesPaths },
 ];
