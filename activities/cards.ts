@@ -11,32 +11,33 @@ import {
   type Approval,
   type CardApplicationInput,
   type CardApplicationPhase,
-  type DeliveryMethod,
-  type DeliveryPlan,
+  type CardApplicationState,
 } from '../workflows/definitions';
 import { createLocalCardPrinter, pinMatches, type CardPrinter, type ProductionOrder } from './card-production';
 import { createEmailActivities, messageIdFor, outboxKey, type EmailKey, type SendEmailResult } from './email';
 
-/** What changed on an application; only the fields given are written. Instants as ISO strings. */
-export interface ApplicationProgress {
-  applicationId: string;
-  status?: CardApplicationPhase;
-  cardUserApproval?: Approval;
-  backofficeApproval?: Approval;
-  approvedAt?: string;
-  deliveryMethod?: DeliveryMethod;
-  convertedToUrgentAt?: string;
-  plan?: DeliveryPlan;
-  collectorName?: string;
-  producedAt?: string;
-  cardNumber?: string;
-  shippedOn?: string;
-  expectedDeliveryBy?: string;
-  collectedAt?: string;
-  collectedBy?: string;
-  activatedAt?: string;
-  expiresAt?: string;
-}
+/**
+ * What changed on an application; only the fields given are written. The
+ * fields are the workflow state's own (workflows/definitions), instants as ISO strings.
+ */
+export type ApplicationProgress = { applicationId: string; status?: CardApplicationPhase; cardUserApproval?: Approval; backofficeApproval?: Approval } & Partial<
+  Pick<
+    CardApplicationState,
+    | 'approvedAt'
+    | 'deliveryMethod'
+    | 'convertedToUrgentAt'
+    | 'plan'
+    | 'collectorName'
+    | 'producedAt'
+    | 'cardNumber'
+    | 'shippedOn'
+    | 'expectedDeliveryBy'
+    | 'collectedAt'
+    | 'collectedBy'
+    | 'activatedAt'
+    | 'expiresAt'
+  >
+>;
 
 const INSTANTS = ['approvedAt', 'convertedToUrgentAt', 'producedAt', 'collectedAt', 'activatedAt', 'expiresAt'] as const;
 
