@@ -9,7 +9,7 @@
  * clients collapse into one message.
  */
 import { createHash } from 'node:crypto';
-import { log } from '@temporalio/activity';
+import { log, metricMeter } from '@temporalio/activity';
 import type { Models } from '../db/models';
 import type { Mailer } from '../email/mailer';
 import { renderEmail, type Language, type TemplateId } from '../email/templates';
@@ -75,8 +75,13 @@ export function createEmailActivities(deps: { models: Models; mailer: Mailer; ba
       const key = outboxKey(input.key);
       const messageId = messageIdFor(key, deps.mailer.from);
       const existing = await EmailOutbox.findById(key, { status: 1, messageId: 1 }).lean();
+      const counted = (outcome: SendEmailResult['outcome']) =>
+        metricMeter
+          .createCounter('xs_emails', 'emails', 'Emails by template and outcome (sent, or already-sent: a retry that sent nothing)')
+          .add(1, { template: input.template, outcome });
       if (existing?.status === 'sent') {
         log.info('email already sent, not sending again', { key });
+        counted('already-sent');
         return { outcome: 'already-sent', messageId: existing.messageId };
       }
       const recipient = await resolve(input.to);
@@ -106,6 +111,7 @@ export function createEmailActivities(deps: { models: Models; mailer: Mailer; ba
         headers: { 'X-XS-Outbox-Key': key },
       });
       await EmailOutbox.updateOne({ _id: key }, { $set: { status: 'sent', sentAt: new Date() } });
+      counted('sent');
       return { outcome: 'sent', messageId };
     },
   };

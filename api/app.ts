@@ -1,28 +1,56 @@
-/** The express application: middleware, routes, docs and the problem+json error handler. */
+/**
+ * The express application, in the order a request meets it: request ID and
+ * security headers; the probes, /metrics and the docs; the guard (operation,
+ * API key, role, rate limit); the JSON body; the Idempotency-Key check; the
+ * routes; the problem+json error handler.
+ */
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { dirname } from 'node:path';
+import type { ApiKey } from '../config/api-keys';
+import { createLogger, type Logger } from '../observability/logger';
 import { buildOpenApi } from './openapi';
 import { notFoundHandler, problemHandler } from './errors';
+import { idempotency } from './idempotency';
+import { createApiMetrics, type ApiMetrics } from './metrics';
+import { listOperations, operationMatcher } from './operations';
 import { RESOURCES } from './routes';
+import { callerOf, guard, operationOf } from './security/guard';
+import { RateLimiter } from './security/rate-limit';
 import type { ServiceDeps } from './services/deps';
+
+export interface SecurityOptions {
+  keys: ApiKey[];
+  rateLimitPerMinute: number;
+  idempotencyTtlHours: number;
+  /** Proxies in front of the API whose X-Forwarded-For is trusted (0: none). */
+  trustedProxies?: number;
+}
 
 export interface AppDeps extends ServiceDeps {
   publicBaseUrl: string;
+  security: SecurityOptions;
   /** name -> probe; /readyz answers 503 when one fails. */
   readiness: Record<string, () => Promise<unknown>>;
-  log?: (msg: string, data: Record<string, unknown>) => void;
+  logger?: Logger;
+  metrics?: ApiMetrics;
 }
+
+/** Served before the guard: no key, no rate limit (probes and scrapers call them often). */
+const PROBES: Record<string, true> = { '/healthz': true, '/readyz': true, '/metrics': true };
 
 const DOCS_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>XS-Key back-office API</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head><body><div id="ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script><script src="/docs/init.js"></script></body></html>`;
 
 export function createApp(deps: AppDeps): Express {
-  const log = deps.log ?? ((msg, data) => console.log(JSON.stringify({ level: 'info', msg, ...data })));
+  const logger = deps.logger ?? createLogger('info', { service: 'api' });
+  const metrics = deps.metrics ?? createApiMetrics();
+  const openapi = buildOpenApi(deps.publicBaseUrl);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.security.trustedProxies ?? 0);
 
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
@@ -32,18 +60,24 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
     const started = process.hrtime.bigint();
-    res.on('finish', () =>
-      log('request', {
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const operation = operationOf(res)?.operationId ?? (req.path in PROBES ? req.path.slice(1) : 'unmatched');
+      const caller = callerOf(res)?.name ?? 'anonymous';
+      metrics.observe({ operation, method: req.method, status: res.statusCode, seconds, caller });
+      // IDs only: no query string, no body, the key by its name.
+      logger.info('request', {
         requestId: res.locals.requestId,
         method: req.method,
         path: req.path,
+        operation,
+        caller,
         status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
-      }),
-    );
+        ms: Math.round(seconds * 1e4) / 10,
+      });
+    });
     next();
   });
-  app.use(express.json({ limit: '100kb' }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -66,7 +100,9 @@ export function createApp(deps: AppDeps): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not-ready', checks: Object.fromEntries(checks) });
   });
 
-  const openapi = buildOpenApi(deps.publicBaseUrl);
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
@@ -79,9 +115,19 @@ export function createApp(deps: AppDeps): Express {
     res.type('html').send(DOCS_HTML);
   });
 
+  app.use(
+    guard({
+      keys: deps.security.keys,
+      limiter: new RateLimiter(deps.security.rateLimitPerMinute),
+      operationOf: operationMatcher(listOperations(openapi.paths)),
+    }),
+  );
+  app.use(express.json({ limit: '100kb' }));
+  app.use(idempotency({ models: deps.models, ttlHours: deps.security.idempotencyTtlHours, ...(deps.now ? { now: deps.now } : {}) }));
+
   for (const resource of RESOURCES) app.use(resource.mount, resource.router(deps));
 
   app.use(notFoundHandler);
-  app.use(problemHandler(log));
+  app.use(problemHandler(logger));
   return app;
 }

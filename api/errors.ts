@@ -7,6 +7,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { FailureType } from '../workflows/definitions';
+import type { Logger } from '../observability/logger';
 
 export interface FieldError {
   field: string;
@@ -61,7 +62,7 @@ function titleFor(status: number): string {
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`));
 
-export function problemHandler(log: (msg: string, data: Record<string, unknown>) => void): ErrorRequestHandler {
+export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     let problem: HttpProblem;
     if (err instanceof HttpProblem) problem = err;
@@ -70,7 +71,7 @@ export function problemHandler(log: (msg: string, data: Record<string, unknown>)
     else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') problem = new HttpProblem(415, 'Unsupported media type', 'send UTF-8 JSON');
     else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) problem = new HttpProblem(err.status, 'Invalid request', 'the request could not be read');
     else {
-      log('unhandled error', { requestId: res.locals.requestId, path: req.path, error: String(err?.stack ?? err) });
+      logger.error('unhandled error', { requestId: res.locals.requestId, path: req.path, error: String(err?.stack ?? err) });
       problem = new HttpProblem(500, 'Internal error', 'an unexpected error occurred; quote the request ID when reporting it');
     }
     res

@@ -5,10 +5,12 @@ import { temporalConnectionOptions } from '../config/temporal';
 import { connectDatabase } from '../db/connection';
 import { BusinessCalendar } from '../domain/calendar';
 import { createMailer } from '../email/mailer';
+import { createLogger } from '../observability/logger';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger(config.logLevel, { service: 'api' });
   const db = await connectDatabase(config.mongodbUri);
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
@@ -20,6 +22,13 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     calendar: new BusinessCalendar(config.rules),
     publicBaseUrl: config.api.publicBaseUrl,
+    security: {
+      keys: config.api.keys,
+      rateLimitPerMinute: config.api.rateLimitPerMinute,
+      idempotencyTtlHours: config.api.idempotencyTtlHours,
+      trustedProxies: config.api.trustedProxies,
+    },
+    logger,
     readiness: {
       mongodb: () => db.connection.db!.admin().ping(),
       temporal: () => connection.workflowService.getSystemInfo({}),
@@ -28,6 +37,7 @@ async function main(): Promise<void> {
   });
   const server = app.listen(config.api.port, config.api.host, () => {
     console.log(`api: listening on http://${config.api.host}:${config.api.port} (docs at /docs)`);
+    logger.info('api keys loaded', { keys: config.api.keys.map((k) => `${k.name} (${k.role})`) });
   });
   const shutdown = () => {
     server.close(async () => {

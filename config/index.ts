@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
+import { LOCAL_API_KEYS_ENTRY, parseApiKeys, usesLocalKeys, type ApiKey } from './api-keys';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -42,6 +43,18 @@ const schema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
   PUBLIC_BASE_URL: z.url({ message: 'must be a URL' }).default('http://127.0.0.1:3000'),
+  // name:role:secret,... (config/api-keys.ts); required in production, local keys otherwise
+  API_KEYS: z.string().optional(),
+  API_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  API_IDEMPOTENCY_TTL_HOURS: positiveInt.default(24),
+  /** Trust X-Forwarded-For from this many proxies in front of the API (for per-address rate limits). */
+  API_TRUSTED_PROXIES: z.coerce.number({ message: 'must be a number' }).int().min(0).max(10).default(0),
+
+  // host:port the worker serves Prometheus metrics on (the Temporal SDK's own), or "off"
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^([^\s:]+:\d+|off)$/, 'must be host:port or off')
+    .default('127.0.0.1:9464'),
 
   CLOSURE_DATES: z
     .string()
@@ -67,7 +80,16 @@ export interface AppConfig {
   temporal: TemporalConfig;
   mongodbUri: string;
   mail: { smtpUrl: string; from: string; backofficeLead: string };
-  api: { host: string; port: number; publicBaseUrl: string };
+  api: {
+    host: string;
+    port: number;
+    publicBaseUrl: string;
+    keys: ApiKey[];
+    rateLimitPerMinute: number;
+    idempotencyTtlHours: number;
+    trustedProxies: number;
+  };
+  worker: { metricsAddress?: string };
   rules: BusinessRules;
 }
 
@@ -112,6 +134,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     }
   }
   if (e.TEMPORAL_API_KEY && !tls) tls = {}; // Temporal Cloud API keys always travel over TLS
+
+  if (e.NODE_ENV === 'production' && !e.API_KEYS) problems.push('API_KEYS: required in production (name:role:secret,...)');
+  const keys = parseApiKeys(e.API_KEYS ?? LOCAL_API_KEYS_ENTRY, problems);
+  if (e.NODE_ENV === 'production' && usesLocalKeys(keys)) problems.push('API_KEYS: the local development keys are refused in production');
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -126,7 +152,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     },
     mongodbUri: e.MONGODB_URI,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, backofficeLead: e.BACKOFFICE_LEAD_EMAIL },
-    api: { host: e.API_HOST, port: e.API_PORT, publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, '') },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, ''),
+      keys,
+      rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+      idempotencyTtlHours: e.API_IDEMPOTENCY_TTL_HOURS,
+      trustedProxies: e.API_TRUSTED_PROXIES,
+    },
+    worker: e.WORKER_METRICS_ADDRESS === 'off' ? {} : { metricsAddress: e.WORKER_METRICS_ADDRESS },
     rules: {
       ...DEFAULT_RULES,
       extraClosureDates: e.CLOSURE_DATES,

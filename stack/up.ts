@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config';
+import { LOCAL_API_KEYS } from '../config/api-keys';
 import { assertPortFree, httpOk, type ManagedProcess } from './processes';
 import { WORKER_READY_LINE } from '../workers/worker';
 import { startFerretDb, startMailDev, startNodeService, startTemporalServer } from './services';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     smtp: portFrom('SMTP_PORT', 1025),
     mailUi: portFrom('MAIL_UI_PORT', 1080),
     api: portFrom('API_PORT', 3000),
+    workerMetrics: portFrom('WORKER_METRICS_PORT', 9464),
   };
   const external = {
     temporal: Boolean(process.env.TEMPORAL_ADDRESS),
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
     MONGODB_URI: process.env.MONGODB_URI || `mongodb://127.0.0.1:${ports.mongo}/xs-backoffice`,
     SMTP_URL: process.env.SMTP_URL || `smtp://127.0.0.1:${ports.smtp}`,
     API_PORT: String(ports.api),
+    WORKER_METRICS_ADDRESS: process.env.WORKER_METRICS_ADDRESS || `127.0.0.1:${ports.workerMetrics}`,
     PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || `http://127.0.0.1:${ports.api}`,
   };
   const config = loadConfig({ ...process.env, ...env }); // fail fast, naming the variable
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
       await assertPortFree(ports.mailUi, 'MailDev inbox', 'MAIL_UI_PORT');
     }
     await assertPortFree(ports.api, 'API', 'API_PORT');
+    if (env.WORKER_METRICS_ADDRESS !== 'off') await assertPortFree(ports.workerMetrics, 'worker metrics', 'WORKER_METRICS_PORT');
 
     console.log(`starting the local stack (data in ${dataDir}, logs in ${logs})`);
     const servers = await Promise.all([
@@ -125,6 +129,10 @@ async function main(): Promise<void> {
       'XS-Key back-office is up:',
       `  REST API            ${api}/v1   (health ${api}/healthz, readiness ${api}/readyz)`,
       `  API docs            ${api}/docs   (OpenAPI ${api}/openapi.json)`,
+      `  Metrics             ${api}/metrics (API), ${env.WORKER_METRICS_ADDRESS === 'off' ? 'worker metrics off' : `http://${env.WORKER_METRICS_ADDRESS}/metrics (worker)`}`,
+      process.env.API_KEYS
+        ? '  API keys            from API_KEYS'
+        : `  API key             Authorization: Bearer ${LOCAL_API_KEYS.backoffice}   (local keys: README, "Calling the API")`,
       external.temporal ? `  Temporal            ${env.TEMPORAL_ADDRESS} (external)` : `  Temporal Web UI     http://127.0.0.1:${ports.temporalUi}   (gRPC 127.0.0.1:${ports.temporal})`,
       external.smtp ? `  SMTP                ${env.SMTP_URL} (external)` : `  Mail inbox          http://127.0.0.1:${ports.mailUi}   (SMTP 127.0.0.1:${ports.smtp})`,
       external.mongo ? '  MongoDB             (external)' : `  MongoDB (FerretDB)  mongodb://127.0.0.1:${ports.mongo}/xs-backoffice`,

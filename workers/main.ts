@@ -6,9 +6,24 @@ import { connectDatabase } from '../db/connection';
 import { createMailer } from '../email/mailer';
 import { ensureSchedules } from '../schedules/ensure';
 import { createWorker, WORKER_READY_LINE } from './worker';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { createLogger, type Level } from '../observability/logger';
+
+const SDK_LEVEL: Record<Level, LogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
+const LEVEL_OF: Record<LogLevel, Level> = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger(config.logLevel, { service: 'worker' });
+  // Before any connection: the SDK's logs as JSON lines, its metrics (and the activities' own) for Prometheus.
+  Runtime.install({
+    logger: new DefaultLogger(SDK_LEVEL[config.logLevel], ({ level, message, meta }) =>
+      logger[LEVEL_OF[level]](message, meta as Record<string, unknown> | undefined),
+    ),
+    ...(config.worker.metricsAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.worker.metricsAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } }
+      : {}),
+  });
   const db = await connectDatabase(config.mongodbUri);
   const mailer = createMailer(config.mail);
   const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
@@ -28,6 +43,7 @@ async function main(): Promise<void> {
     },
   });
   const running = worker.run(); // stops on SIGINT/SIGTERM, after in-flight tasks finish
+  if (config.worker.metricsAddress) console.log(`worker: metrics at http://${config.worker.metricsAddress}/metrics`);
   console.log(`${WORKER_READY_LINE} task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
   try {
     await running;

@@ -10,6 +10,7 @@
  * use up a single-use token.
  */
 import { Router, type RequestHandler } from 'express';
+import { badRequest } from '../errors';
 import { json, pathParams, problemResponse } from '../openapi-helpers';
 import { parse } from '../validation';
 import {
@@ -105,18 +106,24 @@ document.querySelector('form').addEventListener('submit', async (event) => {
     : ((data.errors || []).map((e) => e.message).join(' ') || data.detail || res.statusText);
 });
 </script></body></html>`;
-  return (_req, res) => {
+  return (req, res) => {
+    // A link without its token can do nothing: say so rather than serve a page whose button must fail.
+    if (typeof req.query.token !== 'string' || !req.query.token) throw badRequest('the link has no token', [{ field: 'token', message: 'is required' }]);
     res.type('html').send(html);
   };
 }
 
 const linkGone = problemResponse('The link was used, expired (the registration then lapsed), or revoked by a lock');
 const unknownLink = problemResponse('Malformed input, or a token that is not the current link of any account');
-const page = (summary: string) => ({
+const page = (operationId: string, summary: string) => ({
   get: {
+    operationId,
     summary,
-    parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
-    responses: { '200': { description: 'An HTML page that posts the token (opening it uses nothing up)', content: { 'text/html': {} } } },
+    parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string', minLength: 1 } }],
+    responses: {
+      '200': { description: 'An HTML page that posts the token (opening it uses nothing up)', content: { 'text/html': {} } },
+      '400': problemResponse('The link has no token'),
+    },
   },
 });
 
@@ -155,7 +162,7 @@ export const accountsPaths = {
       },
     },
   },
-  '/v1/accounts/activation': page('The page the activation link opens'),
+  '/v1/accounts/activation': page('activationPage', 'The page the activation link opens'),
   '/v1/accounts/password-reset': {
     post: {
       operationId: 'requestPasswordReset',
@@ -168,7 +175,7 @@ export const accountsPaths = {
     },
   },
   '/v1/accounts/password-reset/confirm': {
-    ...page('The page the reset link opens'),
+    ...page('passwordResetPage', 'The page the reset link opens'),
     post: {
       operationId: 'resetPortalPassword',
       summary: 'Set a new password with the token from a reset link (works once, within 24 hours)',

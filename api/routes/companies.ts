@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { json, pathParams, problemResponse } from '../openapi-helpers';
 import { parse } from '../validation';
-import { companyIdParam, companyView, contractDecisionBody, decisionResult, registerCompanyBody } from '../schemas/companies';
+import { companyIdParam, companyNameChangeBody, companyView, contractDecisionBody, decisionResult, registerCompanyBody } from '../schemas/companies';
 import type { createCompanyService } from '../services/companies';
 
 export function companiesRouter(service: ReturnType<typeof createCompanyService>): Router {
@@ -16,6 +16,11 @@ export function companiesRouter(service: ReturnType<typeof createCompanyService>
   router.get('/:companyId', async (req, res) => {
     const { companyId } = parse(companyIdParam, req.params, 'path');
     res.json(await service.get(companyId));
+  });
+
+  router.patch('/:companyId', async (req, res) => {
+    const { companyId } = parse(companyIdParam, req.params, 'path');
+    res.json(await service.rename(companyId, parse(companyNameChangeBody, req.body)));
   });
 
   router.post('/:companyId/decision', async (req, res) => {
@@ -50,6 +55,17 @@ export const companiesPaths = {
       responses: {
         '200': { description: 'The company', content: json(companyView, 'output') },
         '400': problemResponse('Malformed company ID'),
+        '404': problemResponse('Unknown company'),
+      },
+    },
+    patch: {
+      operationId: 'renameCompany',
+      summary: "Change the company's name (audited); a changed KvK number or VAT ID needs a new registration instead",
+      parameters: pathParams(companyIdParam),
+      requestBody: { required: true, content: json(companyNameChangeBody, 'input') },
+      responses: {
+        '200': { description: 'The company with its new name', content: json(companyView, 'output') },
+        '400': problemResponse('Malformed input (only companyName and changedBy may be sent)'),
         '404': problemResponse('Unknown company'),
       },
     },

@@ -8,12 +8,14 @@ import { accountsPaths, accountsRouter } from './accounts';
 import { cardApplicationsPaths, cardApplicationsRouter } from './card-applications';
 import { cardUsersPaths, cardUsersRouter } from './card-users';
 import { cardsPaths, cardsRouter } from './cards';
+import { casesPaths, casesRouter } from './cases';
 import { companiesPaths, companiesRouter } from './companies';
 import { digestsPaths, digestsRouter } from './digests';
 import { licencesPaths, licencesRouter } from './licences';
 import { planningPaths, planningRouter } from './planning';
 import { schedulesPaths, schedulesRouter } from './schedules';
 import { createCardService } from '../services/cards';
+import { createCaseService } from '../services/cases';
 import { createLicenceService } from '../services/licences';
 import { createAccountService } from '../services/accounts';
 import { createCardApplicationService } from '../services/card-applications';
@@ -35,6 +37,7 @@ export const RESOURCES: Resource[] = [
   { mount: '/v1/card-applications', router: (deps) => cardApplicationsRouter(createCardApplicationService(deps)), paths: cardApplicationsPaths },
   { mount: '/v1/cards', router: (deps) => cardsRouter(createCardService(deps)), paths: cardsPaths },
   { mount: '/v1/companies/:companyId', router: (deps) => licencesRouter(createLicenceService(deps)), paths: licencesPaths },
+  { mount: '/v1', router: (deps) => casesRouter(createCaseService(deps)), paths: casesPaths },
   { mount: '/v1/digests', router: (deps) => digestsRouter(createDigestService(deps)), paths: digestsPaths },
   { mount: '/v1/planning', router: (deps) => planningRouter(deps.calendar), paths: planningPaths },
   { mount: '/v1/schedules', router: (deps) => schedulesRouter(createScheduleService(deps)), paths: schedulesPaths },

@@ -40,6 +40,16 @@ export const contractDecisionBody = z
   .refine((d) => d.outcome !== 'rejected' || d.reason, { message: 'a rejection needs a reason', path: ['reason'] })
   .meta({ id: 'ContractDecision' });
 
+export const companyNameChangeBody = z
+  .strictObject({
+    companyName: name,
+    changedBy: z.string().trim().min(1).max(100).meta({ description: 'Back-office user ID' }),
+  })
+  .meta({
+    id: 'CompanyNameChange',
+    description: 'A changed company name updates the company; a changed KvK number or VAT ID needs a new registration',
+  });
+
 export const companyIdParam = z.strictObject({ companyId: z.string().regex(/^co_[A-Za-z0-9]{8,40}$/, 'is not a company ID') });
 
 export const contractView = z

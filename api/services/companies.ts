@@ -138,6 +138,25 @@ export function createCompanyService(deps: ServiceDeps) {
       return companyView(company as CompanyDoc & { _id: string });
     },
 
+    /** PROCESSES.md section 1: a changed name is an update of the existing company (audited). */
+    async rename(companyId: string, change: { companyName: string; changedBy: string }) {
+      const company = await Company.findById(companyId, { name: 1 }).lean();
+      if (!company) throw notFound(`company ${companyId} not found`);
+      if (company.name !== change.companyName) {
+        const at = now();
+        await Company.updateOne({ _id: companyId }, { $set: { name: change.companyName } });
+        await deps.models.AuditEvent.create({
+          _id: `company-renamed:${companyId}:${at.getTime()}`,
+          at,
+          subject: companyId,
+          event: 'company-renamed',
+          actor: change.changedBy,
+          data: { from: company.name, to: change.companyName },
+        });
+      }
+      return this.get(companyId);
+    },
+
     async decide(companyId: string, decision: ContractDecision): Promise<ContractDecisionResult> {
       const company = await Company.findById(companyId, { contract: 1 }).lean();
       if (!company) throw notFound(`company ${companyId} not found`);

@@ -10,11 +10,12 @@ import { cardApplicationSchema, cardApplicationCollection, type CardApplicationD
 import { cardSchema, cardCollection, type CardDoc } from './card';
 import { cardUserSchema, cardUserCollection, type CardUserDoc } from './card-user';
 import { companySchema, companyCollection, type CompanyDoc } from './company';
+import { idempotencyRecordSchema, idempotencyRecordCollection, type IdempotencyRecordDoc } from './idempotency-record';
 import { emailOutboxSchema, emailOutboxCollection, type EmailOutboxDoc } from './email-outbox';
 import { portalAccountSchema, portalAccountCollection, type PortalAccountDoc } from './portal-account';
 
 export { isDuplicateKey } from './common';
-export type { AuditEventDoc, CardApplicationDoc, CardDoc, CardUserDoc, CompanyDoc, EmailOutboxDoc, PortalAccountDoc };
+export type { AuditEventDoc, CardApplicationDoc, CardDoc, CardUserDoc, CompanyDoc, EmailOutboxDoc, IdempotencyRecordDoc, PortalAccountDoc };
 
 export interface Models {
   Company: Model<CompanyDoc>;
@@ -24,6 +25,7 @@ export interface Models {
   PortalAccount: Model<PortalAccountDoc>;
   EmailOutbox: Model<EmailOutboxDoc>;
   AuditEvent: Model<AuditEventDoc>;
+  IdempotencyRecord: Model<IdempotencyRecordDoc>;
 }
 
 /** Binds the schemas to one connection. */
@@ -36,5 +38,6 @@ export function createModels(connection: Connection): Models {
     PortalAccount: connection.model('PortalAccount', portalAccountSchema, portalAccountCollection),
     EmailOutbox: connection.model('EmailOutbox', emailOutboxSchema, emailOutboxCollection),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, auditEventCollection),
+    IdempotencyRecord: connection.model('IdempotencyRecord', idempotencyRecordSchema, idempotencyRecordCollection),
   };
 }

@@ -11,13 +11,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { LOCAL_API_KEYS } from '../../config/api-keys';
 import { freePort, tcpOpen } from '../../stack/processes';
 
 jest.setTimeout(600_000);
 
 const ROOT = join(__dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'xs-e2e-'));
-let ports: Record<'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'MONGO_PORT' | 'SMTP_PORT' | 'MAIL_UI_PORT' | 'API_PORT', number>;
+let ports: Record<'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'MONGO_PORT' | 'SMTP_PORT' | 'MAIL_UI_PORT' | 'API_PORT' | 'WORKER_METRICS_PORT', number>;
 
 interface Up {
   child: ChildProcess;
@@ -57,7 +58,7 @@ async function stopUp(up: Up): Promise<void> {
 const api = (path: string, init?: RequestInit) =>
   fetch(`http://127.0.0.1:${ports.API_PORT}${path}`, {
     ...init,
-    headers: { 'content-type': 'application/json', ...(init?.headers ?? {}) },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${LOCAL_API_KEYS.backoffice}`, ...(init?.headers ?? {}) },
   });
 
 async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -78,6 +79,7 @@ beforeAll(async () => {
     SMTP_PORT: await freePort(),
     MAIL_UI_PORT: await freePort(),
     API_PORT: await freePort(),
+    WORKER_METRICS_PORT: await freePort(),
   };
 });
 
@@ -89,6 +91,8 @@ test('register and approve over HTTP, mail in the inbox, case found by search at
     expect(up.output()).toContain(`http://127.0.0.1:${ports.MAIL_UI_PORT}`);
     expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
     expect((await api('/readyz')).status).toBe(200);
+    expect(up.output()).toContain(`Authorization: Bearer ${LOCAL_API_KEYS.backoffice}`);
+    expect((await api('/v1/digests', { headers: { authorization: '' } })).status).toBe(401);
 
     const registered = await api('/v1/companies', {
       method: 'POST',
@@ -134,6 +138,14 @@ test('register and approve over HTTP, mail in the inbox, case found by search at
     } finally {
       await connection.close();
     }
+
+    // Prometheus: the API's own, and the worker's (the SDK's metrics and the activities' email counter).
+    const apiMetrics = await (await api('/metrics')).text();
+    expect(apiMetrics).toMatch(/xs_api_requests_total\{operation="registerCompany",method="POST",status="201",caller="local-backoffice"\} 1/);
+    const workerMetrics = await (await fetch(`http://127.0.0.1:${ports.WORKER_METRICS_PORT}/metrics`)).text();
+    expect(workerMetrics).toMatch(/temporal_workflow_completed_total\{[^}]*workflow_type="contractApproval"/);
+    expect(workerMetrics).toMatch(/temporal_activity_execution_latency/);
+    expect(workerMetrics).toMatch(/xs_emails_total\{[^}]*outcome="sent"/);
   } finally {
     await stopUp(up);
   }

@@ -10,6 +10,7 @@ import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { contractWorkflowId } from '../../workflows/definitions';
+import { companyRegistration, digits } from '../support/fixtures';
 import { startApiHarness, type ApiHarness, type ApiResponse } from '../support/api-harness';
 import { eventually } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
@@ -41,23 +42,7 @@ function api(method: string, path: string, body?: unknown, init: { rawBody?: str
 const fieldsOf = (res: ApiResponse): string[] => (res.body.errors ?? []).map((e: { field: string }) => e.field);
 
 const today = () => calendar.dayOf(new Date());
-const digits = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
-
-/** A valid registration with fresh KvK and VAT numbers. */
-function registration(overrides: Record<string, unknown> = {}) {
-  const id = digits(9);
-  return {
-    companyName: 'Rotterdam Haulage B.V.',
-    kvkNumber: digits(8),
-    vatId: `NL${id}B01`,
-    kvkExtract: { documentRef: 'doc-kvk-1', issuedOn: calendar.addDays(today(), -10) },
-    signatory: { name: 'Sanne Signer', email: 'sanne@haulage.example', listedInKvkExtract: true },
-    contact: { name: 'Kees Contact', email: `contact-${id}@haulage.example`, language: 'en' },
-    requestsCargoCards: true,
-    transportLicence: { number: `NIWO-${id}`, expiresOn: calendar.addDays(today(), 365), documentRef: 'doc-licence-1' },
-    ...overrides,
-  };
-}
+const registration = (overrides: Record<string, unknown> = {}) => companyRegistration(calendar, overrides);
 type Registration = ReturnType<typeof registration>;
 
 const without = (body: Registration, field: string) => Object.fromEntries(Object.entries(body).filter(([k]) => k !== field));

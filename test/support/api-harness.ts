@@ -14,6 +14,9 @@ import type { AddressInfo } from 'node:net';
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createApp, type AppDeps } from '../../api/app';
+import { loadConfig } from '../../config';
+import { LOCAL_API_KEYS } from '../../config/api-keys';
+import { createLogger, type Logger } from '../../observability/logger';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
@@ -31,7 +34,12 @@ export interface ApiResponse {
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
 }
 
-/** Calls the API with a JSON body (a string is sent as it is); `headers` override the content type. */
+/**
+ * Calls the API with a JSON body (a string is sent as it is), as the local
+ * back-office key unless `headers` say otherwise (an `authorization` or
+ * `x-api-key` of their own, or `authorization: ''` for none); `headers` also
+ * override the content type.
+ */
 export type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<ApiResponse>;
 
 export interface AppOptions {
@@ -43,6 +51,10 @@ export interface AppOptions {
   errorsWithoutInternals?: boolean;
   /** A check of the file's own, run on every answer. */
   check?: (res: ApiResponse, text: string) => void;
+  /** Per caller (default: high enough never to interfere). */
+  rateLimitPerMinute?: number;
+  /** Default: warnings and errors to the console. */
+  logger?: Logger;
 }
 
 export interface AppServer {
@@ -62,10 +74,13 @@ export async function startApp(deps: { db: Database; client: Client; taskQueue: 
     publicBaseUrl: deps.publicBaseUrl ?? PUBLIC_BASE_URL,
     readiness: deps.readiness ?? {},
     ...(deps.now ? { now: deps.now } : {}),
-    // Request lines are noise here; anything else (an unhandled error) is worth seeing.
-    log: (msg, data) => {
-      if (msg !== 'request') console.error(msg, data);
+    security: {
+      keys: loadConfig({}).api.keys, // the local keys (config/api-keys.ts)
+      rateLimitPerMinute: deps.rateLimitPerMinute ?? 100_000,
+      idempotencyTtlHours: 24,
     },
+    // Request lines are noise here; warnings and errors (an unhandled error) are worth seeing.
+    logger: deps.logger ?? createLogger('warn', { service: 'api' }),
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -76,7 +91,13 @@ export async function startApp(deps: { db: Database; client: Client; taskQueue: 
     async api(method, path, body, headers = {}) {
       const res = await fetch(baseUrl + path, {
         method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: Object.fromEntries(
+          Object.entries({
+            authorization: `Bearer ${LOCAL_API_KEYS.backoffice}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...headers,
+          }).filter(([name, value]) => value !== '' || name !== 'authorization'),
+        ),
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await res.text();

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Models } from '../../db/models';
+import type { BusinessCalendar } from '../../domain/calendar';
 
 /** `n` random hex characters. */
 export const hex = (n: number): string => randomBytes(n).toString('hex').slice(0, n);
@@ -39,4 +40,24 @@ export async function insertCompany(models: Models, options: CompanyOptions = {}
     contract: { status: options.contract ?? 'approved', submittedAt: new Date(), dueAt: new Date() },
   });
   return { companyId, contact };
+}
+
+/** `n` random decimal digits. */
+export const digits = (n: number): string => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
+
+/** A valid body for POST /v1/companies, with fresh KvK and VAT numbers and a contact address of its own. */
+export function companyRegistration(calendar: BusinessCalendar, overrides: Record<string, unknown> = {}) {
+  const id = digits(9);
+  const today = calendar.dayOf(new Date());
+  return {
+    companyName: 'Rotterdam Haulage B.V.',
+    kvkNumber: digits(8),
+    vatId: `NL${id}B01`,
+    kvkExtract: { documentRef: 'doc-kvk-1', issuedOn: calendar.addDays(today, -10) },
+    signatory: { name: 'Sanne Signer', email: 'sanne@haulage.example', listedInKvkExtract: true },
+    contact: { name: 'Kees Contact', email: `contact-${id}@haulage.example`, language: 'en' },
+    requestsCargoCards: true,
+    transportLicence: { number: `NIWO-${id}`, expiresOn: calendar.addDays(today, 365), documentRef: 'doc-licence-1' },
+    ...overrides,
+  };
 }

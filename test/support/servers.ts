@@ -12,7 +12,7 @@ import { connectDatabase, type Database } from '../../db/connection';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { binaries } from '../../stack/binaries';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
-import type { AppConfig } from '../../config';
+import { loadConfig, type AppConfig } from '../../config';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -71,7 +71,8 @@ export function testConfig(overrides: { taskQueue: string; smtpUrl: string; addr
     temporal: { address: overrides.address ?? devServerAddress(), namespace: 'default', taskQueue: overrides.taskQueue },
     mongodbUri: 'unused',
     mail: { smtpUrl: overrides.smtpUrl, from: 'XS-Key Service <service@xs-key.example>', backofficeLead: 'lead@xs-key.example' },
-    api: { host: '127.0.0.1', port: 0, publicBaseUrl: 'http://127.0.0.1' },
+    api: { ...loadConfig({}).api, port: 0, publicBaseUrl: 'http://127.0.0.1' },
+    worker: {},
     rules: DEFAULT_RULES,
   };
 }

@@ -1,0 +1,41 @@
+/**
+ * The operations of the OpenAPI document, and which one a request is for.
+ * Access control, rate limits and metrics all key on the operation, so the
+ * document stays the one list of what the API offers.
+ */
+export interface Operation {
+  operationId: string;
+  method: string;
+  /** The OpenAPI path template, e.g. /v1/cards/{cardNumber}. */
+  path: string;
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+
+export function listOperations(paths: Record<string, Record<string, { operationId?: string } | undefined>>): Operation[] {
+  return Object.entries(paths).flatMap(([path, item]) =>
+    METHODS.flatMap((method) => {
+      const op = item[method];
+      if (!op) return [];
+      if (!op.operationId) throw new Error(`OpenAPI: ${method.toUpperCase()} ${path} has no operationId`);
+      return [{ operationId: op.operationId, method, path }];
+    }),
+  );
+}
+
+const escape = (s: string) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+
+/** Finds the operation of a request; literal path segments win over parameters (/accounts/activation before /accounts/{id}). */
+export function operationMatcher(operations: Operation[]): (method: string, path: string) => Operation | undefined {
+  const compiled = operations
+    .map((op) => ({
+      op,
+      params: (op.path.match(/\{/g) ?? []).length,
+      regex: new RegExp(`^${op.path.split(/\{[^}]+\}/).map(escape).join('[^/]+')}/?$`),
+    }))
+    .sort((a, b) => a.params - b.params);
+  return (method, path) => {
+    const m = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
+    return compiled.find((c) => c.op.method === m && c.regex.test(path))?.op;
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Who may call what: the one place the API's roles are decided.
+ *
+ * - back-office: everything.
+ * - customer service: reads every case and plan, and the actions of the
+ *   service desk (card collection and activation at the counter, urgent
+ *   conversion, blocking a lost card, locking and unlocking portal accounts).
+ *   It does not decide contracts, approve applications or run schedules.
+ * - system (schedulers and other machines): the timed processes only, i.e.
+ *   digest runs and Schedules.
+ *
+ * Public operations need no key: the probes, and what the links in emails
+ * open (their single-use token is the credential).
+ */
+import type { Role } from '../../config/api-keys';
+import type { Operation } from '../operations';
+
+export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
+  'healthz',
+  'readyz',
+  'activationPage',
+  'activatePortalAccount',
+  'passwordResetPage',
+  'requestPasswordReset',
+  'resetPortalPassword',
+]);
+
+interface Grant {
+  /** Every GET of the API. */
+  reads: boolean;
+  /** Further operations by operationId, or every operation. */
+  operations: readonly string[] | 'all';
+}
+
+export const GRANTS: Record<Role, Grant> = {
+  backoffice: { reads: true, operations: 'all' },
+  'customer-service': {
+    reads: true,
+    operations: [
+      'checkPortalPassword',
+      'lockPortalAccount',
+      'unlockPortalAccount',
+      'convertCardApplicationToUrgent',
+      'nameCardCollector',
+      'recordCardPickup',
+      'activateCard',
+      'scheduleCardBlock',
+      'cancelCardBlock',
+      'reportCardLost',
+    ],
+  },
+  system: {
+    reads: false,
+    operations: ['triggerDigest', 'listDigests', 'getDigest', 'listSchedules', 'getSchedule', 'pauseSchedule', 'unpauseSchedule', 'triggerSchedule'],
+  },
+};
+
+export function isPublic(op: Operation): boolean {
+  return PUBLIC_OPERATIONS.has(op.operationId);
+}
+
+export function mayCall(role: Role, op: Operation): boolean {
+  if (isPublic(op)) return true;
+  const grant = GRANTS[role];
+  if (grant.operations === 'all') return true;
+  return (grant.reads && op.method === 'get') || grant.operations.includes(op.operationId);
+}
+
+/** The roles that may call an operation (documented in the OpenAPI document). */
+export function rolesFor(op: Operation): Role[] {
+  return (Object.keys(GRANTS) as Role[]).filter((role) => mayCall(role, op));
+}

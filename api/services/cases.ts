@@ -1,0 +1,88 @@
+/**
+ * Case lookup: the state of any case from its workflow (status, search
+ * attributes, summary and what it waits for now), and the cases of a company
+ * from Temporal's visibility (eventually consistent: a case started a moment
+ * ago may be missing for a second).
+ */
+import { WorkflowNotFoundError, type TypedSearchAttributes } from '@temporalio/common';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { SA } from '../../workflows/definitions';
+import { notFound } from '../errors';
+import type { ServiceDeps } from './deps';
+
+/** The metadata query every workflow answers (the SDK's); its currentDetails is what the Web UI shows. */
+const METADATA_QUERY = '__temporal_workflow_metadata';
+
+function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>) {
+  const sa: TypedSearchAttributes = info.typedSearchAttributes;
+  const text = (key: (typeof SA)[keyof typeof SA]) => {
+    const v = sa.get(key as never) as unknown;
+    return v === undefined || v === null ? undefined : v instanceof Date ? v.toISOString() : (v as string | boolean);
+  };
+  const fields = {
+    phase: text(SA.phase),
+    nextDueAt: text(SA.nextDueAt),
+    slaBreached: text(SA.slaBreached),
+    companyId: text(SA.companyId),
+    customerNumber: text(SA.customerNumber),
+    xsId: text(SA.xsId),
+    cardNumber: text(SA.cardNumber),
+    cardType: text(SA.cardType),
+  };
+  return {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    type: info.type,
+    status: info.status.name,
+    ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
+    startedAt: info.startTime.toISOString(),
+    ...(info.closeTime ? { closedAt: info.closeTime.toISOString() } : {}),
+  };
+}
+
+export function createCaseService(deps: ServiceDeps) {
+  const { workflow } = deps.temporal;
+
+  return {
+    async get(workflowId: string) {
+      const handle = workflow.getHandle(workflowId);
+      let description;
+      try {
+        description = await handle.describe();
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw notFound(`no case ${workflowId}`);
+        throw err;
+      }
+      // What it waits for: asked of the running workflow, bounded, since an idle worker must not hang the lookup.
+      let waitingFor: string | undefined;
+      if (description.status.name === 'RUNNING') {
+        let timer: NodeJS.Timeout | undefined;
+        const metadata = await Promise.race([
+          handle.query<{ currentDetails?: string }>(METADATA_QUERY).catch(() => undefined),
+          new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 3000))),
+        ]);
+        clearTimeout(timer);
+        waitingFor = metadata?.currentDetails || undefined;
+      }
+      const summary = await description.staticSummary();
+      return {
+        ...summaryOf(description),
+        ...(summary ? { summary } : {}),
+        ...(waitingFor ? { waitingFor } : {}),
+        historyLength: description.historyLength,
+      };
+    },
+
+    async ofCompany(companyId: string, filter: { status: 'running' | 'closed' | 'all'; limit: number }) {
+      const status = { running: ` AND ExecutionStatus = 'Running'`, closed: ` AND ExecutionStatus != 'Running'`, all: '' }[filter.status];
+      // companyId is validated against /^co_[A-Za-z0-9]+$/, so it cannot break out of the quotes.
+      const cases = [];
+      for await (const info of workflow.list({ query: `CompanyId = '${companyId}'${status}`, pageSize: filter.limit })) {
+        cases.push(summaryOf(info));
+        if (cases.length === filter.limit) break;
+      }
+      cases.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+      return { companyId, cases };
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Case lookup and the company-name change, over HTTP against the dev server
+ * (visibility answers the cases of a company; the running workflow answers
+ * what it waits for).
+ */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { LOCAL_API_KEYS } from '../../config/api-keys';
+import { BusinessCalendar } from '../../domain/calendar';
+import { DEFAULT_RULES } from '../../domain/rules';
+import { companyRegistration } from '../support/fixtures';
+import { startApiHarness, type ApiHarness } from '../support/api-harness';
+import { eventually } from '../support/servers';
+
+const calendar = new BusinessCalendar(DEFAULT_RULES);
+let h: ApiHarness;
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  h = await startApiHarness();
+});
+afterAll(() => h?.close());
+
+async function register() {
+  const res = await h.api('POST', '/v1/companies', companyRegistration(calendar));
+  expect(res.status).toBe(201);
+  return res.body.companyId as string;
+}
+
+test('a running contract case shows its phase, deadline, summary and what it waits for', async () => {
+  const companyId = await register();
+  const res = await h.api('GET', `/v1/cases/contract:${companyId}`, undefined, { authorization: `Bearer ${LOCAL_API_KEYS['customer-service']}` });
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({
+    workflowId: `contract:${companyId}`,
+    type: 'contractApproval',
+    status: 'RUNNING',
+    phase: 'awaiting-decision',
+    slaBreached: false,
+    companyId,
+    summary: expect.stringContaining('Contract approval'),
+    waitingFor: expect.any(String),
+  });
+  expect(Date.parse(res.body.nextDueAt)).toBeGreaterThan(Date.now());
+});
+
+test('the cases of a company: the contract, then the licence watch its approval starts; filters by status', async () => {
+  const companyId = await register();
+  const decided = await h.api('POST', `/v1/companies/${companyId}/decision`, { outcome: 'approved', decidedBy: 'bo-1' });
+  expect(decided.status).toBe(200);
+  const types = await eventually(async () => {
+    const res = await h.api('GET', `/v1/companies/${companyId}/cases`);
+    const found = (res.body.cases as { type: string }[]).map((c) => c.type).sort();
+    return found.length === 2 && found;
+  });
+  expect(types).toEqual(['contractApproval', 'licenceWatch']);
+  const running = await eventually(async () => {
+    const res = await h.api('GET', `/v1/companies/${companyId}/cases?status=running`);
+    return res.body.cases.length === 1 && res.body.cases;
+  });
+  expect(running[0]).toMatchObject({ type: 'licenceWatch', status: 'RUNNING', companyId });
+});
+
+test('unknown and malformed case IDs are 404 and 400; a company without cases has an empty list', async () => {
+  expect((await h.api('GET', '/v1/cases/contract:co_doesnotexist1')).status).toBe(404);
+  expect((await h.api('GET', '/v1/cases/temporal-sys-scheduler:x')).status).toBe(400);
+  expect((await h.api('GET', "/v1/companies/co_x'OR'1'='1/cases")).status).toBe(400);
+  expect((await h.api('GET', '/v1/companies/co_nothinghere1/cases?limit=0')).status).toBe(400);
+  expect((await h.api('GET', '/v1/companies/co_nothinghere1/cases')).body).toEqual({ companyId: 'co_nothinghere1', cases: [] });
+});
+
+test('a changed company name updates the company and is audited; KvK and VAT cannot be changed this way', async () => {
+  const companyId = await register();
+  const renamed = await h.api('PATCH', `/v1/companies/${companyId}`, { companyName: 'Haven Transport B.V.', changedBy: 'bo-2' });
+  expect(renamed.status).toBe(200);
+  expect(renamed.body).toMatchObject({ companyId, companyName: 'Haven Transport B.V.' });
+  expect((await h.api('GET', `/v1/companies/${companyId}`)).body.companyName).toBe('Haven Transport B.V.');
+  expect(await h.db.models.AuditEvent.countDocuments({ subject: companyId, event: 'company-renamed', actor: 'bo-2' })).toBe(1);
+
+  const refused = await h.api('PATCH', `/v1/companies/${companyId}`, { companyName: 'X', changedBy: 'bo-2', vatId: 'NL000000000B01' });
+  expect(refused.status).toBe(400);
+  expect(refused.body.errors).toContainEqual({ field: 'vatId', message: 'unknown field' });
+  expect((await h.api('PATCH', '/v1/companies/co_doesnotexist1', { companyName: 'X', changedBy: 'bo-2' })).status).toBe(404);
+  const cs = await h.api('PATCH', `/v1/companies/${companyId}`, { companyName: 'Y', changedBy: 'cs' }, { authorization: `Bearer ${LOCAL_API_KEYS['customer-service']}` });
+  expect(cs.status).toBe(403);
+});
