@@ -3,6 +3,7 @@
 #   - npm packages (node_modules, from package-lock.json)
 #   - Temporal CLI v1.5.1 (dev server + Web UI), built from the Go module proxy
 #   - the project's FerretDB launcher (tools/ferretdb), built from the Go module proxy
+#   - the project's Compose file checker (tools/compose-check), built from the Go module proxy
 #   - Temporal's Java time-skipping test server, from Maven Central, with a CDS archive
 #   - the TypeScript build (dist/)
 # Slow builds live in $XS_CACHE_DIR (default ~/.cache/xs-backoffice), outside the repository.
@@ -55,6 +56,16 @@ if [ ! -x "$ferret_bin" ]; then
   (cd "$root/tools/ferretdb" && go build -o "$ferret_bin.tmp" . && mv "$ferret_bin.tmp" "$ferret_bin")
 fi
 
+# --- Compose file checker -------------------------------------------------------
+# Validates docker-compose.yml with the Compose specification's loader (no Docker engine needed).
+compose_hash="$(cat "$root/tools/compose-check/go.mod" "$root/tools/compose-check/go.sum" "$root"/tools/compose-check/*.go | sha256sum | cut -c1-12)"
+compose_bin="$cache/bin/compose-check-$compose_hash"
+if [ ! -x "$compose_bin" ]; then
+  need go "Go 1.22+ builds the Compose file checker (https://go.dev/dl)."
+  say "building the Compose file checker (tools/compose-check; first run only, ~1 minute on 2 cores)"
+  (cd "$root/tools/compose-check" && go build -o "$compose_bin.tmp" . && mv "$compose_bin.tmp" "$compose_bin")
+fi
+
 # --- Java time-skipping test server -------------------------------------------
 ts_dir="$cache/test-server-$test_server_version"
 ts_bin="$ts_dir/bin/temporal-test-server"
@@ -95,6 +106,6 @@ say "compiling TypeScript (dist/)"
 
 # Where the binaries are, for the stack launcher and the tests.
 cat > "$cache/paths.json" <<JSON
-{ "temporal": "$temporal_bin", "ferretdb": "$ferret_bin", "testServer": "$ts_bin" }
+{ "temporal": "$temporal_bin", "ferretdb": "$ferret_bin", "testServer": "$ts_bin", "composeCheck": "$compose_bin" }
 JSON
 say "ready (cache: $cache)"

@@ -7,6 +7,8 @@ export interface Binaries {
   temporal: string;
   ferretdb: string;
   testServer: string;
+  /** tools/compose-check: validates docker-compose.yml without a Docker engine. */
+  composeCheck: string;
 }
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
