@@ -5,7 +5,7 @@
  * Every variable is documented in .env.example; the defaults are the embedded
  * local stack that `make up` starts, so an empty environment just works.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
 import { LOCAL_API_KEYS_ENTRY, parseApiKeys, usesLocalKeys, type ApiKey } from './api-keys';
@@ -50,6 +50,8 @@ const schema = z.object({
   /** Trust X-Forwarded-For from this many proxies in front of the API (for per-address rate limits). */
   API_TRUSTED_PROXIES: z.coerce.number({ message: 'must be a number' }).int().min(0).max(10).default(0),
 
+  // a workflow bundle prebuilt by dist/workers/bundle.js (the Docker image has one); unset: bundle at start
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   // host:port the worker serves Prometheus metrics on (the Temporal SDK's own), or "off"
   WORKER_METRICS_ADDRESS: z
     .string()
@@ -89,7 +91,7 @@ export interface AppConfig {
     idempotencyTtlHours: number;
     trustedProxies: number;
   };
-  worker: { metricsAddress?: string };
+  worker: { metricsAddress?: string; bundlePath?: string };
   rules: BusinessRules;
 }
 
@@ -138,6 +140,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   if (e.NODE_ENV === 'production' && !e.API_KEYS) problems.push('API_KEYS: required in production (name:role:secret,...)');
   const keys = parseApiKeys(e.API_KEYS ?? LOCAL_API_KEYS_ENTRY, problems);
   if (e.NODE_ENV === 'production' && usesLocalKeys(keys)) problems.push('API_KEYS: the local development keys are refused in production');
+  if (e.WORKFLOW_BUNDLE_PATH && !existsSync(e.WORKFLOW_BUNDLE_PATH)) problems.push(`WORKFLOW_BUNDLE_PATH: no file at ${e.WORKFLOW_BUNDLE_PATH}`);
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -161,7 +164,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       idempotencyTtlHours: e.API_IDEMPOTENCY_TTL_HOURS,
       trustedProxies: e.API_TRUSTED_PROXIES,
     },
-    worker: e.WORKER_METRICS_ADDRESS === 'off' ? {} : { metricsAddress: e.WORKER_METRICS_ADDRESS },
+    worker: {
+      ...(e.WORKER_METRICS_ADDRESS === 'off' ? {} : { metricsAddress: e.WORKER_METRICS_ADDRESS }),
+      ...(e.WORKFLOW_BUNDLE_PATH ? { bundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
+    },
     rules: {
       ...DEFAULT_RULES,
       extraClosureDates: e.CLOSURE_DATES,

@@ -1,13 +1,13 @@
 /** The worker process: validates configuration, connects MongoDB and SMTP, polls Temporal. */
 import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadConfig, ConfigError } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import { connectDatabase } from '../db/connection';
 import { createMailer } from '../email/mailer';
 import { ensureSchedules } from '../schedules/ensure';
-import { createWorker, WORKER_READY_LINE } from './worker';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { createLogger, type Level } from '../observability/logger';
+import { createWorker, WORKER_READY_LINE } from './worker';
 
 const SDK_LEVEL: Record<Level, LogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 const LEVEL_OF: Record<LogLevel, Level> = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       publicBaseUrl: config.api.publicBaseUrl,
       temporal,
     },
+    ...(config.worker.bundlePath ? { options: { workflowBundle: { codePath: config.worker.bundlePath } } } : {}),
   });
   const running = worker.run(); // stops on SIGINT/SIGTERM, after in-flight tasks finish
   if (config.worker.metricsAddress) console.log(`worker: metrics at http://${config.worker.metricsAddress}/metrics`);

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../../config';
 import { DEFAULT_RULES } from '../../domain/rules';
+import { LOCAL_API_KEYS, sha256 } from '../../config/api-keys';
 
 describe('configuration', () => {
   test('an empty environment gives the local stack defaults', () => {
@@ -42,5 +43,48 @@ describe('configuration', () => {
 
   test('an API key implies TLS', () => {
     expect(loadConfig({ TEMPORAL_API_KEY: 'secret' }).temporal.tls).toEqual({});
+  });
+
+  describe('API keys', () => {
+    const secret = 'a-secret-of-at-least-24-characters';
+    test('development without API_KEYS gets the local keys, one per role', () => {
+      expect(loadConfig({}).api.keys.map((k) => `${k.name}:${k.role}`)).toEqual([
+        'local-backoffice:backoffice',
+        'local-customer-service:customer-service',
+        'local-system:system',
+      ]);
+    });
+
+    test('production needs API_KEYS and refuses the local ones', () => {
+      expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS: required in production/);
+      expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: `x:backoffice:${LOCAL_API_KEYS.backoffice}` })).toThrow(/local development keys are refused/);
+      const keys = loadConfig({ NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}, cron:system:${secret}-2` }).api.keys;
+      expect(keys).toEqual([
+        { name: 'crm', role: 'backoffice', secretSha256: sha256(secret) },
+        { name: 'cron', role: 'system', secretSha256: sha256(`${secret}-2`) },
+      ]);
+    });
+
+    test('bad entries are named by position and name, never with the secret', () => {
+      let message = '';
+      try {
+        loadConfig({ API_KEYS: `ok:backoffice:${secret},bad:admin:${secret}x,short:system:tooshort-secret,ok:system:${secret}y,dup:system:${secret}` });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toContain('API_KEYS entry 2 ("bad"): role must be one of backoffice, customer-service, system');
+      expect(message).toContain('API_KEYS entry 3 ("short"): the secret must be at least 24 characters');
+      expect(message).toContain('API_KEYS entry 4: the name "ok" is used twice');
+      expect(message).toContain('API_KEYS entry 5 ("dup"): the same secret as another entry');
+      expect(message).not.toContain('tooshort-secret');
+      expect(message).not.toContain(secret);
+    });
+  });
+
+  test('worker metrics can be switched off; a missing prebuilt bundle is named', () => {
+    expect(loadConfig({}).worker.metricsAddress).toBe('127.0.0.1:9464');
+    expect(loadConfig({ WORKER_METRICS_ADDRESS: 'off' }).worker).toEqual({});
+    expect(() => loadConfig({ WORKER_METRICS_ADDRESS: 'everywhere' })).toThrow(/WORKER_METRICS_ADDRESS: must be host:port or off/);
+    expect(() => loadConfig({ WORKFLOW_BUNDLE_PATH: '/nonexistent/bundle.js' })).toThrow(/WORKFLOW_BUNDLE_PATH: no file/);
   });
 });
