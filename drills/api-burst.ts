@@ -1,0 +1,190 @@
+/**
+ * Drill 4: the API under a burst of malformed and unauthenticated requests
+ * (from another process, drills/burst-client.ts) keeps serving valid ones.
+ * Valid requests arrive at a steady rate (open loop, so a slow API cannot
+ * slow them down) before, during and after the burst; the drill compares
+ * their success rate and latency.
+ *
+ * The API is configured for its coming authentication: `API_KEYS`
+ * (name:role:secret) and `API_RATE_LIMIT_PER_MINUTE` per client key; valid
+ * requests carry `Authorization: Bearer <secret>`, the burst's authenticated
+ * requests another client's key. Whether the API enforces authentication is
+ * read from its answer to a request without credentials (401): from then on,
+ * an unauthenticated request that succeeds (2xx) fails the drill.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { BurstConfig, BurstResult } from './burst-client';
+import { bearer, call, DRILL_KEYS, DrillStack, percentile, ROOT, say, sleep, type Answer, type DrillResult } from './stack';
+import { calendar } from './workload';
+
+export interface ApiBurstOptions {
+  /** Length of each phase (before, during, after the burst). */
+  seconds: number;
+  burstConnections: number;
+  /** Valid requests per second. */
+  validRate?: number;
+  validConnections: number;
+  /** `API_RATE_LIMIT_PER_MINUTE`; default twice the valid requests' rate. */
+  rateLimitPerMinute?: number;
+  /** The drill fails below this success rate of valid requests during the burst. */
+  minSuccessRate?: number;
+  /** ... or when their p95 latency during the burst exceeds this. */
+  maxP95Ms?: number;
+  keep?: boolean;
+}
+
+interface Phase {
+  name: string;
+  requests: number;
+  ok: number;
+  successRate: number;
+  statuses: Record<string, number>;
+  ms: { p50: number; p95: number; p99: number; max: number };
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+export async function apiBurstDrill(o: ApiBurstOptions): Promise<DrillResult> {
+  const validRate = o.validRate ?? 50;
+  const rateLimit = o.rateLimitPerMinute ?? validRate * 60 * 2;
+  say(`drill api-burst: ${o.seconds}s phases; valid requests at ${validRate}/s; burst on ${o.burstConnections} connections; API_RATE_LIMIT_PER_MINUTE=${rateLimit}`);
+  const stack = new DrillStack({ name: 'api-burst', keep: o.keep, apiRateLimitPerMinute: rateLimit });
+  const problems: string[] = [];
+  let passed = false;
+  try {
+    await stack.start();
+    const api = (method: string, path: string, body?: unknown) => call(stack.apiUrl, method, path, body);
+
+    // What the valid requests read and write.
+    const company = await api('POST', '/v1/companies', {
+      companyName: 'Burst Drill B.V.',
+      kvkNumber: String(10_000_000 + Math.floor(Math.random() * 89_999_999)),
+      vatId: `NL${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}B01`,
+      kvkExtract: { documentRef: 'kvk-burst', issuedOn: calendar.dayOf(new Date()) },
+      signatory: { name: 'Burst Signatory', email: 'signatory@burst-drill.example', listedInKvkExtract: true },
+      contact: { name: 'Burst Contact', email: 'contact@burst-drill.example', language: 'en' },
+    });
+    if (company.status !== 201) throw new Error(`could not register the drill's company: ${company.status} ${JSON.stringify(company.body)}`);
+    const companyId = company.body.companyId as string;
+    const decided = await api('POST', `/v1/companies/${companyId}/decision`, { outcome: 'approved', decidedBy: 'drill-bo' });
+    if (decided.status !== 200) throw new Error(`could not approve the drill's company: ${decided.status} ${JSON.stringify(decided.body)}`);
+    let users = 0;
+    const userBody = () => ({
+      companyId,
+      firstName: 'Valid',
+      lastName: `User ${users++}`,
+      email: `valid.${users}@burst-drill.example`,
+      language: 'en',
+      identityDocument: { kind: 'id-card', number: `VB${String(users).padStart(7, '0')}`, expiresOn: calendar.addDays(calendar.dayOf(new Date()), 3650) },
+    });
+    const first = await api('POST', '/v1/card-users', userBody());
+    if (first.status !== 201) throw new Error(`could not register the drill's card user: ${first.status} ${JSON.stringify(first.body)}`);
+    const xsId = first.body.xsId as string;
+
+    // Is authentication enforced? A request without credentials answers 401 then.
+    const probe = await call(stack.apiUrl, 'GET', `/v1/companies/${companyId}`, undefined, {});
+    const authEnforced = probe.status === 401;
+    say(`authentication: ${authEnforced ? 'enforced (401 without credentials)' : `not enforced yet (${probe.status} without credentials)`}`);
+
+    // The valid requests: reads of the database, a planning answer, and a write.
+    const valid: (() => Promise<Answer>)[] = [
+      () => api('GET', `/v1/companies/${companyId}`),
+      () => api('GET', `/v1/card-users/${xsId}`),
+      () => api('GET', `/v1/planning/card-delivery?approvedAt=${encodeURIComponent(new Date().toISOString())}&method=urgent-pickup`),
+      () => api('POST', '/v1/card-users', userBody()),
+    ];
+    const phase = async (name: string, seconds: number): Promise<Phase> => {
+      const answers: Answer[] = [];
+      const pending: Promise<void>[] = [];
+      const interval = 1000 / validRate;
+      const start = performance.now();
+      for (let i = 0; performance.now() - start < seconds * 1000; i++) {
+        pending.push(valid[i % valid.length]!().then((a) => void answers.push(a)));
+        const wait = start + (i + 1) * interval - performance.now();
+        if (wait > 0) await sleep(wait);
+      }
+      await Promise.all(pending);
+      const ok = answers.filter((a) => a.status >= 200 && a.status < 300);
+      const statuses: Record<string, number> = {};
+      for (const a of answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
+      const ms = answers.map((a) => a.ms);
+      return {
+        name,
+        requests: answers.length,
+        ok: ok.length,
+        successRate: answers.length ? Math.round((ok.length / answers.length) * 10000) / 10000 : 0,
+        statuses,
+        ms: { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), p99: round(percentile(ms, 99)), max: round(Math.max(...ms)) },
+      };
+    };
+
+    await phase('warm-up', 2);
+    const before = await phase('before', o.seconds);
+    say(`before the burst: ${before.ok}/${before.requests} valid requests served, p50 ${before.ms.p50} ms, p95 ${before.ms.p95} ms`);
+
+    const config: BurstConfig = { baseUrl: stack.apiUrl, seconds: o.seconds, connections: o.burstConnections, companyId, xsId, otherKey: bearer(DRILL_KEYS.otherBackoffice).slice(7) };
+    const burstDone = runBurst(config);
+    await sleep(300); // the burst is under way
+    const during = await phase('during', o.seconds - 0.5);
+    const burst = await burstDone;
+    say(`during the burst: ${during.ok}/${during.requests} valid requests served, p50 ${during.ms.p50} ms, p95 ${during.ms.p95} ms; burst ${burst.requests} requests (${Math.round(burst.requests / burst.seconds)}/s)`);
+    const after = await phase('after', Math.min(5, o.seconds));
+
+    // Checks.
+    const minSuccess = o.minSuccessRate ?? 0.99;
+    const maxP95 = o.maxP95Ms ?? 2000;
+    if (before.successRate < 1) problems.push(`valid requests failed even before the burst: ${JSON.stringify(before.statuses)}`);
+    if (during.successRate < minSuccess) problems.push(`during the burst only ${(during.successRate * 100).toFixed(2)}% of valid requests were served (${JSON.stringify(during.statuses)}); required ${minSuccess * 100}%`);
+    if (during.ms.p95 > maxP95) problems.push(`during the burst the p95 latency of valid requests was ${during.ms.p95} ms (limit ${maxP95} ms; before: ${before.ms.p95} ms)`);
+    if (after.successRate < 1) problems.push(`after the burst valid requests still failed: ${JSON.stringify(after.statuses)}`);
+    const unauthenticatedServed: Record<string, number> = {};
+    for (const kind of burst.unauthenticatedKinds) {
+      const n = Object.entries(burst.statuses[kind] ?? {}).filter(([s]) => Number(s) >= 200 && Number(s) < 300).reduce((sum, [, c]) => sum + c, 0);
+      if (n) unauthenticatedServed[kind] = n;
+    }
+    const unauth2xx = Object.values(unauthenticatedServed).reduce((a, b) => a + b, 0);
+    if (authEnforced && unauth2xx) problems.push(`authentication is enforced, yet ${unauth2xx} unauthenticated request(s) succeeded: ${JSON.stringify(unauthenticatedServed)}`);
+    const burst5xx = Object.values(burst.statuses).flatMap((s) => Object.entries(s)).filter(([s]) => Number(s) >= 500).reduce((sum, [, c]) => sum + c, 0);
+    if (stack.unexpectedExits.length) problems.push(`the API or the worker exited on its own: ${stack.unexpectedExits.join('; ')}`);
+
+    passed = problems.length === 0;
+    return {
+      drill: 'api-burst',
+      passed,
+      figures: {
+        authEnforced,
+        unauthenticatedProbeStatus: probe.status,
+        validRatePerSecond: validRate,
+        rateLimitPerMinute: rateLimit,
+        before,
+        during,
+        after,
+        p95DuringOverBefore: round(during.ms.p95 / Math.max(0.1, before.ms.p95)),
+        burst: { requests: burst.requests, perSecond: Math.round(burst.requests / burst.seconds), connections: o.burstConnections, statuses: burst.statuses },
+        unauthenticatedServed: unauth2xx,
+        unauthenticatedServedNote: authEnforced ? 'must be 0' : 'authentication not enforced yet: these were served as any request',
+        burst5xx,
+      },
+      problems,
+    };
+  } finally {
+    await stack.stop(o.keep || !passed);
+  }
+}
+
+const BURST_CLIENT = join(ROOT, 'dist', 'drills', 'burst-client.js');
+
+function runBurst(config: BurstConfig): Promise<BurstResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BURST_CLIENT, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop()!) as BurstResult);
+      else reject(new Error(`the burst client exited with ${code}: ${err}`));
+    });
+  });
+}

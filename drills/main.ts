@@ -1,0 +1,102 @@
+/**
+ * `npm run drill [-- <drill>... [--name=value]...]`: the fault drills of the
+ * local stack, each on a stack of its own (drills/stack.ts). Without names,
+ * all four run in order. Exits non-zero when a drill lost or duplicated
+ * anything (or the API stopped serving valid requests).
+ *
+ *   worker-kill       --applications=200 --kills=5 --interval=8 --down=2
+ *   temporal-restart  --applications=100 --restarts=1 --temporal-down=10
+ *   ferretdb-outage   --applications=100 --freeze=20 --ferret-down=10
+ *   api-burst         --seconds=15 --burst-connections=64 --valid-connections=4
+ *   (all)             --concurrency=50 (cases driven at once) --keep (keep the stacks' folders)
+ */
+import { apiBurstDrill } from './api-burst';
+import { ferretDbOutageDrill } from './ferretdb-outage';
+import { say, type DrillResult } from './stack';
+import { temporalRestartDrill } from './temporal-restart';
+import { workerKillDrill } from './worker-kill';
+
+const DRILLS = ['worker-kill', 'temporal-restart', 'ferretdb-outage', 'api-burst'] as const;
+type DrillName = (typeof DRILLS)[number];
+
+function parseArgs(argv: string[]): { names: DrillName[]; opts: Record<string, string> } {
+  const names: DrillName[] = [];
+  const opts: Record<string, string> = {};
+  for (const arg of argv) {
+    const m = /^--([\w-]+)(?:=(.*))?$/.exec(arg);
+    if (m) opts[m[1]!] = m[2] ?? 'true';
+    else if ((DRILLS as readonly string[]).includes(arg)) names.push(arg as DrillName);
+    else throw new Error(`unknown drill or argument "${arg}"; drills: ${DRILLS.join(', ')}`);
+  }
+  return { names: names.length ? names : [...DRILLS], opts };
+}
+
+function num(opts: Record<string, string>, name: string, fallback: number): number {
+  if (opts[name] === undefined) return fallback;
+  const n = Number(opts[name]);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number, got "${opts[name]}"`);
+  return n;
+}
+
+export async function runDrill(name: DrillName, opts: Record<string, string>): Promise<DrillResult> {
+  const keep = opts.keep === 'true';
+  const concurrency = opts.concurrency ? num(opts, 'concurrency', 50) : undefined;
+  switch (name) {
+    case 'worker-kill':
+      return workerKillDrill({
+        applications: num(opts, 'applications', 200),
+        kills: num(opts, 'kills', 5),
+        intervalSeconds: num(opts, 'interval', 8),
+        downSeconds: num(opts, 'down', 2),
+        concurrency,
+        keep,
+      });
+    case 'temporal-restart':
+      return temporalRestartDrill({
+        applications: num(opts, 'applications', 100),
+        restarts: num(opts, 'restarts', 1),
+        downSeconds: num(opts, 'temporal-down', 10),
+        concurrency,
+        keep,
+      });
+    case 'ferretdb-outage':
+      return ferretDbOutageDrill({
+        applications: num(opts, 'applications', 100),
+        freezeSeconds: num(opts, 'freeze', 20),
+        downSeconds: num(opts, 'ferret-down', 10),
+        concurrency,
+        keep,
+      });
+    case 'api-burst':
+      return apiBurstDrill({
+        seconds: num(opts, 'seconds', 15),
+        burstConnections: num(opts, 'burst-connections', 64),
+        validConnections: num(opts, 'valid-connections', 4),
+        keep,
+      });
+  }
+}
+
+export function printResult(r: DrillResult): void {
+  console.log(`\n=== ${r.drill}: ${r.passed ? 'PASSED' : 'FAILED'}`);
+  console.log(JSON.stringify(r.figures, null, 2));
+  for (const p of r.problems) console.log(`  PROBLEM: ${p}`);
+  console.log('');
+}
+
+async function main(): Promise<void> {
+  const { names, opts } = parseArgs(process.argv.slice(2));
+  const results: DrillResult[] = [];
+  for (const name of names) {
+    try {
+      results.push(await runDrill(name, opts));
+    } catch (err) {
+      results.push({ drill: name, passed: false, figures: {}, problems: [`the drill itself failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`] });
+    }
+    printResult(results[results.length - 1]!);
+  }
+  say(`summary: ${results.map((r) => `${r.drill} ${r.passed ? 'passed' : 'FAILED'}`).join(', ')}`);
+  process.exit(results.every((r) => r.passed) ? 0 : 1);
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,365 @@
+/**
+ * The local stack a fault drill runs on, started by the drill itself on free
+ * loopback ports with a throw-away folder under os.tmpdir(): the Temporal CLI
+ * dev server with file persistence, FerretDB, an SMTP receiver in the drill
+ * process that counts what it accepts, the worker (dist/workers/main.js) and
+ * the API (dist/api/main.js) as separate OS processes, so that each server
+ * can be killed (SIGKILL), frozen (SIGSTOP) and started again on its data.
+ */
+import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { freePort, httpOk, type ManagedProcess } from '../stack/processes';
+import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
+import { WORKER_READY_LINE } from '../workers/worker';
+
+/** The repository root, whether this file runs compiled (dist/drills) or from source (drills/). */
+export const ROOT = __dirname.split(sep).includes('dist') ? join(__dirname, '..', '..') : join(__dirname, '..');
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const t0 = Date.now();
+/** A line of the drill's own story, with seconds since the drill process started. */
+export function say(line: string): void {
+  console.log(`[drill +${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
+}
+
+// ---- The SMTP receiver -------------------------------------------------------------
+
+export interface Mail {
+  messageId: string;
+  to: string;
+  subject: string;
+  text: string;
+  outboxKey: string;
+  acceptedAt: number;
+}
+
+/** Accepts mail (after parsing it, so a message counts only once the 250 is sent) and counts it. */
+export class MailCounter extends EventEmitter {
+  readonly messages: Mail[] = [];
+  /** SMTP sessions whose client vanished (a killed worker) before the message was accepted. */
+  aborted = 0;
+  private server!: SMTPServer;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData: (stream, session, callback) => {
+        simpleParser(stream)
+          .then((parsed) => {
+            const header = parsed.headers.get('x-xs-outbox-key');
+            for (const r of session.envelope.rcptTo) {
+              const mail: Mail = {
+                messageId: parsed.messageId ?? '',
+                to: r.address.toLowerCase(),
+                subject: parsed.subject ?? '',
+                text: parsed.text ?? '',
+                outboxKey: typeof header === 'string' ? header : '',
+                acceptedAt: Date.now(),
+              };
+              this.messages.push(mail);
+              this.emit('mail', mail);
+            }
+            callback();
+          })
+          .catch((err: Error) => {
+            this.aborted += 1;
+            callback(err);
+          });
+      },
+    });
+    this.server.on('error', () => undefined); // a client killed mid-session resets its socket
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `smtp://127.0.0.1:${(this.server.server.address() as AddressInfo).port}`;
+  }
+
+  /** The first mail that matches, waiting for it up to `timeoutMs`. */
+  waitFor(match: (m: Mail) => boolean, timeoutMs: number): Promise<Mail | undefined> {
+    const found = this.messages.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => {
+      const onMail = (m: Mail) => {
+        if (!match(m)) return;
+        clearTimeout(timer);
+        this.off('mail', onMail);
+        resolve(m);
+      };
+      const timer = setTimeout(() => {
+        this.off('mail', onMail);
+        resolve(undefined);
+      }, timeoutMs);
+      this.on('mail', onMail);
+    });
+  }
+
+  /** Groups of more than one message with the same Message-ID, and with the same recipient and subject. */
+  duplicates(): { byMessageId: Mail[][]; byRecipientSubject: Mail[][] } {
+    const group = (key: (m: Mail) => string) => {
+      const groups = new Map<string, Mail[]>();
+      for (const m of this.messages) groups.set(key(m), [...(groups.get(key(m)) ?? []), m]);
+      return [...groups.values()].filter((g) => g.length > 1);
+    };
+    return { byMessageId: group((m) => `${m.messageId}|${m.to}`), byRecipientSubject: group((m) => `${m.to}|${m.subject}`) };
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+// ---- The stack ---------------------------------------------------------------------
+
+/** The API keys the drill configures (`API_KEYS`: name:role:secret) and sends as `Authorization: Bearer <secret>`. */
+export const DRILL_KEYS = {
+  backoffice: 'drill-backoffice:backoffice:drill-bo-9f4c2a71e3d8465b',
+  /** Another back-office client: the API drill's misbehaving one. */
+  otherBackoffice: 'drill-other:backoffice:drill-other-0d6b93e7a54c21f8',
+  customerService: 'drill-cs:customer-service:drill-cs-51b7e0c29a4f4d13',
+  system: 'drill-system:system:drill-sys-c8e2f6a1d0b94f77',
+};
+export const bearer = (key: string): string => `Bearer ${key.split(':')[2]}`;
+
+export interface StackOptions {
+  /** Name of the drill, used for the throw-away folder. */
+  name: string;
+  /** `API_RATE_LIMIT_PER_MINUTE` for the API (per client key); high by default so the workload is never limited. */
+  apiRateLimitPerMinute?: number;
+  /** Keep the folder (logs, databases) after the drill; default: removed when the drill passed. */
+  keep?: boolean;
+}
+
+export class DrillStack {
+  readonly dir: string;
+  readonly mail = new MailCounter();
+  ports = { temporal: 0, mongo: 0, api: 0 };
+  temporalServer?: ManagedProcess;
+  ferretdb?: ManagedProcess;
+  worker?: ManagedProcess;
+  api?: ManagedProcess;
+  private connection?: Connection;
+  client!: Client;
+  readonly events: string[] = [];
+  workerStarts = 0;
+  /** Exits nobody asked for (the drill restarts the process, as a supervisor would, and reports it). */
+  readonly unexpectedExits: string[] = [];
+  private readonly intended = new Set<ManagedProcess>();
+  private stopping = false;
+
+  constructor(readonly options: StackOptions) {
+    this.dir = mkdtempSync(join(tmpdir(), `xs-drill-${options.name}-`));
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.ports.api}`;
+  }
+  get mongoUri(): string {
+    return `mongodb://127.0.0.1:${this.ports.mongo}/xs-backoffice`;
+  }
+  private log(name: string): string {
+    return join(this.dir, 'logs', `${name}.log`);
+  }
+
+  /** What the worker and the API read (config/index.ts), plus the API's keys and rate limit. */
+  get env(): NodeJS.ProcessEnv {
+    return {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      TEMPORAL_ADDRESS: `127.0.0.1:${this.ports.temporal}`,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'xs-backoffice',
+      MONGODB_URI: this.mongoUri,
+      SMTP_URL: this.mail.url,
+      API_HOST: '127.0.0.1',
+      API_PORT: String(this.ports.api),
+      PUBLIC_BASE_URL: this.apiUrl,
+      API_KEYS: Object.values(DRILL_KEYS).join(','),
+      API_RATE_LIMIT_PER_MINUTE: String(this.options.apiRateLimitPerMinute ?? 1_000_000),
+      WORKER_METRICS_ADDRESS: 'off',
+      WORKFLOW_BUNDLE_PATH: this.bundlePath,
+    };
+  }
+
+  async start(): Promise<void> {
+    this.ports = { temporal: await freePort(), mongo: await freePort(), api: await freePort() };
+    await this.mail.start();
+    say(`stack in ${this.dir} (Temporal 127.0.0.1:${this.ports.temporal}, FerretDB :${this.ports.mongo}, API :${this.ports.api}, SMTP ${this.mail.url})`);
+    await Promise.all([this.startTemporal(), this.startFerretDb(), this.buildBundle()]);
+    this.connection = await Connection.connect({ address: `127.0.0.1:${this.ports.temporal}` });
+    this.client = new Client({ connection: this.connection, namespace: 'default' });
+    await this.startWorker();
+    await this.startApi();
+  }
+
+  /** The workflow bundle, built once (dist/workers/bundle.js), so that a restarted worker skips webpack. */
+  get bundlePath(): string {
+    return join(this.dir, 'workflow-bundle.js');
+  }
+  private buildBundle(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(ROOT, 'dist', 'workers', 'bundle.js'), this.bundlePath], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building the workflow bundle failed (${code}): ${out}`))));
+    });
+  }
+
+  async startTemporal(): Promise<void> {
+    this.temporalServer = await startTemporalServer({
+      port: this.ports.temporal,
+      uiPort: 0,
+      dbFile: join(this.dir, 'temporal.db'),
+      logFile: this.log('temporal'),
+    });
+  }
+
+  async startFerretDb(): Promise<void> {
+    this.ferretdb = await startFerretDb({ port: this.ports.mongo, dataDir: join(this.dir, 'ferretdb'), logFile: this.log('ferretdb') });
+  }
+
+  async startWorker(): Promise<void> {
+    const started = Date.now();
+    this.worker = await startNodeService({
+      name: 'worker',
+      script: 'workers/main.js',
+      env: this.env,
+      logFile: this.log('worker'),
+      echo: false,
+      ready: async (output) => output.includes(WORKER_READY_LINE),
+    });
+    this.workerStarts += 1;
+    this.note(`worker started (pid ${this.worker.child.pid}, ready in ${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    this.supervise(this.worker, () => this.startWorker());
+  }
+
+  /** A worker or API that exits on its own is noted and started again. */
+  private supervise(p: ManagedProcess, restart: () => Promise<void>): void {
+    void p.exited.then(async (code) => {
+      if (this.intended.has(p) || this.stopping) return;
+      const line = `${p.name} (pid ${p.child.pid}) exited on its own with code ${code}; see ${p.logFile}`;
+      this.unexpectedExits.push(line);
+      this.note(`${line}: starting it again`);
+      for (let attempt = 1; !this.stopping; attempt++) {
+        try {
+          await restart();
+          return;
+        } catch (err) {
+          this.note(`${p.name} did not start again (attempt ${attempt}): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+          await sleep(2000);
+        }
+      }
+    });
+  }
+
+  async startApi(): Promise<void> {
+    this.api = await startNodeService({
+      name: 'api',
+      script: 'api/main.js',
+      env: this.env,
+      logFile: this.log('api'),
+      echo: false,
+      ready: () => httpOk(`${this.apiUrl}/healthz`),
+    });
+    this.supervise(this.api, () => this.startApi());
+  }
+
+  /** SIGKILL: no shutdown, in-flight activities and workflow tasks are simply gone. */
+  async kill(which: 'worker' | 'temporalServer' | 'ferretdb' | 'api'): Promise<void> {
+    const p = this[which];
+    if (!p) return;
+    const pid = p.child.pid;
+    this.intended.add(p);
+    await p.stop('SIGKILL');
+    this.note(`${p.name} SIGKILLed (pid ${pid})`);
+  }
+
+  /** SIGSTOP / SIGCONT: the process keeps its sockets open but answers nothing. */
+  freeze(which: 'ferretdb' | 'worker' | 'temporalServer', frozen: boolean): void {
+    const p = this[which]!;
+    p.child.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+    this.note(`${p.name} ${frozen ? 'SIGSTOPped' : 'SIGCONTinued'} (pid ${p.child.pid})`);
+  }
+
+  note(event: string): void {
+    this.events.push(event);
+    say(event);
+  }
+
+  /** Stops everything; removes the folder unless asked to keep it (or `keep` is set). */
+  async stop(keep = this.options.keep ?? false): Promise<void> {
+    this.stopping = true;
+    for (const p of [this.api, this.worker]) await p?.stop('SIGTERM').catch(() => undefined);
+    await this.connection?.close().catch(() => undefined);
+    for (const p of [this.ferretdb, this.temporalServer]) {
+      if (p) {
+        p.child.kill('SIGCONT'); // a frozen process cannot handle SIGTERM
+        await p.stop('SIGTERM').catch(() => undefined);
+      }
+    }
+    await this.mail.close().catch(() => undefined);
+    if (keep) say(`kept the drill's folder: ${this.dir} (logs in ${join(this.dir, 'logs')})`);
+    else rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// ---- Calling the API ---------------------------------------------------------------
+
+export interface Answer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of the API
+  ms: number;
+}
+
+/** One HTTP call; a network error or timeout answers status 0. */
+export async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = { authorization: bearer(DRILL_KEYS.backoffice) },
+  timeoutMs = 20_000,
+): Promise<Answer> {
+  const started = performance.now();
+  try {
+    const res = await fetch(baseUrl + path, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed, ms: performance.now() - started };
+  } catch (err) {
+    return { status: 0, body: { error: err instanceof Error ? err.message : String(err) }, ms: performance.now() - started };
+  }
+}
+
+/** Percentile (0-100) of a list of numbers. */
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The result every drill returns: what it did, what it counted, and what went wrong (empty: passed). */
+export interface DrillResult {
+  drill: string;
+  passed: boolean;
+  figures: Record<string, unknown>;
+  problems: string[];
+}
