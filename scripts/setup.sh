@@ -5,6 +5,7 @@
 #   - the project's FerretDB launcher (tools/ferretdb), built from the Go module proxy
 #   - the project's Compose file checker (tools/compose-check), built from the Go module proxy
 #   - Temporal's Java time-skipping test server, from Maven Central, with a CDS archive
+#   - schemathesis (the API fuzz test), from PyPI into a Python venv
 #   - the TypeScript build (dist/)
 # Slow builds live in $XS_CACHE_DIR (default ~/.cache/xs-backoffice), outside the repository.
 set -euo pipefail
@@ -13,6 +14,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${XS_CACHE_DIR:-$HOME/.cache/xs-backoffice}"
 temporal_version="1.5.1"
 test_server_version="1.38.0"
+schemathesis_version="4.32.5"
 mkdir -p "$cache/bin"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
@@ -100,12 +102,28 @@ WRAPPER
   wait "$pid" 2>/dev/null || true
 fi
 
+# --- schemathesis (property-based fuzzing of /openapi.json) ---------------------
+st_dir="$cache/schemathesis-$schemathesis_version"
+st_bin="$st_dir/bin/st"
+# A venv cannot be moved (its scripts name their interpreter by absolute path), so it is built in
+# place and marked complete last: an interrupted install is started over.
+if [ ! -f "$st_dir/.complete" ] || [ ! -x "$st_bin" ]; then
+  need python3 "Python 3.11+ with venv runs schemathesis, the API fuzz test (https://www.python.org)."
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || { echo "[setup] error: schemathesis $schemathesis_version needs Python >= 3.11, found $(python3 --version 2>&1)" >&2; exit 1; }
+  say "installing schemathesis $schemathesis_version from PyPI into a venv (first run only, ~1 minute)"
+  rm -rf "$st_dir"
+  python3 -m venv "$st_dir"
+  "$st_dir/bin/pip" install --quiet --disable-pip-version-check --no-input "schemathesis==$schemathesis_version"
+  touch "$st_dir/.complete"
+fi
+
 # --- TypeScript build ----------------------------------------------------------
 say "compiling TypeScript (dist/)"
 (cd "$root" && npx tsc -p tsconfig.json)
 
 # Where the binaries are, for the stack launcher and the tests.
 cat > "$cache/paths.json" <<JSON
-{ "temporal": "$temporal_bin", "ferretdb": "$ferret_bin", "testServer": "$ts_bin", "composeCheck": "$compose_bin" }
+{ "temporal": "$temporal_bin", "ferretdb": "$ferret_bin", "testServer": "$ts_bin", "schemathesis": "$st_bin", "composeCheck": "$compose_bin" }
 JSON
 say "ready (cache: $cache)"

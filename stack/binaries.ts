@@ -7,6 +7,8 @@ export interface Binaries {
   temporal: string;
   ferretdb: string;
   testServer: string;
+  /** schemathesis' `st` command (in a Python venv), for the API fuzz test. */
+  schemathesis: string;
   /** tools/compose-check: validates docker-compose.yml without a Docker engine. */
   composeCheck: string;
 }

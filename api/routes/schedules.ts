@@ -36,6 +36,8 @@ export function schedulesRouter(service: ReturnType<typeof createScheduleService
 
 const params = pathParams(scheduleIdParam);
 const unknown = problemResponse('Unknown schedule');
+const malformedId = problemResponse('Malformed schedule ID');
+const malformed = problemResponse('Malformed schedule ID or note');
 const noteBody = { required: false, content: json(scheduleNoteBody, 'input') };
 
 /** The OpenAPI paths of this resource, from the same schemas that validate it. */
@@ -52,7 +54,7 @@ export const schedulesPaths = {
       operationId: 'getSchedule',
       summary: 'One schedule',
       parameters: params,
-      responses: { '200': { description: 'The schedule', content: json(scheduleView, 'output') }, '404': unknown },
+      responses: { '200': { description: 'The schedule', content: json(scheduleView, 'output') }, '400': malformedId, '404': unknown },
     },
   },
   '/v1/schedules/{scheduleId}/pause': {
@@ -61,7 +63,7 @@ export const schedulesPaths = {
       summary: 'Pause: no scheduled actions until unpaused (a trigger still runs)',
       parameters: params,
       requestBody: noteBody,
-      responses: { '200': { description: 'Paused', content: json(scheduleView, 'output') }, '400': problemResponse('Malformed note'), '404': unknown },
+      responses: { '200': { description: 'Paused', content: json(scheduleView, 'output') }, '400': malformed, '404': unknown },
     },
   },
   '/v1/schedules/{scheduleId}/unpause': {
@@ -70,7 +72,7 @@ export const schedulesPaths = {
       summary: 'Resume the scheduled actions',
       parameters: params,
       requestBody: noteBody,
-      responses: { '200': { description: 'Running again', content: json(scheduleView, 'output') }, '400': problemResponse('Malformed note'), '404': unknown },
+      responses: { '200': { description: 'Running again', content: json(scheduleView, 'output') }, '400': malformed, '404': unknown },
     },
   },
   '/v1/schedules/{scheduleId}/trigger': {
@@ -78,7 +80,7 @@ export const schedulesPaths = {
       operationId: 'triggerSchedule',
       summary: "Take the schedule's action now (the digest then covers the current month)",
       parameters: params,
-      responses: { '202': { description: 'Triggered', content: json(scheduleTriggered, 'output') }, '404': unknown },
+      responses: { '202': { description: 'Triggered', content: json(scheduleTriggered, 'output') }, '400': malformedId, '404': unknown },
     },
   },
 };

@@ -9,7 +9,11 @@ export const isoDay = z
 
 export const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with an offset' });
 export const language = z.enum(['de', 'en']).meta({ description: 'Language of the emails' });
-export const email = z.email({ message: 'must be an email address' }).max(254);
+// The part before the @ has at most 64 characters (RFC 5321), as the `email` format of the OpenAPI document says.
+export const email = z
+  .email({ message: 'must be an email address' })
+  .max(254)
+  .refine((s) => s.lastIndexOf('@') <= 64, 'must be an email address');
 export const name = z.string().trim().min(1, 'is required').max(200);
 export const id = z.string().regex(/^[a-z]{2}_[A-Za-z0-9]{8,40}$/, 'is not a valid ID');
 export const documentRef = z
@@ -19,14 +23,23 @@ export const documentRef = z
   .max(200)
   .meta({ description: 'Reference of an uploaded document in the document store' });
 
+/** Extension members beyond these (RFC 9457 allows them), e.g. the existing `companyId` of a 409, are open. */
 export const problem = z
-  .object({
+  .looseObject({
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
     detail: z.string().optional(),
     instance: z.string().optional(),
     requestId: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          field: z.string(),
+          message: z.string(),
+          code: z.string().optional().meta({ description: 'Which rule, where the rules have names (e.g. the password policy)' }),
+        }),
+      )
+      .optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

@@ -115,7 +115,7 @@ export function createAccountService(deps: ServiceDeps) {
   async function existing(accountId: string) {
     const account = await PortalAccount.findById(accountId, { status: 1 }).lean();
     if (!account) throw notFound(`portal account ${accountId} not found`);
-    if (account.status === 'lapsed') throw conflict('the registration lapsed; the account no longer exists', { status: 'lapsed' });
+    if (account.status === 'lapsed') throw conflict('the registration lapsed; the account no longer exists', { accountStatus: 'lapsed' });
   }
 
   return {

@@ -58,8 +58,8 @@ export function createCardService(deps: ServiceDeps) {
   async function inUse(cardNumber: string, renewal = false): Promise<void> {
     const card = await load(cardNumber);
     if (card.status === 'expired' && renewal) throw unprocessable('expired cards cannot be renewed; request a new card');
-    if (card.status === 'blocked' || card.status === 'expired') throw conflict(`card ${cardNumber} is ${card.status}`, { status: card.status });
-    if (card.status !== 'active') throw conflict(`card ${cardNumber} is not in use yet (${card.status})`, { status: card.status });
+    if (card.status === 'blocked' || card.status === 'expired') throw conflict(`card ${cardNumber} is ${card.status}`, { cardStatus: card.status });
+    if (card.status !== 'active') throw conflict(`card ${cardNumber} is not in use yet (${card.status})`, { cardStatus: card.status });
   }
 
   /** Sends an Update to the card's workflow. */

@@ -183,6 +183,9 @@ test('activation with the token from the mail works once: 200, then 410; an unkn
   expect(page.status).toBe(200);
   expect(page.body).toContain('<form>');
   expect((await api('GET', `/v1/accounts/${account.accountId}`)).body.status).toBe('pending-activation'); // opening the page uses nothing
+  const cut = await api('GET', '/v1/accounts/activation'); // a link cut short before its token
+  expect(cut.status).toBe(400);
+  expect(fields(cut)).toEqual(['token']);
 
   const res = await api('POST', '/v1/accounts/activate', { token });
   expect(res.status).toBe(200);
