@@ -1,0 +1,235 @@
+/**
+ * 3. Digest fan-out: one monthly digest run over `companies` companies with
+ * open items, against a plain loop sending the same mails through nodemailer
+ * to the same SMTP receiver.
+ *
+ * What is measured: the run is started as the API's trigger starts it (ID
+ * `digest:<period>`, workflow `monthlyDigest` with a period), and the clock
+ * stops when its result (after every continue-as-new) is back. Emails/s is
+ * the mails received by the SMTP receiver over that wall time. Every mail's
+ * Message-ID is counted at the receiver: the run must mail each company once,
+ * none twice. The worker's RSS is sampled every 250 ms during the run (and
+ * VmHWM, its peak since the process started, is reported too). The baseline
+ * renders the same digest for each company with the project's templates and
+ * sends it with email/mailer.ts' transport in a sequential loop (one mail at a
+ * time, as a plain loop does), from the bench process, to the same receiver.
+ *
+ * The companies: 4 in 5 have a pending contract (one open item), 1 in 5 an
+ * approved contract and one card application waiting for the back-office
+ * (one open item, read from the applications and card users).
+ */
+import { createHash } from 'node:crypto';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { BusinessCalendar } from '../domain/calendar';
+import { NO_OPEN_ITEMS, type OpenItems } from '../domain/digest';
+import { DEFAULT_RULES } from '../domain/rules';
+import { createMailer } from '../email/mailer';
+import { renderEmail } from '../email/templates';
+import { digestTemplateData } from '../email/templates/digest';
+import { SA, digestWorkflowId, type DigestBatching, type MonthlyDigestResult } from '../workflows/definitions';
+import type { BenchContext, BenchResult } from './context';
+import { cardUserDocs, companyDocs, insertAll, insertCompanies, tag, type CompanyFixture } from './fixtures';
+import { cpuMeter, MiB, now, ratio, round, rssSampler, table } from './measure';
+import type { BenchStack } from './stack';
+import { describeVariant } from './throughput';
+import { MAIL_FROM } from './worker-process-constants';
+
+const calendar = new BusinessCalendar(DEFAULT_RULES);
+
+/** The previous `back` months of now, as YYYY-MM (the digest refuses future months). */
+function period(back: number): string {
+  const [y, m] = calendar.dayOf(new Date()).split('-').map(Number) as [number, number];
+  const d = new Date(Date.UTC(y, m - 1 - back, 1));
+  return d.toISOString().slice(0, 7);
+}
+
+interface Fixture {
+  companies: CompanyFixture[];
+  /** companyId -> the open items the digest will list (for the baseline's identical mails). */
+  items: Map<string, OpenItems>;
+}
+
+async function prepare(ctx: BenchContext, models: Parameters<typeof insertCompanies>[0], count: number): Promise<Fixture> {
+  const prefix = tag();
+  const companies = companyDocs(prefix, count, { contract: (i) => (i % 5 === 4 ? 'approved' : 'pending') });
+  ctx.log(`  inserting ${count} companies with open items`);
+  await insertCompanies(models, companies);
+  const approved = companies.filter((c) => c.contract.status === 'approved');
+  const users = cardUserDocs(prefix, approved, 1);
+  await insertAll(models.CardUser as never, users);
+  const submittedAt = new Date(Date.now() - 86_400_000);
+  const applications = users.map((u, i) => ({
+    _id: `ca_${prefix}${String(i).padStart(6, '0')}`,
+    companyId: u.companyId,
+    customerNumber: approved[i]!.customerNumber,
+    xsId: u._id,
+    cardType: 'PortKey',
+    deliveryMethod: 'post',
+    destination: 'NL',
+    submittedAt,
+    status: 'awaiting-approvals',
+    cardUserApprovedAt: submittedAt,
+    cardUserApprovedBy: `${u.firstName} ${u.lastName}`,
+  }));
+  await insertAll(models.CardApplication as never, applications);
+  const items = new Map<string, OpenItems>();
+  for (const c of companies) {
+    items.set(c._id, {
+      ...NO_OPEN_ITEMS,
+      contractPending: c.contract.status === 'pending' ? { submittedOn: calendar.dayOf(c.contract.submittedAt), dueOn: calendar.dayOf(c.contract.dueAt) } : null,
+    });
+  }
+  applications.forEach((a, i) => {
+    const u = users[i]!;
+    items.get(a.companyId)!.applications = [
+      { applicationId: a._id, cardType: a.cardType, holder: `${u.firstName} ${u.lastName}`, submittedOn: calendar.dayOf(submittedAt), waitingFor: 'back-office' },
+    ];
+  });
+  return { companies, items };
+}
+
+/** The baseline: the same mails, rendered by the project's templates, sent one after the other with email/mailer.ts. */
+async function plainLoop(stack: BenchStack, fixture: Fixture, month: string) {
+  const mailer = createMailer({ smtpUrl: stack.smtp.url, from: MAIL_FROM });
+  stack.smtp.reset();
+  const asOf = calendar.dayOf(new Date());
+  const t0 = now();
+  for (const c of fixture.companies) {
+    const key = `loop:${c._id}:${month}`;
+    const message = renderEmail('monthly-digest', c.contact.language, digestTemplateData({ companyName: c.name, period: month, asOf, items: fixture.items.get(c._id)! }));
+    await mailer.transport.sendMail({
+      messageId: `<${createHash('sha256').update(key).digest('hex').slice(0, 40)}@xs-key.example>`,
+      from: MAIL_FROM,
+      to: c.contact.email,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      headers: { 'X-XS-Outbox-Key': key },
+    });
+  }
+  const wallMs = now() - t0;
+  mailer.close();
+  const mail = stack.smtp.stats();
+  return { wallS: round(wallMs / 1000, 1), mails: mail.count, perSecond: round(mail.count / (wallMs / 1000), 1), duplicates: mail.duplicates, avgBytes: round(mail.bytes / Math.max(1, mail.count), 0) };
+}
+
+export async function runDigest(ctx: BenchContext): Promise<BenchResult> {
+  const { stack, sizes, log } = ctx;
+  const startedAt = new Date();
+  const database = `dg_${tag()}`;
+  const db = await stack.database(database);
+  const results: Array<Record<string, unknown>> = [];
+  const rows: Array<Record<string, string | number>> = [];
+  const notes: string[] = [];
+  let ok = true;
+  try {
+    const fixture = await prepare(ctx, db.models, sizes.companies);
+    const expected = fixture.companies.length;
+    log(`digest: plain nodemailer loop over the same ${expected} mails (baseline)`);
+    const loop = await plainLoop(stack, fixture, period(0));
+    rows.push({ run: 'plain nodemailer loop (baseline)', 'wall s': loop.wallS, mails: loop.mails, 'mails/s': loop.perSecond, duplicates: loop.duplicates, 'vs baseline': 1, 'RSS peak MiB': '', cpu: '' });
+
+    let back = 0;
+    for (const v of ctx.variants) {
+      const variant = v;
+      const batching: Partial<DigestBatching> | undefined = variant.digestBatching;
+      const month = period(back++);
+      log(`digest [${variant.name}]: starting the worker`);
+      const worker = await stack.startWorker(variant, `dg-${variant.name}-${tag()}`, database);
+      try {
+        await worker.idle(1000);
+        stack.smtp.reset();
+        const cpu = cpuMeter({ worker: worker.pid, ...stack.serverPids });
+        const sampler = rssSampler(worker.pid);
+        log(`digest [${variant.name}]: monthly digest ${month} over ${expected} companies`);
+        const t0 = now();
+        const handle = await stack.client.workflow.start('monthlyDigest', {
+          taskQueue: worker.taskQueue,
+          workflowId: digestWorkflowId(month),
+          args: [{ period: month, ...(batching ? { batching } : {}) }],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          typedSearchAttributes: [{ key: SA.phase, value: 'running' }],
+          staticSummary: `Monthly digest ${month} (benchmark)`,
+        });
+        const timer = setInterval(() => log(`  ${stack.smtp.stats().count}/${expected} mails after ${Math.round((now() - t0) / 1000)} s`), 15_000);
+        const result = (await handle.result().finally(() => clearInterval(timer))) as MonthlyDigestResult;
+        const wallMs = now() - t0;
+        const rssPeak = sampler.stop();
+        const cpuS = cpu.read();
+        const mail = stack.smtp.stats();
+        const progress = result.progress!;
+        const memory = worker.memory();
+        const checks = {
+          mailedEveryCompanyOnce: mail.count === expected && mail.uniqueMessageIds === expected,
+          zeroDuplicates: mail.duplicates === 0,
+          progressSentMatches: progress.sent === expected && progress.failed === 0,
+        };
+        if (!Object.values(checks).every(Boolean)) {
+          ok = false;
+          notes.push(`[${variant.name}] FAILED checks ${JSON.stringify(checks)}: received ${mail.count} (${mail.uniqueMessageIds} unique, ${mail.duplicates} duplicates), progress ${JSON.stringify(progress)}`);
+        }
+        const perSecond = round(mail.count / (wallMs / 1000), 1);
+        results.push({
+          variant: variant.name,
+          worker: describeVariant(variant),
+          ...(batching ? { batching } : {}),
+          period: month,
+          resolved: worker.info.resolved,
+          workerStartMs: round(worker.startMs, 0),
+          wallS: round(wallMs / 1000, 1),
+          mails: mail.count,
+          uniqueMessageIds: mail.uniqueMessageIds,
+          duplicates: mail.duplicates,
+          emailsPerSecond: perSecond,
+          receiverWindowPerSecond: mail.firstAt !== null && mail.lastAt !== null ? round((mail.count - 1) / ((mail.lastAt - mail.firstAt) / 1000), 1) : null,
+          ratio: ratio(perSecond, loop.perSecond),
+          workerRssPeakDuringRunMiB: round(rssPeak / MiB, 1),
+          workerVmHwmMiB: round(memory.peakRssBytes / MiB, 1),
+          progress: { sent: progress.sent, skippedEmpty: progress.skippedEmpty, alreadySent: progress.alreadySent, failed: progress.failed, pages: progress.pages, runs: progress.runs },
+          cpuSeconds: cpuS,
+          checks,
+        });
+        rows.push({
+          run: `digest [${variant.name}]`,
+          'wall s': round(wallMs / 1000, 1),
+          mails: mail.count,
+          'mails/s': perSecond,
+          duplicates: mail.duplicates,
+          'vs baseline': ratio(perSecond, loop.perSecond),
+          'RSS peak MiB': round(rssPeak / MiB, 0),
+          cpu: Object.entries(cpuS).map(([k, s]) => `${k} ${s}s`).join(', '),
+        });
+      } finally {
+        await worker.stop();
+      }
+    }
+    const def = results[0]!;
+    const tunings = results.slice(1).map(
+      (r) =>
+        `${r.variant} (${r.worker}${r.batching ? `, batching ${JSON.stringify(r.batching)}` : ''}): ${round((r.emailsPerSecond as number) / (def.emailsPerSecond as number), 2)}x the default's mails/s ` +
+        `(ratio vs the plain loop ${def.ratio} -> ${r.ratio}), worker RSS peak ${def.workerRssPeakDuringRunMiB} -> ${r.workerRssPeakDuringRunMiB} MiB`,
+    );
+    return {
+      benchmark: 'digest',
+      title: 'Digest fan-out',
+      measured: [
+        `one monthlyDigest run (ID digest:<period>, as the API triggers it) over ${expected} companies with open items (4/5 pending contract, 1/5 an application waiting for the back-office); clock from the start to the result after every continue-as-new;`,
+        'mails/s = mails received at the SMTP receiver / that wall time; every Message-ID counted at the receiver (duplicates must be 0, every company mailed once);',
+        'worker RSS: sampled every 250 ms during the run (VmHWM, the peak since the worker process started, in the JSON);',
+        'baseline: the same mails (same templates, sizes, recipients) sent by a sequential loop with email/mailer.ts from the bench process to the same receiver.',
+      ],
+      sizes: { companies: sizes.companies },
+      startedAt: startedAt.toISOString(),
+      durationS: round((Date.now() - startedAt.getTime()) / 1000, 1),
+      ratios: Object.fromEntries(results.map((r) => [`digest mails/s / plain loop [${r.variant}]`, r.ratio as number])),
+      results: [{ variant: 'plain nodemailer loop', ...loop }, ...results],
+      tunings,
+      notes,
+      tables: [table(`Digest fan-out: one monthly digest over ${expected} companies vs a plain nodemailer loop (CPU: seconds used by each process during the run)`, rows)],
+      ...(ok ? {} : { failed: true }),
+    };
+  } finally {
+    await db.connection.dropDatabase().catch(() => undefined);
+    await db.close();
+  }
+}

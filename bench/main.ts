@@ -1,0 +1,253 @@
+/**
+ * `npm run bench [-- <benchmark>...] [--companies N] [--watches N] [--cards N]
+ *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--scale X] [--variants default|all]`
+ *
+ * Runs the benchmarks of issue 5 on a local stack it starts itself (bench/stack.ts):
+ * throughput, api, digest, sleeping (all of them by default, at the issue's sizes).
+ * Each prints a table and writes bench/results/<benchmark>.json, plus
+ * bench/results/summary.json and summary.md. A run at other sizes writes under
+ * bench/results/tmp/ instead (git-ignored), so the committed results stay those of
+ * the default sizes. The environment can say the same: BENCH=digest,sleeping,
+ * BENCH_SCALE=0.2, BENCH_VARIANTS=default.
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { runApiLatency } from './api-latency';
+import { BENCH_NAMES, DEFAULT_SIZES, type BenchContext, type BenchName, type BenchResult, type Sizes } from './context';
+import { runDigest } from './digest';
+import { MiB, round, table } from './measure';
+import { runSleeping } from './sleeping';
+import { startStack } from './stack';
+import { runThroughput } from './throughput';
+import { VARIANTS } from './variants';
+
+const ROOT = join(__dirname, '..', '..');
+const RESULTS = join(ROOT, 'bench', 'results');
+
+const RUNNERS: Record<BenchName, (ctx: BenchContext) => Promise<BenchResult>> = {
+  throughput: runThroughput,
+  api: runApiLatency,
+  digest: runDigest,
+  sleeping: runSleeping,
+};
+
+const FLAGS: Record<string, keyof Sizes> = {
+  '--cards': 'cards',
+  '--bare': 'bare',
+  '--in-flight': 'inFlight',
+  '--rate': 'rate',
+  '--duration': 'duration',
+  '--companies': 'companies',
+  '--watches': 'watches',
+};
+
+interface Cli {
+  only: BenchName[];
+  sizes: Sizes;
+  variants: 'all' | 'default';
+  /** Every benchmark at the default sizes and variants: the results the docs show. */
+  full: boolean;
+  defaultSizes: boolean;
+}
+
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
+  const only = new Set<BenchName>((env.BENCH ?? '').split(',').map((s) => s.trim()).filter(Boolean) as BenchName[]);
+  const sizes: Sizes = { ...DEFAULT_SIZES };
+  let scale = env.BENCH_SCALE ? Number(env.BENCH_SCALE) : 1;
+  let variants: Cli['variants'] = env.BENCH_VARIANTS === 'default' ? 'default' : 'all';
+  const explicit = new Set<keyof Sizes>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    if (flag in FLAGS) {
+      const n = Number(value());
+      if (!(n > 0)) throw new Error(`${flag} must be a positive number`);
+      sizes[FLAGS[flag]!] = n;
+      explicit.add(FLAGS[flag]!);
+    } else if (flag === '--scale') {
+      scale = Number(value());
+    } else if (flag === '--variants') {
+      const v = value();
+      if (v !== 'all' && v !== 'default') throw new Error('--variants is all or default');
+      variants = v;
+    } else if (flag === '--help' || flag === '-h') {
+      console.log(readFileSync(__filename, 'utf8').split('*/')[0]);
+      process.exit(0);
+    } else if ((BENCH_NAMES as readonly string[]).includes(arg)) {
+      only.add(arg as BenchName);
+    } else {
+      throw new Error(`unknown argument "${arg}": benchmarks are ${BENCH_NAMES.join(', ')}; flags ${Object.keys(FLAGS).join(' ')} --scale --variants`);
+    }
+  }
+  if (!(scale > 0)) throw new Error('--scale must be a positive number');
+  if (scale !== 1) {
+    for (const key of ['cards', 'bare', 'companies', 'watches', 'duration'] as const) {
+      if (!explicit.has(key)) sizes[key] = Math.max(1, Math.round(sizes[key] * scale));
+    }
+  }
+  for (const name of only) if (!BENCH_NAMES.includes(name)) throw new Error(`unknown benchmark "${name}" (BENCH)`);
+  const defaultSizes = (Object.keys(DEFAULT_SIZES) as Array<keyof Sizes>).every((k) => sizes[k] === DEFAULT_SIZES[k]);
+  const selected = only.size ? BENCH_NAMES.filter((n) => only.has(n)) : [...BENCH_NAMES];
+  return { only: selected, sizes, variants, defaultSizes, full: defaultSizes && selected.length === BENCH_NAMES.length && variants === 'all' };
+}
+
+function machine() {
+  const cpu = cpus();
+  let load = '';
+  try {
+    load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    // not Linux
+  }
+  return {
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    memoryGiB: round(totalmem() / 1024 / MiB, 1),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverageAtStart: load,
+    commit: git('git rev-parse --short HEAD'),
+    uncommittedChangesInTree: git('git status --porcelain') !== '',
+  };
+}
+
+function git(cmd: string): string {
+  try {
+    return execSync(cmd, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Compiled files whose source is gone (dist/ is never cleaned by tsc): a stale
+ * dist/db/models.js shadows dist/db/models/index.js and the worker then runs old code.
+ */
+function staleCompiledFiles(): string[] {
+  const dist = join(ROOT, 'dist');
+  const stale: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(join(dist, dir), { withFileTypes: true })) {
+      const rel = join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.name.endsWith('.js') && !existsSync(join(ROOT, rel.replace(/\.js$/, '.ts'))) && !existsSync(join(ROOT, rel))) stale.push(join('dist', rel));
+    }
+  };
+  for (const dir of ['activities', 'api', 'config', 'db', 'domain', 'email', 'workers', 'workflows', 'schedules', 'stack', 'bench']) {
+    if (existsSync(join(dist, dir))) walk(dir);
+  }
+  return stale;
+}
+
+async function main(): Promise<void> {
+  const cli = parseCli(process.argv.slice(2), process.env);
+  const stale = staleCompiledFiles();
+  if (stale.length) {
+    throw new Error(`compiled files without a source in dist/ would shadow the current code: ${stale.join(', ')}; remove them (or dist/) and run again`);
+  }
+  const outDir = cli.defaultSizes ? RESULTS : join(RESULTS, 'tmp');
+  mkdirSync(outDir, { recursive: true });
+  const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
+  const started = new Date();
+  const info = machine();
+  log(`${command}: ${cli.only.join(', ')}; sizes ${JSON.stringify(cli.sizes)}; variants ${cli.variants}`);
+  log(`machine: ${info.cpus} x ${info.cpuModel}, ${info.memoryGiB} GiB, Node ${info.node}, load ${info.loadAverageAtStart}`);
+
+  const stack = await startStack(log);
+  const stopping = async () => {
+    await stack.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', () => void stopping());
+  process.once('SIGTERM', () => void stopping());
+  const results: BenchResult[] = [];
+  const failures: Array<{ benchmark: BenchName; error: string }> = [];
+  try {
+    const variants = cli.variants === 'default' ? VARIANTS.filter((v) => v.variant.name === 'default') : VARIANTS;
+    for (const name of cli.only) {
+      const ctx: BenchContext = { stack, sizes: cli.sizes, variants: variants.filter((v) => v.for.includes(name)).map((v) => v.variant), log };
+      try {
+        const result = await RUNNERS[name](ctx);
+        results.push(result);
+        for (const t of result.tables) console.log('\n' + t);
+        for (const t of result.tunings) console.log(`  tuning: ${t}`);
+        for (const n of result.notes) console.log(`  note: ${n}`);
+        writeFileSync(join(outDir, `${name}.json`), JSON.stringify({ command, machine: info, bundle: bundleInfo(stack), ...result }, null, 2) + '\n');
+      } catch (err) {
+        const error = err instanceof Error ? err.stack ?? err.message : String(err);
+        failures.push({ benchmark: name, error });
+        log(`${name} FAILED: ${error}`);
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+
+  const summary = {
+    command,
+    startedAt: started.toISOString(),
+    durationS: round((Date.now() - started.getTime()) / 1000, 1),
+    machine: info,
+    sizes: cli.sizes,
+    bundle: bundleInfo(stack),
+    ratios: Object.fromEntries(results.flatMap((r) => Object.entries(r.ratios).map(([k, v]) => [`${r.benchmark}: ${k}`, v]))),
+    tunings: Object.fromEntries(results.map((r) => [r.benchmark, r.tunings])),
+    failures,
+  };
+  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  const md = summaryMarkdown(command, summary, results);
+  writeFileSync(join(outDir, 'summary.md'), md);
+  console.log('\n' + table('Summary: ratios against the baselines measured in this run', Object.entries(summary.ratios).map(([k, v]) => ({ figure: k, ratio: v }))));
+  log(`results in ${outDir} (${summary.durationS} s)`);
+  if (cli.full && failures.length === 0) {
+    updateDocs(md);
+    log('docs/benchmarks.md updated with these results');
+  }
+  if (failures.length) process.exitCode = 1;
+}
+
+function bundleInfo(stack: { bundle: { buildMs: number; bytes: number } }) {
+  return { bundleWorkflowCodeMs: round(stack.bundle.buildMs, 0), bundleMiB: round(stack.bundle.bytes / MiB, 2) };
+}
+
+function summaryMarkdown(command: string, summary: { startedAt: string; durationS: number; machine: ReturnType<typeof machine> }, results: BenchResult[]): string {
+  const m = summary.machine;
+  const lines = [
+    `Run ${summary.startedAt} (${summary.durationS} s) with \`${command}\` at commit ${m.commit}${m.uncommittedChangesInTree ? ' (with uncommitted changes of others in the tree)' : ''};`,
+    `machine: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Node ${m.node}, ${m.platform}, load average at start ${m.loadAverageAtStart}.`,
+    '',
+  ];
+  for (const r of results) {
+    lines.push(`### ${r.title}`, '', ...r.measured.map((s) => `- ${s}`), '', '```', ...r.tables.map((t) => t.trimEnd()), '```', '');
+    if (r.tunings.length) lines.push('What the tunings changed:', '', ...r.tunings.map((t) => `- ${t}`), '');
+    if (r.notes.length) lines.push(...r.notes.map((n) => `- ${n}`), '');
+  }
+  return lines.join('\n');
+}
+
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
+
+/** Replaces the results block of docs/benchmarks.md (only after a full default run). */
+function updateDocs(md: string): void {
+  const file = join(ROOT, 'docs', 'benchmarks.md');
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) return;
+  writeFileSync(file, text.slice(0, a + START.length) + '\n' + md.trimEnd() + '\n' + text.slice(b));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

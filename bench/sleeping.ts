@@ -1,0 +1,197 @@
+/**
+ * 4. Sleeping processes: `watches` transport-licence watches waiting on their
+ * timers, against as many trivial sleeping workflows, each on a fresh worker.
+ *
+ * What is measured: the watches are started as the API starts them
+ * (api/services/licences.ts `startLicenceWatch`, for approved CargoCard
+ * companies whose licence expires in two years), `inFlight` start calls at a
+ * time. "Started" is the last start call answered; "asleep" is when every one
+ * of them has run to its first timer, seen in visibility: the watch sets
+ * `NextDueAt` (its warning time) in the same workflow task that starts the
+ * timer, and the baseline (bench/workflows/baseline.ts `benchSleeper`) does
+ * the same before its one timer, so both are detected alike (a count query
+ * polled every second). Then, with the worker idle, its RSS, the V8 heap of
+ * its main thread and of its workflow thread(s), and how many workflows its
+ * cache holds (bounded by maxCachedWorkflows, reported as resolved).
+ */
+import { startLicenceWatch } from '../api/services/licences';
+import type { CompanyDoc } from '../db/models';
+import type { BenchContext, BenchResult } from './context';
+import { companyDocs, insertCompanies, tag } from './fixtures';
+import { cpuMeter, inParallel, MiB, now, progress, ratio, round, rssSampler, sleep, table } from './measure';
+import type { BenchWorker } from './stack';
+import { describeVariant } from './throughput';
+import type { WorkerVariant } from './worker-config';
+
+const YEAR = 365 * 86_400_000;
+
+interface SleepFigures {
+  count: number;
+  startedS: number;
+  asleepS: number;
+  startsPerSecond: number;
+  asleepPerSecond: number;
+  rssMiB: number;
+  rssPeakMiB: number;
+  vmHwmMiB: number;
+  mainHeapUsedMiB: number;
+  workflowHeapUsedMiB: number;
+  cachedWorkflows: number;
+  maxCachedWorkflows: number;
+  workerStartMs: number;
+  cpuSeconds: Record<string, number>;
+}
+
+async function measure(
+  ctx: BenchContext,
+  worker: BenchWorker,
+  label: string,
+  workflowType: string,
+  count: number,
+  start: (i: number) => Promise<void>,
+): Promise<SleepFigures> {
+  const { stack, sizes, log } = ctx;
+  await worker.idle(1000);
+  const cpu = cpuMeter({ worker: worker.pid, ...stack.serverPids });
+  const sampler = rssSampler(worker.pid);
+  const p = progress(log, `${label} started`, count);
+  const t0 = now();
+  await inParallel(count, sizes.inFlight, async (i) => {
+    await start(i);
+    p.tick();
+  });
+  p.done();
+  const startedMs = now() - t0;
+  const query = `WorkflowType = '${workflowType}' AND TaskQueue = '${worker.taskQueue}' AND NextDueAt > '2000-01-01T00:00:00Z'`;
+  let asleep = 0;
+  let lastLog = now();
+  for (;;) {
+    asleep = (await stack.client.workflow.count(query)).count;
+    if (asleep >= count) break;
+    if (now() - lastLog > 15_000) {
+      log(`  ${label} asleep: ${asleep}/${count} after ${Math.round((now() - t0) / 1000)} s`);
+      lastLog = now();
+    }
+    if (now() - t0 > 1_200_000) throw new Error(`${label}: only ${asleep}/${count} asleep after 20 minutes`);
+    await sleep(1000);
+  }
+  const asleepMs = now() - t0;
+  const cpuS = cpu.read();
+  await worker.idle(3000);
+  await sleep(2000);
+  const stats = await worker.stats(true);
+  const memory = worker.memory();
+  const peak = sampler.stop();
+  return {
+    count,
+    startedS: round(startedMs / 1000, 1),
+    asleepS: round(asleepMs / 1000, 1),
+    startsPerSecond: round(count / (startedMs / 1000), 1),
+    asleepPerSecond: round(count / (asleepMs / 1000), 1),
+    rssMiB: round(stats.rssBytes / MiB, 1),
+    rssPeakMiB: round(peak / MiB, 1),
+    vmHwmMiB: round(memory.peakRssBytes / MiB, 1),
+    mainHeapUsedMiB: round(stats.mainHeapUsedBytes / MiB, 1),
+    workflowHeapUsedMiB: round((stats.workflowHeapUsedBytes ?? NaN) / MiB, 1),
+    cachedWorkflows: stats.status.numCachedWorkflows,
+    maxCachedWorkflows: worker.info.resolved.maxCachedWorkflows,
+    workerStartMs: round(worker.startMs, 0),
+    cpuSeconds: cpuS,
+  };
+}
+
+async function withWorker<T>(ctx: BenchContext, variant: WorkerVariant, queue: string, database: string, fn: (w: BenchWorker) => Promise<T>): Promise<T> {
+  const worker = await ctx.stack.startWorker(variant, queue, database);
+  try {
+    return await fn(worker);
+  } finally {
+    await worker.stop();
+  }
+}
+
+export async function runSleeping(ctx: BenchContext): Promise<BenchResult> {
+  const { stack, sizes, log } = ctx;
+  const startedAt = new Date();
+  const database = `sl_${tag()}`;
+  const db = await stack.database(database);
+  const results: Array<Record<string, unknown>> = [];
+  const rows: Array<Record<string, string | number>> = [];
+  const expiresOn = new Date(Date.now() + 2 * YEAR).toISOString().slice(0, 10);
+  try {
+    for (const variant of ctx.variants) {
+      const run = tag();
+      log(`sleeping [${variant.name}]: inserting ${sizes.watches} CargoCard companies`);
+      const companies = companyDocs(run, sizes.watches, { contract: () => 'approved', licenceExpiresOn: expiresOn });
+      await insertCompanies(db.models, companies);
+
+      log(`sleeping [${variant.name}]: ${sizes.watches} licence watches on a fresh worker`);
+      const watches = await withWorker(ctx, variant, `sl-watch-${variant.name}-${run}`, database, (worker) =>
+        measure(ctx, worker, 'licence watches', 'licenceWatch', companies.length, async (i) => {
+          const r = await startLicenceWatch({ temporal: stack.client, taskQueue: worker.taskQueue }, companies[i] as unknown as CompanyDoc & { _id: string });
+          if (!r.started) throw new Error(`licence watch ${r.workflowId} was running already`);
+        }),
+      );
+      log(`sleeping [${variant.name}]: ${sizes.watches} trivial sleepers on a fresh worker (baseline)`);
+      const until = new Date(Date.now() + 30 * 86_400_000).toISOString();
+      const sleepers = await withWorker(ctx, variant, `sl-base-${variant.name}-${run}`, database, (worker) =>
+        measure(ctx, worker, 'sleepers', 'benchSleeper', sizes.watches, async (i) => {
+          await stack.client.workflow.start('benchSleeper', { taskQueue: worker.taskQueue, workflowId: `sleeper-${run}-${i}`, args: [{ until }] });
+        }),
+      );
+      const r = {
+        variant: variant.name,
+        worker: describeVariant(variant),
+        watches,
+        sleepers,
+        ratios: {
+          asleepTime: ratio(watches.asleepS, sleepers.asleepS),
+          rss: ratio(watches.rssMiB, sleepers.rssMiB),
+          workflowHeap: ratio(watches.workflowHeapUsedMiB, sleepers.workflowHeapUsedMiB),
+        },
+      };
+      results.push(r);
+      for (const [name, f] of [['licence watches', watches], ['trivial sleepers (baseline)', sleepers]] as const) {
+        rows.push({
+          variant: variant.name,
+          run: name,
+          count: f.count,
+          'started s': f.startedS,
+          'asleep s': f.asleepS,
+          'asleep/s': f.asleepPerSecond,
+          'RSS MiB': f.rssMiB,
+          'RSS peak MiB': f.rssPeakMiB,
+          'main heap MiB': f.mainHeapUsedMiB,
+          'wf heap MiB': f.workflowHeapUsedMiB,
+          cached: `${f.cachedWorkflows}/${f.maxCachedWorkflows}`,
+        });
+      }
+    }
+  } finally {
+    await db.connection.dropDatabase().catch(() => undefined);
+    await db.close();
+  }
+  const def = results[0] as { watches: SleepFigures; ratios: Record<string, number> };
+  const tunings = results.slice(1).map((r) => {
+    const w = (r as { watches: SleepFigures }).watches;
+    return `${r.variant} (${r.worker}): licence watches asleep in ${w.asleepS} s (default ${def.watches.asleepS} s), worker RSS ${def.watches.rssMiB} -> ${w.rssMiB} MiB, workflow heap ${def.watches.workflowHeapUsedMiB} -> ${w.workflowHeapUsedMiB} MiB, cached ${def.watches.cachedWorkflows} -> ${w.cachedWorkflows}`;
+  });
+  return {
+    benchmark: 'sleeping',
+    title: 'Sleeping processes',
+    measured: [
+      `${sizes.watches} licence watches started as the API starts them (startLicenceWatch), ${sizes.inFlight} start calls in flight; "asleep" = all of them past their first workflow task up to the timer (NextDueAt set, counted in visibility);`,
+      'memory of the worker process once idle: RSS (/proc), V8 heap of the main thread and of the workflow thread(s) (diagnostic report), workflows in the cache vs maxCachedWorkflows;',
+      `baseline: as many bench/workflows/baseline.ts benchSleeper workflows (set NextDueAt, one timer), on a fresh worker of the same configuration.`,
+    ],
+    sizes: { watches: sizes.watches, inFlight: sizes.inFlight },
+    startedAt: startedAt.toISOString(),
+    durationS: round((Date.now() - startedAt.getTime()) / 1000, 1),
+    ratios: Object.fromEntries(
+      results.flatMap((r) => Object.entries((r as { ratios: Record<string, number> }).ratios).map(([k, v]) => [`watches/sleepers ${k} [${r.variant}]`, v])),
+    ),
+    results,
+    tunings,
+    notes: [],
+    tables: [table(`Sleeping processes: ${sizes.watches} licence watches vs ${sizes.watches} trivial sleepers, each on a fresh worker`, rows)],
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * The servers a benchmark run uses, started by the bench itself with the
+ * project's stack/services.ts on free loopback ports with throw-away data
+ * under os.tmpdir(): the Temporal CLI dev server (SQLite file, search
+ * attributes), FerretDB, and the counting SMTP receiver; plus the benchmark
+ * workers, each a process of its own (bench/worker-process.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { connectDatabase, type Database } from '../db/connection';
+import { freePort, type ManagedProcess } from '../stack/processes';
+import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
+import { now, procMemory, rssSampler } from './measure';
+import { startSmtpCounter, type SmtpCounter } from './smtp-counter';
+import { WORKER_READY_PREFIX, type BenchWorkerConfig, type WorkerProcessStats, type WorkerReadyInfo, type WorkerVariant } from './worker-config';
+
+export const BENCH_WORKFLOWS_PATH = require.resolve('./workflows');
+
+export interface BenchStack {
+  dir: string;
+  temporalAddress: string;
+  /** mongodb://host:port (add /<database>). */
+  mongoUrl: string;
+  smtp: SmtpCounter;
+  client: Client;
+  connection: Connection;
+  /** Process IDs of the servers, for their CPU time (see cpuMeter). */
+  serverPids: Record<'temporal' | 'ferretdb', number>;
+  /** The prebuilt workflow bundle (project workflows + baselines) and how long bundleWorkflowCode took. */
+  bundle: { path: string; buildMs: number; bytes: number };
+  database(name: string): Promise<Database>;
+  startWorker(variant: WorkerVariant, taskQueue: string, database: string): Promise<BenchWorker>;
+  stop(): Promise<void>;
+}
+
+export interface BenchWorker {
+  pid: number;
+  variant: WorkerVariant;
+  taskQueue: string;
+  /** From spawning the process to the worker polling (bundling included when not prebuilt). */
+  startMs: number;
+  info: WorkerReadyInfo;
+  stats(withHeap?: boolean): Promise<WorkerProcessStats>;
+  /** RSS now and peak RSS since the process started (VmHWM). */
+  memory(): { rssBytes: number; peakRssBytes: number };
+  /** Resolves once nothing is in flight on the worker for `quietMs` in a row. */
+  idle(quietMs?: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(log: (line: string) => void): Promise<BenchStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'xs-bench-'));
+  const [temporalPort, mongoPort] = [await freePort(), await freePort()];
+  mkdirSync(join(dir, 'ferretdb'), { recursive: true });
+  const processes: ManagedProcess[] = [];
+  const workers = new Set<BenchWorker>();
+  log(`starting Temporal dev server, FerretDB and the SMTP receiver (data in ${dir})`);
+  const started = await Promise.allSettled([
+    // In memory unless BENCH_TEMPORAL_DB=file: on this machine the SQLite file made starts ~3x slower (see docs/benchmarks.md).
+    startTemporalServer({
+      port: temporalPort,
+      uiPort: 0,
+      ...(process.env.BENCH_TEMPORAL_DB === 'file' ? { dbFile: join(dir, 'temporal.db') } : {}),
+      logFile: join(dir, 'temporal.log'),
+    }),
+    startFerretDb({ port: mongoPort, dataDir: join(dir, 'ferretdb'), logFile: join(dir, 'ferretdb.log') }),
+  ]);
+  for (const s of started) if (s.status === 'fulfilled') processes.push(s.value);
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(processes.map((p) => p.stop()));
+    throw failed.reason;
+  }
+  const smtp = await startSmtpCounter();
+  const temporalAddress = `127.0.0.1:${temporalPort}`;
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  const mongoUrl = `mongodb://127.0.0.1:${mongoPort}`;
+
+  log('bundling the workflows once with bundleWorkflowCode (project workflows + baselines)');
+  const t0 = now();
+  const { code } = await bundleWorkflowCode({ workflowsPath: BENCH_WORKFLOWS_PATH, logger: quietLogger });
+  const buildMs = now() - t0;
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, code);
+
+  const stack: BenchStack = {
+    dir,
+    temporalAddress,
+    mongoUrl,
+    smtp,
+    client,
+    connection,
+    bundle: { path: bundlePath, buildMs, bytes: Buffer.byteLength(code) },
+    serverPids: { temporal: processes[0]!.child.pid!, ferretdb: processes[1]!.child.pid! },
+    database: (name) => connectDatabase(`${mongoUrl}/${name}`),
+    async startWorker(variant, taskQueue, database) {
+      const statsPort = await freePort();
+      const config: BenchWorkerConfig = {
+        temporalAddress,
+        taskQueue,
+        mongodbUri: `${mongoUrl}/${database}`,
+        smtpUrl: smtp.url,
+        statsPort,
+        ...(variant.prebuiltBundle ? { bundlePath } : { workflowsPath: BENCH_WORKFLOWS_PATH }),
+        ...(variant.smtpPool ? { smtpPool: variant.smtpPool } : {}),
+        options: variant.options,
+      };
+      const t = now();
+      let readyOutput = '';
+      const proc = await startNodeService({
+        name: `worker-${variant.name}`,
+        script: 'bench/worker-process.js',
+        env: { BENCH_WORKER_CONFIG: JSON.stringify(config), NODE_ENV: 'production' },
+        logFile: join(dir, `worker-${taskQueue}.log`),
+        echo: false,
+        ready: async (output) => {
+          const at = output.indexOf(WORKER_READY_PREFIX);
+          if (at < 0 || !output.slice(at).includes('\n')) return false;
+          readyOutput = output.slice(at + WORKER_READY_PREFIX.length);
+          return true;
+        },
+      });
+      const startMs = now() - t;
+      const out = JSON.parse(readyOutput.slice(0, readyOutput.indexOf('\n'))) as WorkerReadyInfo;
+      const pid = proc.child.pid!;
+      const stats = async (withHeap = false): Promise<WorkerProcessStats> => {
+        const res = await fetch(`http://127.0.0.1:${statsPort}/stats${withHeap ? '?heap=1' : ''}`);
+        return (await res.json()) as WorkerProcessStats;
+      };
+      const worker: BenchWorker = {
+        pid,
+        variant,
+        taskQueue,
+        startMs,
+        info: out,
+        stats,
+        memory: () => procMemory(pid) ?? { rssBytes: NaN, peakRssBytes: NaN },
+        async idle(quietMs = 2000, timeoutMs = 600_000) {
+          const deadline = now() + timeoutMs;
+          let quietSince = now();
+          for (;;) {
+            const s = (await stats()).status;
+            const busy = s.numInFlightWorkflowActivations + s.numInFlightActivities + s.numInFlightLocalActivities > 0;
+            if (busy) quietSince = now();
+            else if (now() - quietSince >= quietMs) return;
+            if (now() > deadline) throw new Error(`worker ${variant.name} still busy after ${timeoutMs / 1000}s`);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        },
+        async stop() {
+          workers.delete(worker);
+          await proc.stop('SIGTERM');
+        },
+      };
+      workers.add(worker);
+      return worker;
+    },
+    async stop() {
+      for (const w of [...workers]) await w.stop().catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      await smtp.close().catch(() => undefined);
+      for (const p of [...processes].reverse()) await p.stop().catch(() => undefined);
+      if (!process.env.BENCH_KEEP_DATA) rmSync(dir, { recursive: true, force: true });
+      else log(`data and logs kept in ${dir}`);
+    },
+  };
+  return stack;
+}
+
+export const randomSecret = (n = 32): string => randomBytes(n).toString('base64url').slice(0, n);
+
+/** bundleWorkflowCode's webpack output is noise in the benchmark's output. */
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (msg: string) => console.warn(msg),
+  error: (msg: string) => console.error(msg),
+};
+
+export { rssSampler };

@@ -1,0 +1,73 @@
+/** How the benchmark starts a worker process (bench/worker-process.ts): passed as JSON in BENCH_WORKER_CONFIG. */
+
+/** The worker options a benchmark may tune (a subset of @temporalio/worker's WorkerOptions). */
+export interface TunableWorkerOptions {
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentLocalActivityExecutions?: number;
+  workflowTaskPollerBehavior?: { type: 'simple-maximum'; maximum: number } | { type: 'autoscaling'; minimum?: number; maximum?: number; initial?: number };
+  activityTaskPollerBehavior?: { type: 'simple-maximum'; maximum: number } | { type: 'autoscaling'; minimum?: number; maximum?: number; initial?: number };
+}
+
+export interface WorkerVariant {
+  /** Short name shown in tables, e.g. `default` or `tuned`. */
+  name: string;
+  /** A prebuilt bundle (bundleWorkflowCode) instead of bundling at start like workers/worker.ts does. */
+  prebuiltBundle: boolean;
+  /** A pooled SMTP transport (kept-open connections) instead of email/mailer.ts' one connection per mail. */
+  smtpPool?: { maxConnections: number };
+  options: TunableWorkerOptions;
+  /** Digest only: the run's batching (MonthlyDigestInput.batching), not a worker option. */
+  digestBatching?: { pageSize?: number; maxInFlight?: number; pagesPerRun?: number };
+}
+
+export interface BenchWorkerConfig {
+  temporalAddress: string;
+  taskQueue: string;
+  mongodbUri: string;
+  smtpUrl: string;
+  statsPort: number;
+  /** Where the workflows are: the bundle file (prebuilt) or the module the worker bundles at start. */
+  bundlePath?: string;
+  workflowsPath?: string;
+  smtpPool?: { maxConnections: number };
+  options: TunableWorkerOptions;
+}
+
+export const WORKER_READY_PREFIX = 'bench-worker: ready ';
+
+/** What the worker process reports about itself (GET /stats on its stats port). */
+export interface WorkerProcessStats {
+  rssBytes: number;
+  /** The main thread's V8 heap. */
+  mainHeapUsedBytes: number;
+  mainHeapTotalBytes: number;
+  /** The workflow threads' V8 heaps (from the diagnostic report), when asked with ?heap=1. */
+  workflowHeapUsedBytes?: number;
+  workflowHeapTotalBytes?: number;
+  workflowThreads?: number;
+  status: {
+    runState: string;
+    numCachedWorkflows: number;
+    numInFlightWorkflowActivations: number;
+    numInFlightActivities: number;
+    numInFlightLocalActivities: number;
+  };
+}
+
+export interface WorkerReadyInfo {
+  /** From the process start to the worker polling, measured inside it. */
+  connectMs: number;
+  createMs: number;
+  /** The options the SDK resolved (defaults included). */
+  resolved: {
+    maxCachedWorkflows: number;
+    maxConcurrentWorkflowTaskExecutions: number | null;
+    maxConcurrentActivityTaskExecutions: number | null;
+    maxConcurrentLocalActivityExecutions: number | null;
+    workflowThreadPoolSize: number;
+    reuseV8Context: boolean;
+    heapSizeLimitMiB: number;
+  };
+}

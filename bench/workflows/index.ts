@@ -1,0 +1,3 @@
+/** The bundle of the benchmark worker: the project's workflows and the baselines. */
+export * from '../../workflows';
+export * from './baseline';
