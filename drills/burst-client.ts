@@ -33,6 +33,8 @@ export interface BurstResult {
   seconds: number;
   /** kind -> status (0: no answer) -> count */
   statuses: Record<string, Record<string, number>>;
+  /** kind -> median answer time, ms */
+  p50Ms: Record<string, number>;
   unauthenticatedKinds: string[];
 }
 
@@ -73,6 +75,7 @@ export async function burst(c: BurstConfig): Promise<BurstResult> {
   const statuses: Record<string, Record<string, number>> = {};
   const url = new URL(c.baseUrl);
   const until = Date.now() + c.seconds * 1000;
+  const times: Record<string, number[]> = {};
   let requests = 0;
   let next = 0;
   const one = (k: BurstKind) =>
@@ -92,7 +95,9 @@ export async function burst(c: BurstConfig): Promise<BurstResult> {
   const lane = async () => {
     while (Date.now() < until) {
       const k = kinds[next++ % kinds.length]!;
+      const t = performance.now();
       const status = await one(k);
+      (times[k.name] ??= []).push(performance.now() - t);
       requests += 1;
       const byStatus = (statuses[k.name] ??= {});
       byStatus[status] = (byStatus[status] ?? 0) + 1;
@@ -101,7 +106,10 @@ export async function burst(c: BurstConfig): Promise<BurstResult> {
   const started = Date.now();
   await Promise.all(Array.from({ length: c.connections }, lane));
   agent.destroy();
-  return { requests, seconds: (Date.now() - started) / 1000, statuses, unauthenticatedKinds: kinds.filter((k) => k.unauthenticated).map((k) => k.name) };
+  const p50Ms = Object.fromEntries(
+    Object.entries(times).map(([k, v]) => [k, Math.round(v.sort((a, b) => a - b)[Math.floor(v.length / 2)]! * 10) / 10]),
+  );
+  return { requests, seconds: (Date.now() - started) / 1000, statuses, p50Ms, unauthenticatedKinds: kinds.filter((k) => k.unauthenticated).map((k) => k.name) };
 }
 
 if (require.main === module) {

@@ -6,8 +6,8 @@
  *
  *   worker-kill       --applications=200 --kills=5 --interval=8 --down=2
  *   temporal-restart  --applications=100 --restarts=1 --temporal-down=10
- *   ferretdb-outage   --applications=100 --freeze=20 --ferret-down=10
- *   api-burst         --seconds=15 --burst-connections=64 --valid-connections=4
+ *   ferretdb-outage   --applications=100 --freeze=40 --ferret-down=10
+ *   api-burst         --seconds=15 --burst-connections=64 --valid-rate=50 --min-success-rate=0.99 [--max-p95-ms=N]
  *   (all)             --concurrency=50 (cases driven at once) --keep (keep the stacks' folders)
  */
 import { apiBurstDrill } from './api-burst';
@@ -62,7 +62,7 @@ export async function runDrill(name: DrillName, opts: Record<string, string>): P
     case 'ferretdb-outage':
       return ferretDbOutageDrill({
         applications: num(opts, 'applications', 100),
-        freezeSeconds: num(opts, 'freeze', 20),
+        freezeSeconds: num(opts, 'freeze', 40),
         downSeconds: num(opts, 'ferret-down', 10),
         concurrency,
         keep,
@@ -71,7 +71,9 @@ export async function runDrill(name: DrillName, opts: Record<string, string>): P
       return apiBurstDrill({
         seconds: num(opts, 'seconds', 15),
         burstConnections: num(opts, 'burst-connections', 64),
-        validConnections: num(opts, 'valid-connections', 4),
+        validRate: num(opts, 'valid-rate', 50),
+        ...(opts['min-success-rate'] ? { minSuccessRate: num(opts, 'min-success-rate', 0.99) } : {}),
+        ...(opts['max-p95-ms'] ? { maxP95Ms: num(opts, 'max-p95-ms', 0) } : {}),
         keep,
       });
   }

@@ -43,6 +43,10 @@ export interface Mail {
 /** Accepts mail (after parsing it, so a message counts only once the 250 is sent) and counts it. */
 export class MailCounter extends EventEmitter {
   readonly messages: Mail[] = [];
+  constructor() {
+    super();
+    this.setMaxListeners(0); // one listener per case waiting for its mail
+  }
   /** SMTP sessions whose client vanished (a killed worker) before the message was accepted. */
   aborted = 0;
   private server!: SMTPServer;
