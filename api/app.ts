@@ -10,10 +10,10 @@ import { dirname } from 'node:path';
 import type { ApiKey } from '../config/api-keys';
 import { createLogger, type Logger } from '../observability/logger';
 import { buildOpenApi } from './openapi';
-import { notFoundHandler, problemHandler } from './errors';
+import { HttpProblem, notFoundHandler, problemHandler } from './errors';
 import { idempotency } from './idempotency';
 import { createApiMetrics, type ApiMetrics } from './metrics';
-import { listOperations, operationMatcher } from './operations';
+import { listOperations, methodsOf, operationMatcher } from './operations';
 import { RESOURCES } from './routes';
 import { callerOf, guard, operationOf } from './security/guard';
 import { RateLimiter } from './security/rate-limit';
@@ -47,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   const logger = deps.logger ?? createLogger('info', { service: 'api' });
   const metrics = deps.metrics ?? createApiMetrics();
   const openapi = buildOpenApi(deps.publicBaseUrl);
+  const operations = listOperations(openapi.paths);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -115,11 +116,26 @@ export function createApp(deps: AppDeps): Express {
     res.type('html').send(DOCS_HTML);
   });
 
+  // The methods of a path are those of its most literal template in the document: OPTIONS lists them, any
+  // other method is a 405 naming them (express alone would try /accounts/{accountId} for GET /accounts/activate).
+  const methods = methodsOf(operations);
+  app.use((req, res, next) => {
+    const allowed = methods(req.path);
+    if (!allowed.length) return next();
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Allow', allowed.join(', '));
+      return void res.status(204).end();
+    }
+    if (allowed.includes(req.method) || (req.method === 'HEAD' && allowed.includes('GET'))) return next();
+    res.setHeader('Allow', allowed.join(', '));
+    next(new HttpProblem(405, 'Method not allowed', `${req.method} is not offered here; use ${allowed.join(', ')}`));
+  });
+
   app.use(
     guard({
       keys: deps.security.keys,
       limiter: new RateLimiter(deps.security.rateLimitPerMinute),
-      operationOf: operationMatcher(listOperations(openapi.paths)),
+      operationOf: operationMatcher(operations),
     }),
   );
   app.use(express.json({ limit: '100kb' }));

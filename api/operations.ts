@@ -24,18 +24,27 @@ export function listOperations(paths: Record<string, Record<string, { operationI
 }
 
 const escape = (s: string) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+const paramCount = (template: string) => (template.match(/\{/g) ?? []).length;
+const templateRegex = (template: string) => new RegExp(`^${template.split(/\{[^}]+\}/).map(escape).join('[^/]+')}/?$`);
 
 /** Finds the operation of a request; literal path segments win over parameters (/accounts/activation before /accounts/{id}). */
 export function operationMatcher(operations: Operation[]): (method: string, path: string) => Operation | undefined {
   const compiled = operations
-    .map((op) => ({
-      op,
-      params: (op.path.match(/\{/g) ?? []).length,
-      regex: new RegExp(`^${op.path.split(/\{[^}]+\}/).map(escape).join('[^/]+')}/?$`),
-    }))
+    .map((op) => ({ op, params: paramCount(op.path), regex: templateRegex(op.path) }))
     .sort((a, b) => a.params - b.params);
   return (method, path) => {
     const m = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
     return compiled.find((c) => c.op.method === m && c.regex.test(path))?.op;
+  };
+}
+
+/** The methods the API offers on a path (for 405 and its Allow header); empty for an unknown path. */
+export function methodsOf(operations: Operation[]): (path: string) => string[] {
+  const templates = [...new Set(operations.map((op) => op.path))].map((path) => ({ path, regex: templateRegex(path), params: paramCount(path) }));
+  return (path) => {
+    // The most literal template that matches: /accounts/activate, not /accounts/{accountId}.
+    const best = templates.filter((t) => t.regex.test(path)).sort((a, b) => a.params - b.params)[0];
+    if (!best) return [];
+    return METHODS.filter((m) => operations.some((op) => op.path === best.path && op.method === m)).map((m) => m.toUpperCase());
   };
 }

@@ -40,6 +40,8 @@ const CHECKS = [
   'missing_required_header',
   'ignored_auth',
   'ensure_resource_availability',
+  'unsupported_method',
+  'allow_header_conformance',
 ];
 
 let h: ApiHarness;

@@ -271,6 +271,15 @@ describe('hostile and malformed input', () => {
   });
 });
 
+test('a method a path does not offer is a 405 naming the ones it does', async () => {
+  const res = await h.api('PUT', '/v1/companies/co_abcdefgh1');
+  expect(res.status).toBe(405);
+  expect(res.headers.get('allow')).toBe('GET, PATCH');
+  expect((await h.api('DELETE', '/v1/nothing-here')).status).toBe(404);
+  const options = await h.api('OPTIONS', '/v1/accounts/activate', undefined, NONE);
+  expect([options.status, options.headers.get('allow')]).toEqual([204, 'POST']);
+});
+
 describe('observability', () => {
   test('/metrics counts requests by operation and status, and the Node process', async () => {
     await h.api('GET', '/v1/digests');
