@@ -30,7 +30,7 @@ export async function ferretDbOutageDrill(o: FerretDbOutageOptions): Promise<Dri
     const workload = new CardWorkload(stack, {
       applications: o.applications,
       perCompany: 10,
-      concurrency: o.concurrency ?? Math.min(o.applications, 50),
+      concurrency: o.concurrency ?? o.applications,
       caseTimeoutMs: 15 * 60_000,
     });
     const running = workload.run();

@@ -5,14 +5,14 @@
  * anything (or the API stopped serving valid requests).
  *
  *   worker-kill       --applications=200 --kills=5 --interval=8 --down=2
- *   temporal-restart  --applications=100 --restarts=1 --temporal-down=10
- *   ferretdb-outage   --applications=100 --freeze=40 --ferret-down=10
+ *   temporal-restart  --applications=60 --restarts=1 --temporal-down=10
+ *   ferretdb-outage   --applications=60 --freeze=40 --ferret-down=10
  *   api-burst         --seconds=15 --burst-connections=64 --valid-rate=50 --min-success-rate=0.99 [--max-p95-ms=N]
- *   (all)             --concurrency=50 (cases driven at once) --keep (keep the stacks' folders)
+ *   (all)             --concurrency=N (cases driven at once; default: all of them) --keep (keep the stacks' folders)
  */
 import { apiBurstDrill } from './api-burst';
 import { ferretDbOutageDrill } from './ferretdb-outage';
-import { say, type DrillResult } from './stack';
+import { activeStacks, say, type DrillResult } from './stack';
 import { temporalRestartDrill } from './temporal-restart';
 import { workerKillDrill } from './worker-kill';
 
@@ -53,7 +53,7 @@ export async function runDrill(name: DrillName, opts: Record<string, string>): P
       });
     case 'temporal-restart':
       return temporalRestartDrill({
-        applications: num(opts, 'applications', 100),
+        applications: num(opts, 'applications', 60),
         restarts: num(opts, 'restarts', 1),
         downSeconds: num(opts, 'temporal-down', 10),
         concurrency,
@@ -61,7 +61,7 @@ export async function runDrill(name: DrillName, opts: Record<string, string>): P
       });
     case 'ferretdb-outage':
       return ferretDbOutageDrill({
-        applications: num(opts, 'applications', 100),
+        applications: num(opts, 'applications', 60),
         freezeSeconds: num(opts, 'freeze', 40),
         downSeconds: num(opts, 'ferret-down', 10),
         concurrency,
@@ -88,6 +88,12 @@ export function printResult(r: DrillResult): void {
 
 async function main(): Promise<void> {
   const { names, opts } = parseArgs(process.argv.slice(2));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping the drills' processes`);
+      void Promise.all([...activeStacks].map((s) => s.stop(true))).then(() => process.exit(130));
+    });
+  }
   const results: DrillResult[] = [];
   for (const name of names) {
     try {

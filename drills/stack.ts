@@ -141,6 +141,9 @@ export interface StackOptions {
   keep?: boolean;
 }
 
+/** Stacks started and not yet stopped, so that an interrupted drill (Ctrl-C) stops its processes. */
+export const activeStacks = new Set<DrillStack>();
+
 export class DrillStack {
   readonly dir: string;
   readonly mail = new MailCounter();
@@ -193,6 +196,7 @@ export class DrillStack {
   }
 
   async start(): Promise<void> {
+    activeStacks.add(this);
     this.ports = { temporal: await freePort(), mongo: await freePort(), api: await freePort() };
     await this.mail.start();
     say(`stack in ${this.dir} (Temporal 127.0.0.1:${this.ports.temporal}, FerretDB :${this.ports.mongo}, API :${this.ports.api}, SMTP ${this.mail.url})`);
@@ -301,6 +305,7 @@ export class DrillStack {
   /** Stops everything; removes the folder unless asked to keep it (or `keep` is set). */
   async stop(keep = this.options.keep ?? false): Promise<void> {
     this.stopping = true;
+    activeStacks.delete(this);
     for (const p of [this.api, this.worker]) await p?.stop('SIGTERM').catch(() => undefined);
     await this.connection?.close().catch(() => undefined);
     for (const p of [this.ferretdb, this.temporalServer]) {

@@ -33,7 +33,7 @@ export async function temporalRestartDrill(o: TemporalRestartOptions): Promise<D
     const workload = new CardWorkload(stack, {
       applications: o.applications,
       perCompany: 10,
-      concurrency: o.concurrency ?? Math.min(o.applications, 50),
+      concurrency: o.concurrency ?? o.applications,
       caseTimeoutMs: 15 * 60_000,
     });
     const running = workload.run();

@@ -28,7 +28,7 @@ export async function workerKillDrill(o: WorkerKillOptions): Promise<DrillResult
     const workload = new CardWorkload(stack, {
       applications: o.applications,
       perCompany: 10,
-      concurrency: o.concurrency ?? Math.min(o.applications, 50),
+      concurrency: o.concurrency ?? o.applications,
       caseTimeoutMs: 15 * 60_000,
     });
     let finished = false;

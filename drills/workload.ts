@@ -22,12 +22,12 @@
  * dev server, and no path without a timer reaches the activation). Each
  * application's target is decided from its own plan and reported.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { connectDatabase } from '../db/connection';
 import { BusinessCalendar } from '../domain/calendar';
 import { DEFAULT_RULES } from '../domain/rules';
 import { cardApplicationStateQuery, cardApplicationWorkflowId, contractWorkflowId, pickupHoldWorkflowId } from '../workflows/definitions';
-import { call, say, sleep, type Answer, type DrillStack, type Mail } from './stack';
+import { bearer, call, DRILL_KEYS, say, sleep, type Answer, type DrillStack, type Mail } from './stack';
 
 export const calendar = new BusinessCalendar(DEFAULT_RULES);
 
@@ -244,12 +244,17 @@ export class CardWorkload {
     settled?: () => Promise<boolean>,
   ): Promise<Answer> {
     let wait = 250;
+    // A retried POST carries the same Idempotency-Key: the API replays the first answer instead of
+    // doing the step again (a second Update would queue behind the first in a slow workflow).
+    const headers: Record<string, string> = { authorization: bearer(DRILL_KEYS.backoffice) };
+    if (method === 'POST') headers['idempotency-key'] = `drill-${createHash('sha256').update(`${this.run_} ${path} ${JSON.stringify(body)}`).digest('hex').slice(0, 32)}`;
     for (;;) {
-      const a = await call(this.stack.apiUrl, method, path, body);
+      const a = await call(this.stack.apiUrl, method, path, body, headers, method === 'POST' ? 60_000 : 20_000);
       if (ok(a)) return a;
+      const pending = a.status === 409 && /still being processed/.test(String(a.body?.detail));
       // A 409 is retried only where it can pass (the state moves on) or be settled; a GET until `ok` accepts it.
-      const retry = TRANSIENT.has(a.status) || (a.status === 409 && settled !== undefined) || (a.status === 200 && method === 'GET');
-      if (a.status === 409 && settled && (await settled())) return a;
+      const retry = TRANSIENT.has(a.status) || pending || (a.status === 409 && settled !== undefined) || (a.status === 200 && method === 'GET');
+      if (a.status === 409 && !pending && settled && (await settled())) return a;
       if (!retry) throw new CaseError(`${step}: ${a.status} ${JSON.stringify(a.body).slice(0, 300)}`);
       const key = `${step} ${a.status}`;
       this.retries[key] = (this.retries[key] ?? 0) + 1;
