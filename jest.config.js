@@ -28,5 +28,12 @@ module.exports = {
       transform,
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
     },
+    {
+      // The fast fault drills (drills/, compiled in dist/drills) with small sizes, each on a stack of its own.
+      displayName: 'drills',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/drills/**/*.test.ts'],
+    },
   ],
 };

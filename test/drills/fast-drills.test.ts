@@ -1,0 +1,40 @@
+/**
+ * The fast fault drills, with small sizes, as part of `make test`: the same
+ * drill functions `npm run drill` runs (drills/), each on a stack of its own
+ * (Temporal dev server with a db file, FerretDB, worker and API as separate
+ * processes, an SMTP receiver in this process).
+ *
+ * They run compiled, from dist/drills (built by `make test`'s set-up), as the
+ * worker and the API they start do: the stack helpers locate dist/ from there.
+ */
+import type { DrillResult } from '../../drills/stack';
+import type { apiBurstDrill as ApiBurstDrill } from '../../drills/api-burst';
+import type { workerKillDrill as WorkerKillDrill } from '../../drills/worker-kill';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { workerKillDrill } = require('../../dist/drills/worker-kill') as { workerKillDrill: typeof WorkerKillDrill };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { apiBurstDrill } = require('../../dist/drills/api-burst') as { apiBurstDrill: typeof ApiBurstDrill };
+
+jest.setTimeout(240_000);
+
+function show(r: DrillResult): void {
+  console.log(`${r.drill}: ${r.passed ? 'passed' : 'FAILED'}\n${JSON.stringify(r.figures, null, 1)}`);
+}
+
+test('worker SIGKILLed twice while 30 card applications are in flight: none lost, no email twice', async () => {
+  const r = await workerKillDrill({ applications: 30, kills: 2, intervalSeconds: 5, downSeconds: 1, concurrency: 30 });
+  show(r);
+  expect(r.problems).toEqual([]);
+  expect(r.figures).toMatchObject({ casesFailed: 0, emailsLost: 0, duplicatesSameMessageId: 0, duplicatesRecipientSubject: 0, workerKills: 2 });
+  expect(r.figures.emailsReceived).toBe(r.figures.emailsExpected);
+});
+
+test('the API under a burst of malformed and unauthenticated requests keeps serving valid ones', async () => {
+  const r = await apiBurstDrill({ seconds: 6, burstConnections: 32, validRate: 25 });
+  show(r);
+  expect(r.problems).toEqual([]);
+  const during = r.figures.during as { successRate: number };
+  expect(during.successRate).toBeGreaterThanOrEqual(0.99);
+  if (r.figures.authEnforced) expect(r.figures.unauthenticatedServed).toBe(0);
+});
