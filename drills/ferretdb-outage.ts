@@ -16,6 +16,8 @@ export interface FerretDbOutageOptions {
   /** Seconds FerretDB stays dead (SIGKILL ... start); 0 skips this outage. */
   downSeconds: number;
   concurrency?: number;
+  /** How long one case may take, faults included (default 25 minutes). */
+  caseTimeoutMinutes?: number;
   keep?: boolean;
 }
 
@@ -31,7 +33,7 @@ export async function ferretDbOutageDrill(o: FerretDbOutageOptions): Promise<Dri
       applications: o.applications,
       perCompany: 10,
       concurrency: o.concurrency ?? o.applications,
-      caseTimeoutMs: 15 * 60_000,
+      caseTimeoutMs: (o.caseTimeoutMinutes ?? 25) * 60_000,
     });
     const running = workload.run();
     const outages: { kind: string; atSecond: number; inFlight: number; done: number; seconds: number }[] = [];

@@ -8,7 +8,8 @@
  *   temporal-restart  --applications=60 --restarts=1 --temporal-down=10
  *   ferretdb-outage   --applications=60 --freeze=40 --ferret-down=10
  *   api-burst         --seconds=15 --burst-connections=64 --valid-rate=50 --min-success-rate=0.99 [--max-p95-ms=N]
- *   (all)             --concurrency=N (cases driven at once; default: all of them) --keep (keep the stacks' folders)
+ *   (all)             --concurrency=N (cases driven at once; default: all of them) --case-timeout=25 (minutes)
+ *                     --keep (keep the stacks' folders)
  */
 import { apiBurstDrill } from './api-burst';
 import { ferretDbOutageDrill } from './ferretdb-outage';
@@ -41,6 +42,7 @@ function num(opts: Record<string, string>, name: string, fallback: number): numb
 export async function runDrill(name: DrillName, opts: Record<string, string>): Promise<DrillResult> {
   const keep = opts.keep === 'true';
   const concurrency = opts.concurrency ? num(opts, 'concurrency', 50) : undefined;
+  const caseTimeoutMinutes = num(opts, 'case-timeout', 25);
   switch (name) {
     case 'worker-kill':
       return workerKillDrill({
@@ -49,6 +51,7 @@ export async function runDrill(name: DrillName, opts: Record<string, string>): P
         intervalSeconds: num(opts, 'interval', 8),
         downSeconds: num(opts, 'down', 2),
         concurrency,
+        caseTimeoutMinutes,
         keep,
       });
     case 'temporal-restart':
@@ -57,6 +60,7 @@ export async function runDrill(name: DrillName, opts: Record<string, string>): P
         restarts: num(opts, 'restarts', 1),
         downSeconds: num(opts, 'temporal-down', 10),
         concurrency,
+        caseTimeoutMinutes,
         keep,
       });
     case 'ferretdb-outage':
@@ -65,6 +69,7 @@ export async function runDrill(name: DrillName, opts: Record<string, string>): P
         freezeSeconds: num(opts, 'freeze', 40),
         downSeconds: num(opts, 'ferret-down', 10),
         concurrency,
+        caseTimeoutMinutes,
         keep,
       });
     case 'api-burst':

@@ -12,6 +12,8 @@ export interface TemporalRestartOptions {
   /** Seconds the server stays dead each time. */
   downSeconds: number;
   concurrency?: number;
+  /** How long one case may take, faults included (default 25 minutes). */
+  caseTimeoutMinutes?: number;
   keep?: boolean;
 }
 
@@ -34,7 +36,7 @@ export async function temporalRestartDrill(o: TemporalRestartOptions): Promise<D
       applications: o.applications,
       perCompany: 10,
       concurrency: o.concurrency ?? o.applications,
-      caseTimeoutMs: 15 * 60_000,
+      caseTimeoutMs: (o.caseTimeoutMinutes ?? 25) * 60_000,
     });
     const running = workload.run();
     const restarts: { atSecond: number; inFlight: number; done: number; readyAfterSeconds: number }[] = [];

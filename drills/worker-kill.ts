@@ -14,6 +14,8 @@ export interface WorkerKillOptions {
   /** Seconds the worker stays dead. */
   downSeconds: number;
   concurrency?: number;
+  /** How long one case may take, faults included (default 25 minutes). */
+  caseTimeoutMinutes?: number;
   keep?: boolean;
 }
 
@@ -29,17 +31,17 @@ export async function workerKillDrill(o: WorkerKillOptions): Promise<DrillResult
       applications: o.applications,
       perCompany: 10,
       concurrency: o.concurrency ?? o.applications,
-      caseTimeoutMs: 15 * 60_000,
+      caseTimeoutMs: (o.caseTimeoutMinutes ?? 25) * 60_000,
     });
     let finished = false;
     const running = workload.run().then(() => void (finished = true));
 
-    const kills: { atSecond: number; inFlight: number; done: number }[] = [];
+    const kills: { at: string; atSecond: number; inFlight: number; done: number }[] = [];
     for (let k = 0; k < o.kills && !finished; k++) {
       // Jittered, so kills land in different moments of activities and workflow tasks.
       await Promise.race([sleep(o.intervalSeconds * 1000 * (0.5 + Math.random())), running]);
       if (finished) break;
-      kills.push({ atSecond: Math.round((Date.now() - started) / 1000), inFlight: workload.inFlight, done: workload.done });
+      kills.push({ at: new Date().toISOString(), atSecond: Math.round((Date.now() - started) / 1000), inFlight: workload.inFlight, done: workload.done });
       say(`kill ${k + 1}/${o.kills}: ${workload.inFlight} cases in flight, ${workload.done} finished`);
       await stack.kill('worker');
       await sleep(o.downSeconds * 1000);

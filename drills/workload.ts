@@ -66,6 +66,8 @@ interface Case {
   doneAt?: number;
 }
 
+const REACHED = ['applied', 'approved', 'held-for-pickup', 'collected', 'activated', 'completed'] as const;
+
 /** Statuses that mean "try again": no answer, overload, a dependency down. */
 const TRANSIENT = new Set([0, 429, 500, 502, 503, 504]);
 
@@ -259,7 +261,8 @@ export class CardWorkload {
       const key = `${step} ${a.status}`;
       this.retries[key] = (this.retries[key] ?? 0) + 1;
       if (Date.now() > deadline) throw new CaseError(`${step}: still ${a.status} at the deadline ${JSON.stringify(a.body).slice(0, 300)}`);
-      await sleep(wait);
+      // The same request still running at the API: give it time rather than asking every second.
+      await sleep(pending ? 5000 : wait);
       wait = Math.min(wait * 2, 2000);
     }
   }
@@ -321,12 +324,15 @@ export class CardWorkload {
     for (const co of this.companies) {
       expected.push({ what: `contract approved ${co.contact}`, match: (m) => m.to === co.contact && m.subject.startsWith('Your XS-Key contract is approved') });
     }
+    const past = (c: Case, step: NonNullable<Case['reached']>) => c.reached !== undefined && REACHED.indexOf(c.reached) >= REACHED.indexOf(step);
     for (const c of this.cases) {
       if (!c.reached) continue;
       const contact = c.company.contact;
+      const who = `Drill User ${c.index}`;
       expected.push({ what: `received ${c.applicationId}`, match: (m) => m.to === contact && m.subject.startsWith('We received your application') && m.subject.includes(`(${c.applicationId})`) });
-      if (!c.target) continue;
-      expected.push({ what: `PIN ${c.applicationId}`, match: (m) => m.to === contact && m.subject.startsWith(`PIN code for card ${c.cardNumber} `) });
+      // Once both approvals are in, the card is produced and held: three more emails, whatever the drill saw.
+      if (!past(c, 'approved')) continue;
+      expected.push({ what: `PIN ${c.applicationId}`, match: (m) => m.to === contact && m.subject.startsWith('PIN code for card ') && m.subject.endsWith(`(${who})`) });
       expected.push({ what: `next steps ${c.applicationId}`, match: (m) => m.to === c.userEmail && /has been produced: next steps$/.test(m.subject) });
       expected.push({ what: `ready for pickup ${c.applicationId}`, match: (m) => m.to === c.userEmail && /can be collected on/.test(m.subject) });
     }
