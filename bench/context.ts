@@ -23,8 +23,8 @@ export interface Sizes {
 }
 
 export const DEFAULT_SIZES: Sizes = {
-  cards: 300,
-  bare: 600,
+  cards: 200,
+  bare: 400,
   inFlight: 100,
   rate: 20,
   duration: 20,

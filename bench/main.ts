@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <benchmark>...] [--companies N] [--watches N] [--cards N]
- *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--scale X] [--variants default|all]`
+ *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--scale X] [--variants full|all|default]`
  *
  * Runs the benchmarks of issue 5 on a local stack it starts itself (bench/stack.ts):
  * throughput, api, digest, sleeping (all of them by default, at the issue's sizes).
@@ -21,7 +21,7 @@ import { MiB, round, table } from './measure';
 import { runSleeping } from './sleeping';
 import { startStack } from './stack';
 import { runThroughput } from './throughput';
-import { VARIANTS } from './variants';
+import { variantsFor } from './variants';
 
 const ROOT = join(__dirname, '..', '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -46,7 +46,8 @@ const FLAGS: Record<string, keyof Sizes> = {
 interface Cli {
   only: BenchName[];
   sizes: Sizes;
-  variants: 'all' | 'default';
+  /** full: default and tuned; all: also each tuning on its own; default: the default configuration only. */
+  variants: 'all' | 'default' | 'full';
   /** Every benchmark at the default sizes and variants: the results the docs show. */
   full: boolean;
   defaultSizes: boolean;
@@ -56,7 +57,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
   const only = new Set<BenchName>((env.BENCH ?? '').split(',').map((s) => s.trim()).filter(Boolean) as BenchName[]);
   const sizes: Sizes = { ...DEFAULT_SIZES };
   let scale = env.BENCH_SCALE ? Number(env.BENCH_SCALE) : 1;
-  let variants: Cli['variants'] = env.BENCH_VARIANTS === 'default' ? 'default' : 'all';
+  let variants: Cli['variants'] = env.BENCH_VARIANTS === 'default' || env.BENCH_VARIANTS === 'all' ? env.BENCH_VARIANTS : 'full';
   const explicit = new Set<keyof Sizes>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -75,7 +76,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
       scale = Number(value());
     } else if (flag === '--variants') {
       const v = value();
-      if (v !== 'all' && v !== 'default') throw new Error('--variants is all or default');
+      if (v !== 'all' && v !== 'default' && v !== 'full') throw new Error('--variants is full (default and tuned), all or default');
       variants = v;
     } else if (flag === '--help' || flag === '-h') {
       console.log(readFileSync(__filename, 'utf8').split('*/')[0]);
@@ -93,9 +94,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
     }
   }
   for (const name of only) if (!BENCH_NAMES.includes(name)) throw new Error(`unknown benchmark "${name}" (BENCH)`);
-  const defaultSizes = (Object.keys(DEFAULT_SIZES) as Array<keyof Sizes>).every((k) => sizes[k] === DEFAULT_SIZES[k]);
+  const defaultSizes = (Object.keys(DEFAULT_SIZES) as Array<keyof Sizes>).every((k) => sizes[k] === DEFAULT_SIZES[k]) && variants !== 'default';
   const selected = only.size ? BENCH_NAMES.filter((n) => only.has(n)) : [...BENCH_NAMES];
-  return { only: selected, sizes, variants, defaultSizes, full: defaultSizes && selected.length === BENCH_NAMES.length && variants === 'all' };
+  return { only: selected, sizes, variants, defaultSizes, full: defaultSizes && selected.length === BENCH_NAMES.length && variants === 'full' };
 }
 
 function machine() {
@@ -137,7 +138,7 @@ function staleCompiledFiles(): string[] {
     for (const entry of readdirSync(join(dist, dir), { withFileTypes: true })) {
       const rel = join(dir, entry.name);
       if (entry.isDirectory()) walk(rel);
-      else if (entry.name.endsWith('.js') && !existsSync(join(ROOT, rel.replace(/\.js$/, '.ts'))) && !existsSync(join(ROOT, rel))) stale.push(join('dist', rel));
+      else if (entry.name.endsWith('.js') && !existsSync(join(ROOT, rel.replace(/\.js$/, '.ts'))) && !existsSync(join(ROOT, rel))) stale.push(join(dist, rel));
     }
   };
   for (const dir of ['activities', 'api', 'config', 'db', 'domain', 'email', 'workers', 'workflows', 'schedules', 'stack', 'bench']) {
@@ -149,9 +150,12 @@ function staleCompiledFiles(): string[] {
 async function main(): Promise<void> {
   const cli = parseCli(process.argv.slice(2), process.env);
   const stale = staleCompiledFiles();
-  if (stale.length) {
-    throw new Error(`compiled files without a source in dist/ would shadow the current code: ${stale.join(', ')}; remove them (or dist/) and run again`);
+  // X.js next to a folder X/ is what require('./X') loads first: old code would run.
+  const shadowing = stale.filter((f) => existsSync(f.replace(/\.js$/, '')));
+  if (shadowing.length) {
+    throw new Error(`compiled files without a source in dist/ shadow the current code: ${shadowing.join(', ')}; remove them (or dist/) and run again`);
   }
+  if (stale.length) console.warn(`[bench] compiled files without a source in dist/ (not used by the bench): ${stale.join(', ')}`);
   const outDir = cli.defaultSizes ? RESULTS : join(RESULTS, 'tmp');
   mkdirSync(outDir, { recursive: true });
   const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -171,9 +175,8 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   const failures: Array<{ benchmark: BenchName; error: string }> = [];
   try {
-    const variants = cli.variants === 'default' ? VARIANTS.filter((v) => v.variant.name === 'default') : VARIANTS;
     for (const name of cli.only) {
-      const ctx: BenchContext = { stack, sizes: cli.sizes, variants: variants.filter((v) => v.for.includes(name)).map((v) => v.variant), log };
+      const ctx: BenchContext = { stack, sizes: cli.sizes, variants: variantsFor(name, cli.variants), log };
       try {
         const result = await RUNNERS[name](ctx);
         results.push(result);

@@ -17,13 +17,39 @@ export function percentile(values: number[], p: number): number {
 export const round = (x: number, digits = 2): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
 export const ratio = (a: number, b: number): number => round(a / b, 3);
 
-/** Runs `fn` over 0..count-1 with at most `limit` calls in flight. */
+/**
+ * Runs `fn` over 0..count-1 with at most `limit` calls in flight. After a
+ * failure no new call starts; the ones in flight are awaited, then the first
+ * failure is thrown (so nothing runs on after the caller moved on).
+ */
 export async function inParallel(count: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const lane = async (): Promise<void> => {
-    while (next < count) await fn(next++);
+    while (next < count && !failure) {
+      try {
+        await fn(next++);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+  if (failure) throw failure.error;
+}
+
+/** Retries `fn` (after `done()` says it did not take effect) up to `attempts` times; counts the retries. */
+export async function withRetries<T>(fn: () => Promise<T>, done: () => Promise<boolean>, counter: { retries: number }, attempts = 5): Promise<T | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (await done().catch(() => false)) return undefined;
+      if (attempt >= attempts) throw err;
+      counter.retries += 1;
+      await sleep(1000 * attempt);
+    }
+  }
 }
 
 /** VmRSS and VmHWM (peak RSS since the process started) of a process, from /proc. */

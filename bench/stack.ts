@@ -6,7 +6,7 @@
  * workers, each a process of its own (bench/worker-process.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -15,6 +15,7 @@ import { connectDatabase, type Database } from '../db/connection';
 import { freePort, type ManagedProcess } from '../stack/processes';
 import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
 import { now, procMemory, rssSampler } from './measure';
+import { idIndexEnabled, idPushdownIndexes } from './ferretdb-index';
 import { startSmtpCounter, type SmtpCounter } from './smtp-counter';
 import { WORKER_READY_PREFIX, type BenchWorkerConfig, type WorkerProcessStats, type WorkerReadyInfo, type WorkerVariant } from './worker-config';
 
@@ -32,7 +33,10 @@ export interface BenchStack {
   serverPids: Record<'temporal' | 'ferretdb', number>;
   /** The prebuilt workflow bundle (project workflows + baselines) and how long bundleWorkflowCode took. */
   bundle: { path: string; buildMs: number; bytes: number };
+  /** A database on FerretDB with every collection created (and the `_id` index of bench/ferretdb-index.ts unless switched off). */
   database(name: string): Promise<Database>;
+  /** The FerretDB data directory (one SQLite file per database). */
+  ferretDataDir: string;
   startWorker(variant: WorkerVariant, taskQueue: string, database: string): Promise<BenchWorker>;
   stop(): Promise<void>;
 }
@@ -47,6 +51,8 @@ export interface BenchWorker {
   stats(withHeap?: boolean): Promise<WorkerProcessStats>;
   /** RSS now and peak RSS since the process started (VmHWM). */
   memory(): { rssBytes: number; peakRssBytes: number };
+  /** Warnings in the worker's log so far: failed activity attempts (retried) and failed workflow tasks. */
+  logCounts(): { activityFailures: number; workflowTaskFailures: number };
   /** Resolves once nothing is in flight on the worker for `quietMs` in a row. */
   idle(quietMs?: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -97,7 +103,15 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
     connection,
     bundle: { path: bundlePath, buildMs, bytes: Buffer.byteLength(code) },
     serverPids: { temporal: processes[0]!.child.pid!, ferretdb: processes[1]!.child.pid! },
-    database: (name) => connectDatabase(`${mongoUrl}/${name}`),
+    ferretDataDir: join(dir, 'ferretdb'),
+    async database(name) {
+      const db = await connectDatabase(`${mongoUrl}/${name}`); // creates every collection and its indexes
+      if (idIndexEnabled()) {
+        const { plan } = idPushdownIndexes(join(dir, 'ferretdb'), name);
+        if (!plan.includes('USING INDEX')) throw new Error(`the _id index is not used by FerretDB's query (plan: ${plan})`);
+      }
+      return db;
+    },
     async startWorker(variant, taskQueue, database) {
       const statsPort = await freePort();
       const config: BenchWorkerConfig = {
@@ -140,6 +154,11 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
         info: out,
         stats,
         memory: () => procMemory(pid) ?? { rssBytes: NaN, peakRssBytes: NaN },
+        logCounts() {
+          const text = readFileSync(proc.logFile, 'utf8');
+          const count = (re: RegExp) => (text.match(re) ?? []).length;
+          return { activityFailures: count(/\[WARN\] Activity failed/g), workflowTaskFailures: count(/Workflow task failed|\[(?:WARN|ERROR)\] Failed to activate workflow/g) };
+        },
         async idle(quietMs = 2000, timeoutMs = 600_000) {
           const deadline = now() + timeoutMs;
           let quietSince = now();

@@ -1,11 +1,41 @@
 /**
- * The worker configurations the benchmarks compare. `default` is the worker
- * as workers/worker.ts builds it (workflows bundled at start, SDK defaults,
- * email/mailer.ts' transport); the others are the tunings tried.
+ * The worker configurations the benchmarks compare.
+ *
+ * - `default`: the worker as workers/worker.ts builds it and workers/main.ts runs it without
+ *   WORKFLOW_BUNDLE_PATH: workflows bundled by webpack at start, the SDK's defaults
+ *   (maxCachedWorkflows from the heap size, 40 workflow tasks / 100 activities at once),
+ *   email/mailer.ts' transport (a new SMTP connection per mail).
+ * - `tuned`: every tuning that paid off: a prebuilt bundle (bundleWorkflowCode, as
+ *   WORKFLOW_BUNDLE_PATH does), a pooled SMTP transport, and for the digest bigger pages.
+ * - the others change one thing at a time (`--variants all`), so each tuning's own effect shows.
+ *
+ * A full run (`npm run bench`) runs `default` and `tuned`; `--variants all` adds the single-change
+ * ones; `--variants default` runs the default only.
  */
 import type { BenchName } from './context';
 import type { WorkerVariant } from './worker-config';
 
-export const VARIANTS: Array<{ variant: WorkerVariant; for: BenchName[] }> = [
-  { variant: { name: 'default', prebuiltBundle: false, options: {} }, for: ['throughput', 'api', 'digest', 'sleeping'] },
+const POOL = { maxConnections: 5 };
+const PAGES = { pageSize: 1000, pagesPerRun: 2 };
+
+export interface VariantEntry {
+  variant: WorkerVariant;
+  for: BenchName[];
+  /** In a full run; otherwise only with --variants all. */
+  always: boolean;
+}
+
+export const VARIANTS: VariantEntry[] = [
+  { variant: { name: 'default', prebuiltBundle: false, options: {} }, for: ['throughput', 'api', 'digest', 'sleeping'], always: true },
+  { variant: { name: 'bundle', prebuiltBundle: true, options: {} }, for: ['throughput', 'sleeping'], always: false },
+  { variant: { name: 'pooled', prebuiltBundle: false, smtpPool: POOL, options: {} }, for: ['throughput', 'digest'], always: false },
+  { variant: { name: 'pages', prebuiltBundle: false, options: {}, digestBatching: PAGES }, for: ['digest'], always: false },
+  { variant: { name: 'cache500', prebuiltBundle: true, options: { maxCachedWorkflows: 500 } }, for: ['sleeping'], always: false },
+  { variant: { name: 'tuned', prebuiltBundle: true, smtpPool: POOL, options: {}, digestBatching: PAGES }, for: ['throughput', 'digest'], always: true },
 ];
+
+export function variantsFor(benchmark: BenchName, which: 'all' | 'default' | 'full'): WorkerVariant[] {
+  return VARIANTS.filter((v) => v.for.includes(benchmark))
+    .filter((v) => (which === 'default' ? v.variant.name === 'default' : which === 'full' ? v.always : true))
+    .map((v) => v.variant);
+}
