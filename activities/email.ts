@@ -9,7 +9,8 @@
  * clients collapse into one message.
  */
 import { createHash } from 'node:crypto';
-import { log, metricMeter } from '@temporalio/activity';
+import { Context, log, metricMeter } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Models } from '../db/models';
 import type { Mailer } from '../email/mailer';
 import { renderEmail, type Language, type TemplateId } from '../email/templates';
@@ -101,6 +102,12 @@ export function createEmailActivities(deps: { models: Models; mailer: Mailer; ba
         },
         { upsert: true },
       );
+      // An attempt that outlived its start-to-close timeout (stuck on a frozen database, say) has a
+      // successor already: it must not send too. Scheduled <= started, so this deadline is never late.
+      const { currentAttemptScheduledTimestampMs, startToCloseTimeoutMs } = Context.current().info;
+      if (startToCloseTimeoutMs && Date.now() > currentAttemptScheduledTimestampMs + startToCloseTimeoutMs) {
+        throw ApplicationFailure.retryable('this attempt outlived its timeout; a later attempt sends the email', 'AttemptTimedOut');
+      }
       await deps.mailer.transport.sendMail({
         messageId,
         from: deps.mailer.from,
@@ -110,7 +117,18 @@ export function createEmailActivities(deps: { models: Models; mailer: Mailer; ba
         html: message.html,
         headers: { 'X-XS-Outbox-Key': key },
       });
-      await EmailOutbox.updateOne({ _id: key }, { $set: { status: 'sent', sentAt: new Date() } });
+      // The mail is out: the `sent` mark must not be lost to a passing database error (a busy
+      // SQLite, a failover), or the retry would send it again. Retried here, inside this attempt.
+      for (let i = 0; ; i++) {
+        try {
+          await EmailOutbox.updateOne({ _id: key }, { $set: { status: 'sent', sentAt: new Date() } });
+          break;
+        } catch (err) {
+          if (i >= 8) throw err;
+          log.warn('marking the email sent failed; retrying', { key, error: (err as Error).message });
+          await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** Math.min(i, 4)));
+        }
+      }
       counted('sent');
       return { outcome: 'sent', messageId };
     },

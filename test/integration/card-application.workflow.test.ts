@@ -39,7 +39,7 @@ import { hex } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
-import { startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
+import { freshAttempt, startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
 import { createCardUser, createCompany } from './card-fixtures';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
@@ -461,7 +461,7 @@ describe('card production', () => {
   };
   const activities = () => h.activities;
   const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-    new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(fn, ...args);
+    new MockActivityEnvironment(freshAttempt(), { logger: new DefaultLogger('ERROR') }).run(fn, ...args);
 
   test('a retried or concurrent production of one application makes one card, with the same number and PIN', async () => {
     const { who: _who, ...o } = await order();

@@ -26,7 +26,7 @@ import {
 import { recordHistory } from '../support/histories';
 import { eventually, uniqueName } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { freshAttempt, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 
 const DAY = 86_400_000;
 const COMPANIES = 300;
@@ -204,7 +204,7 @@ describe('monthly digest', () => {
 
   test('the activity re-run for a company mails once', async () => {
     const run = (i: number, period: string) =>
-      new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.sendCompanyDigest, { companyId: companyId(i), period });
+      new MockActivityEnvironment(freshAttempt(), { logger: new DefaultLogger('ERROR') }).run(activities.sendCompanyDigest, { companyId: companyId(i), period });
     const i = withItems[1]!;
     expect(await run(i, '2025-11')).toBe('sent');
     expect(await run(i, '2025-11')).toBe('already-sent');

@@ -13,6 +13,7 @@ import { DEFAULT_RULES } from '../../domain/rules';
 import { createMailer, type Mailer } from '../../email/mailer';
 import { renderEmail } from '../../email/templates';
 import { testDatabase, uniqueName } from '../support/servers';
+import { freshAttempt } from '../support/workflow-harness';
 import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
 
 const FROM = 'XS-Key Service <service@xs-key.example>';
@@ -47,7 +48,7 @@ function buildActivities(m: Mailer): Activities {
 
 /** Runs sendEmail the way a worker would, in an activity context (SDK logging kept to errors). */
 function sendEmail(input: SendEmailInput, acts: Activities = activities): Promise<SendEmailResult> {
-  return new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(acts.sendEmail, input);
+  return new MockActivityEnvironment(freshAttempt(), { logger: new DefaultLogger('ERROR') }).run(acts.sendEmail, input);
 }
 
 const mailsWithId = (messageId: string) => receiver.messages.filter((m) => m.messageId === messageId);
@@ -200,4 +201,17 @@ describe('HTML escaping', () => {
     expect(mail!.html).not.toMatch(/<script|<img/i);
     expect(mail!.html).toContain('&lt;script&gt;');
   });
+});
+
+test('an attempt that outlived its start-to-close timeout does not send (its successor does, once)', async () => {
+  const input = approvalMail({ workflowId: uniqueName('contract'), purpose: 'contract-approved' });
+  const stale = { currentAttemptScheduledTimestampMs: Date.now() - 31_000, startToCloseTimeoutMs: 30_000 };
+  const late = new MockActivityEnvironment(stale, { logger: new DefaultLogger('ERROR') }).run(activities.sendEmail, input);
+  await expect(late).rejects.toMatchObject({ type: 'AttemptTimedOut' });
+  const messageId = messageIdFor(outboxKey(input.key), FROM);
+  expect(mailsWithId(messageId)).toHaveLength(0);
+
+  expect((await sendEmail(input)).outcome).toBe('sent');
+  expect((await sendEmail(input)).outcome).toBe('already-sent');
+  expect(mailsWithId(messageId)).toHaveLength(1);
 });

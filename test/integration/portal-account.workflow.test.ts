@@ -29,7 +29,7 @@ import {
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
 import type { ReceivedMail, SmtpReceiver } from '../support/smtp';
-import { MAIL_FROM as FROM, startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
+import { MAIL_FROM as FROM, freshAttempt, startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
 
 const HOUR = 3_600_000;
 const LINK_VALIDITY = DEFAULT_RULES.accountLinkValidityHours * HOUR;
@@ -321,7 +321,7 @@ test('after its events per run the workflow continues as new, carrying the state
 describe('issueAccountLink', () => {
   const issue = (input: IssueLinkInput, acts: Activities = activities): Promise<IssueLinkResult> =>
     new MockActivityEnvironment(
-      { workflowExecution: { workflowId: accountWorkflowId(input.accountId), runId: 'r1' } },
+      { ...freshAttempt(), workflowExecution: { workflowId: accountWorkflowId(input.accountId), runId: 'r1' } },
       { logger: new DefaultLogger('ERROR') },
     ).run(acts.issueAccountLink, input);
   const input = (account: Account): IssueLinkInput => ({

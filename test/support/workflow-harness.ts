@@ -111,3 +111,9 @@ export async function startWorkflowHarness(options: WorkflowHarnessOptions = {})
     },
   };
 }
+
+/**
+ * The activity info of a fresh attempt with the project's 30 s start-to-close timeout, for
+ * MockActivityEnvironment (whose default attempt was scheduled in 1970 and so has timed out).
+ */
+export const freshAttempt = () => ({ currentAttemptScheduledTimestampMs: Date.now(), startToCloseTimeoutMs: 30_000 });
