@@ -32,7 +32,7 @@ import { DEFAULT_DIGEST_BATCHING, SA, digestWorkflowId, type DigestBatching, typ
 import type { BenchContext, BenchResult } from './context';
 import { idIndexEnabled, idPushdownIndexes } from './ferretdb-index';
 import { companyDocs, insertCompanies, tag, type CompanyFixture } from './fixtures';
-import { cpuMeter, inParallel, MiB, now, ratio, round, rssSampler, table } from './measure';
+import { cpuMeter, inParallel, MiB, now, ratio, round, rssSampler, table, withRetries } from './measure';
 import type { BenchStack } from './stack';
 import { describeVariant } from './throughput';
 import { MAIL_FROM } from './worker-process-constants';
@@ -95,12 +95,15 @@ async function plainLoop(stack: BenchStack, fixture: Fixture, month: string, inF
   stack.smtp.reset();
   const asOf = calendar.dayOf(new Date());
   const companies = fixture.companies;
+  // A send that fails (e.g. no greeting within email/mailer.ts' 10 s under load) is sent again, as
+  // the digest's activity would be retried; the retries are counted.
+  const counter = { retries: 0 };
   const t0 = now();
   await inParallel(companies.length, inFlight, async (i) => {
     const c = companies[i]!;
     const key = `loop:${c._id}:${month}`;
     const message = renderEmail('monthly-digest', c.contact.language, digestTemplateData({ companyName: c.name, period: month, asOf, items: fixture.items.get(c._id)! }));
-    await mailer.transport.sendMail({
+    const send = () => mailer.transport.sendMail({
       messageId: `<${createHash('sha256').update(key).digest('hex').slice(0, 40)}@xs-key.example>`,
       from: MAIL_FROM,
       to: c.contact.email,
@@ -109,11 +112,12 @@ async function plainLoop(stack: BenchStack, fixture: Fixture, month: string, inF
       html: message.html,
       headers: { 'X-XS-Outbox-Key': key },
     });
+    await withRetries(send, async () => stack.smtp.arrivals.has(key), counter);
   });
   const wallMs = now() - t0;
   mailer.close();
   const mail = stack.smtp.stats();
-  return { inFlight, wallS: round(wallMs / 1000, 1), mails: mail.count, perSecond: round(mail.count / (wallMs / 1000), 1), duplicates: mail.duplicates, avgBytes: round(mail.bytes / Math.max(1, mail.count), 0) };
+  return { inFlight, retries: counter.retries, wallS: round(wallMs / 1000, 1), mails: mail.count, perSecond: round(mail.count / (wallMs / 1000), 1), duplicates: mail.duplicates, avgBytes: round(mail.bytes / Math.max(1, mail.count), 0) };
 }
 
 export async function runDigest(ctx: BenchContext): Promise<BenchResult> {
@@ -136,7 +140,7 @@ export async function runDigest(ctx: BenchContext): Promise<BenchResult> {
     const loopInFlight = DEFAULT_DIGEST_BATCHING.maxInFlight;
     log(`digest: plain nodemailer loop over the same ${expected} mails, ${loopInFlight} in flight (baseline)`);
     const loop = await plainLoop(stack, fixture, period(0), loopInFlight);
-    rows.push({ run: `plain nodemailer loop, ${loopInFlight} in flight (baseline)`, 'wall s': loop.wallS, mails: loop.mails, 'mails/s': loop.perSecond, duplicates: loop.duplicates, 'vs baseline': 1, 'RSS peak MiB': '', retries: '', cpu: '' });
+    rows.push({ run: `plain nodemailer loop, ${loopInFlight} in flight (baseline)`, 'wall s': loop.wallS, mails: loop.mails, 'mails/s': loop.perSecond, duplicates: loop.duplicates, 'vs baseline': 1, 'RSS peak MiB': '', retries: loop.retries, cpu: '' });
 
     let back = 0;
     for (const v of ctx.variants) {

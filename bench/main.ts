@@ -194,42 +194,62 @@ async function main(): Promise<void> {
     await stack.stop();
   }
 
+  const durationS = round((Date.now() - started.getTime()) / 1000, 1);
+  // The summary covers the last result of every benchmark in this folder (a subset run at the
+  // default sizes replaces its own files only); each says which run it came from.
+  const stored = BENCH_NAMES.map((name) => join(outDir, `${name}.json`))
+    .filter((file) => existsSync(file))
+    .map((file) => JSON.parse(readFileSync(file, 'utf8')) as StoredResult);
   const summary = {
-    command,
-    startedAt: started.toISOString(),
-    durationS: round((Date.now() - started.getTime()) / 1000, 1),
+    lastRun: { command, startedAt: started.toISOString(), durationS, benchmarks: cli.only, failures },
     machine: info,
-    sizes: cli.sizes,
     bundle: bundleInfo(stack),
-    ratios: Object.fromEntries(results.flatMap((r) => Object.entries(r.ratios).map(([k, v]) => [`${r.benchmark}: ${k}`, v]))),
-    tunings: Object.fromEntries(results.map((r) => [r.benchmark, r.tunings])),
-    failures,
+    benchmarks: Object.fromEntries(
+      stored.map((r) => [r.benchmark, { command: r.command, startedAt: r.startedAt, durationS: r.durationS, sizes: r.sizes, ratios: r.ratios, tunings: r.tunings, notes: r.notes }]),
+    ),
   };
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  const md = summaryMarkdown(command, summary, results);
+  const md = summaryMarkdown(summary.lastRun, stored);
   writeFileSync(join(outDir, 'summary.md'), md);
-  console.log('\n' + table('Summary: ratios against the baselines measured in this run', Object.entries(summary.ratios).map(([k, v]) => ({ figure: k, ratio: v }))));
-  log(`results in ${outDir} (${summary.durationS} s)`);
-  if (cli.full && failures.length === 0) {
+  console.log(
+    '\n' +
+      table(
+        'Summary: ratios against the baselines measured in the same run',
+        results.flatMap((r) => Object.entries(r.ratios).map(([k, v]) => ({ benchmark: r.benchmark, figure: k, ratio: v }))),
+      ),
+  );
+  log(`results in ${outDir} (${durationS} s)`);
+  if (outDir === RESULTS && failures.length === 0 && stored.length === BENCH_NAMES.length) {
     updateDocs(md);
-    log('docs/benchmarks.md updated with these results');
+    log('docs/benchmarks.md updated with the last results');
   }
   if (failures.length) process.exitCode = 1;
 }
+
+type StoredResult = BenchResult & { command: string; machine: ReturnType<typeof machine>; bundle: ReturnType<typeof bundleInfo> };
 
 function bundleInfo(stack: { bundle: { buildMs: number; bytes: number } }) {
   return { bundleWorkflowCodeMs: round(stack.bundle.buildMs, 0), bundleMiB: round(stack.bundle.bytes / MiB, 2) };
 }
 
-function summaryMarkdown(command: string, summary: { startedAt: string; durationS: number; machine: ReturnType<typeof machine> }, results: BenchResult[]): string {
-  const m = summary.machine;
+function summaryMarkdown(last: { command: string; startedAt: string; durationS: number }, stored: StoredResult[]): string {
+  const runs = [...new Map(stored.map((r) => [`${r.command}|${r.machine.commit}`, r])).values()];
   const lines = [
-    `Run ${summary.startedAt} (${summary.durationS} s) with \`${command}\` at commit ${m.commit}${m.uncommittedChangesInTree ? ' (with uncommitted changes of others in the tree)' : ''};`,
-    `machine: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Node ${m.node}, ${m.platform}, load average at start ${m.loadAverageAtStart}.`,
+    `Last run: \`${last.command}\`, started ${last.startedAt}, ${round(last.durationS / 60, 1)} minutes in all (set-up excluded).`,
+    '',
+    ...runs.map((r) => {
+      const m = r.machine;
+      return (
+        `- \`${r.command}\` at commit ${m.commit}${m.uncommittedChangesInTree ? ' (others\' uncommitted work in the tree)' : ''}: ` +
+        `${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Node ${m.node}, ${m.platform}; load average at its start ${m.loadAverageAtStart}; ` +
+        `bundleWorkflowCode ${r.bundle.bundleWorkflowCodeMs} ms (${r.bundle.bundleMiB} MiB).`
+      );
+    }),
     '',
   ];
-  for (const r of results) {
-    lines.push(`### ${r.title}`, '', ...r.measured.map((s) => `- ${s}`), '', '```', ...r.tables.map((t) => t.trimEnd()), '```', '');
+  for (const r of stored) {
+    lines.push(`### ${r.title}`, '', `From \`${r.command}\`, started ${r.startedAt}, ${round(r.durationS / 60, 1)} minutes.`, '');
+    lines.push(...r.measured.map((s) => `- ${s}`), '', '```', ...r.tables.map((t) => t.trimEnd()), '```', '');
     if (r.tunings.length) lines.push('What the tunings changed:', '', ...r.tunings.map((t) => `- ${t}`), '');
     if (r.notes.length) lines.push(...r.notes.map((n) => `- ${n}`), '');
   }
@@ -239,7 +259,7 @@ function summaryMarkdown(command: string, summary: { startedAt: string; duration
 const START = '<!-- bench:results:start -->';
 const END = '<!-- bench:results:end -->';
 
-/** Replaces the results block of docs/benchmarks.md (only after a full default run). */
+/** Replaces the results block of docs/benchmarks.md (runs at the default sizes, once every benchmark has a result). */
 function updateDocs(md: string): void {
   const file = join(ROOT, 'docs', 'benchmarks.md');
   if (!existsSync(file)) return;
