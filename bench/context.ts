@@ -26,8 +26,8 @@ export const DEFAULT_SIZES: Sizes = {
   cards: 200,
   bare: 400,
   inFlight: 100,
-  rate: 20,
-  duration: 20,
+  rate: 5,
+  duration: 40,
   companies: 10_000,
   watches: 10_000,
 };
