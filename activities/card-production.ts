@@ -9,7 +9,8 @@
  * plain PIN is kept on the card only until the PIN email went out (see the
  * Card model) and then removed.
  */
-import { randomBytes, randomInt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import { isDuplicateKey, type Models } from '../db/models';
 import { conflict, type CardType } from '../workflows/definitions';
 
@@ -32,18 +33,24 @@ export interface CardPrinter {
 }
 
 const SCRYPT_KEY_LENGTH = 32;
+/**
+ * Asynchronous, on libuv's thread pool: a hash costs tens of milliseconds of CPU,
+ * which the synchronous form spent on the worker's event loop, holding up every
+ * other activity meanwhile (measured in docs/benchmarks.md, process throughput).
+ */
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
 /** 'scrypt$<salt>$<hash>', both base64url; a fresh salt every time. */
-export function hashPin(pin: string): string {
+export async function hashPin(pin: string): Promise<string> {
   const salt = randomBytes(16);
-  return `scrypt$${salt.toString('base64url')}$${scryptSync(pin, salt, SCRYPT_KEY_LENGTH).toString('base64url')}`;
+  return `scrypt$${salt.toString('base64url')}$${(await scryptAsync(pin, salt, SCRYPT_KEY_LENGTH)).toString('base64url')}`;
 }
 
-export function pinMatches(pin: string, stored: string): boolean {
+export async function pinMatches(pin: string, stored: string): Promise<boolean> {
   const [scheme, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = scryptSync(pin, Buffer.from(salt, 'base64url'), expected.length);
+  const actual = await scryptAsync(pin, Buffer.from(salt, 'base64url'), expected.length);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
@@ -76,7 +83,7 @@ export function createLocalCardPrinter(models: Pick<Models, 'Card'>): CardPrinte
             companyId: order.companyId,
             xsId: order.xsId,
             cardType: order.cardType,
-            pinHash: hashPin(produced.pin),
+            pinHash: await hashPin(produced.pin),
             pinForDelivery: produced.pin,
             status: 'produced',
             producedAt: new Date(order.producedAt),

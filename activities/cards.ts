@@ -155,7 +155,7 @@ export function createCardActivities(deps: CardActivityDeps) {
     async verifyCardPin(input: { cardNumber: string; pin: string }): Promise<boolean> {
       const card = await Card.findById(input.cardNumber, { pinHash: 1 }).lean();
       if (!card) throw notFound(`card ${input.cardNumber} not found`);
-      return pinMatches(input.pin, card.pinHash);
+      return await pinMatches(input.pin, card.pinHash);
     },
 
     async recordCardActivated(input: { cardNumber: string; activatedAt: string; expiresAt: string }): Promise<void> {

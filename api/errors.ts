@@ -1,11 +1,13 @@
 /**
  * RFC 9457 problem details: every error the API returns, in one place.
  * Temporal failures of a known business type map to their HTTP status here;
- * anything unexpected is a 500 without internals (logged with the request ID).
+ * a dependency briefly out of reach (MongoDB, the Temporal server) is a 503
+ * with Retry-After; anything else unexpected is a 500 without internals
+ * (logged with the request ID).
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { FailureType } from '../workflows/definitions';
 import type { Logger } from '../observability/logger';
 
@@ -60,6 +62,34 @@ function titleFor(status: number): string {
   return { 400: 'Invalid request', 404: 'Not found', 409: 'Conflict', 410: 'Gone', 422: 'Business rule violated' }[status] ?? 'Error';
 }
 
+/** Seconds a client is told to wait before it retries a request a dependency outage refused. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/** The MongoDB driver's and mongoose's errors for a server it cannot reach or lost on the way. */
+const MONGO_UNREACHABLE = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+]);
+/** gRPC UNAVAILABLE, DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED: the Temporal server down, slow or shedding load. */
+const GRPC_TRANSIENT = new Set([14, 4, 8]);
+
+/** Whether an error (or one of its causes) says a dependency is out of reach for now, not that the request is wrong. */
+export function isTransient(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 5) return false;
+  const e = err as { name?: string; message?: string; code?: unknown; cause?: unknown; hasErrorLabel?: (label: string) => boolean };
+  if (e.name && MONGO_UNREACHABLE.has(e.name)) return true;
+  if (typeof e.hasErrorLabel === 'function' && (e.hasErrorLabel('RetryableWriteError') || e.hasErrorLabel('TransientTransactionError'))) return true;
+  if (e.name === 'MongooseError' && /buffering timed out/.test(e.message ?? '')) return true;
+  if (isGrpcServiceError(err) && GRPC_TRANSIENT.has(err.code)) return true;
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  return isTransient(e.cause, depth + 1);
+}
+
 export const notFoundHandler: RequestHandler = (req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`));
 
 export function problemHandler(logger: Logger): ErrorRequestHandler {
@@ -70,7 +100,11 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     else if (err?.type === 'entity.too.large') problem = new HttpProblem(413, 'Payload too large', 'the body exceeds the size limit');
     else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') problem = new HttpProblem(415, 'Unsupported media type', 'send UTF-8 JSON');
     else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) problem = new HttpProblem(err.status, 'Invalid request', 'the request could not be read');
-    else {
+    else if (isTransient(err)) {
+      logger.warn('dependency unreachable', { requestId: res.locals.requestId, path: req.path, error: String(err?.message ?? err) });
+      res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      problem = new HttpProblem(503, 'Service unavailable', 'a service the API depends on is briefly unreachable; nothing was lost, retry after Retry-After seconds');
+    } else {
       logger.error('unhandled error', { requestId: res.locals.requestId, path: req.path, error: String(err?.stack ?? err) });
       problem = new HttpProblem(500, 'Internal error', 'an unexpected error occurred; quote the request ID when reporting it');
     }

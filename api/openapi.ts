@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document, generated from the zod schemas that validate the
  * requests: one source of truth for the docs and the checks. Each operation
  * also states who may call it (from security/access-policy.ts) and the
- * answers every guarded operation can give (401, 403, 429).
+ * answers every guarded operation can give (401, 403, 429, 503).
  */
 import { componentSchemas, problemResponse } from './openapi-helpers';
 import { listOperations } from './operations';
@@ -17,10 +17,15 @@ const rateLimited = {
   headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
 };
 
+const unavailable = {
+  ...problemResponse('MongoDB or the Temporal server is briefly unreachable: retry after Retry-After seconds (with the same Idempotency-Key)'),
+  headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+};
+
 function withSecurity(paths: Paths): Paths {
   for (const op of listOperations(paths)) {
     const operation = paths[op.path]![op.method]!;
-    operation.responses = { ...operation.responses, '429': rateLimited };
+    operation.responses = { '503': unavailable, ...operation.responses, '429': rateLimited };
     if (isPublic(op)) {
       operation.security = [];
       continue;

@@ -173,7 +173,7 @@ test.each([
   expect(c.mailsToUser()[0]!.text).not.toMatch(/PIN code is/);
 
   const card = await db.models.Card.findById(shipped.cardNumber).lean();
-  expect(pinMatches(pinFrom(pinMail!.text), card!.pinHash)).toBe(true);
+  expect(await pinMatches(pinFrom(pinMail!.text), card!.pinHash)).toBe(true);
   expect(card!.pinHash).not.toContain(pinFrom(pinMail!.text));
   expect(card!.pinForDelivery).toBeUndefined();
   expect(await db.models.Card.countDocuments({ applicationId: c.applicationId })).toBe(1);
@@ -474,7 +474,7 @@ describe('card production', () => {
     expect(retried).toEqual({ cardNumber: a.cardNumber });
     expect(await db.models.Card.countDocuments({ applicationId: o.applicationId })).toBe(1);
     const card = await db.models.Card.findById(a.cardNumber).lean();
-    expect(pinMatches(a.pin, card!.pinHash)).toBe(true);
+    expect(await pinMatches(a.pin, card!.pinHash)).toBe(true);
   });
 
   test('the PIN email takes the PIN from the card; once sent and forgotten, a retry sends nothing and the PIN is gone', async () => {
@@ -493,7 +493,7 @@ describe('card production', () => {
     expect(mails).toHaveLength(1);
     const card = await db.models.Card.findById(cardNumber).lean();
     expect(card!.pinForDelivery).toBeUndefined();
-    expect(pinMatches(pinFrom(mails[0]!.text), card!.pinHash)).toBe(true);
+    expect(await pinMatches(pinFrom(mails[0]!.text), card!.pinHash)).toBe(true);
     await expect(run(acts.produceCard, o)).rejects.toMatchObject({ type: FailureType.Conflict });
   });
 });

@@ -123,13 +123,13 @@ describe('who may collect the card', () => {
 });
 
 describe('the PIN hash', () => {
-  test('matches the PIN it was made from, and no other; salted, so two hashes of one PIN differ', () => {
-    const hash = hashPin('0427');
+  test('matches the PIN it was made from, and no other; salted, so two hashes of one PIN differ', async () => {
+    const hash = await hashPin('0427');
     expect(hash).toMatch(/^scrypt\$[\w-]+\$[\w-]+$/);
     expect(hash).not.toContain('0427');
-    expect(pinMatches('0427', hash)).toBe(true);
-    expect(pinMatches('0428', hash)).toBe(false);
-    expect(hashPin('0427')).not.toBe(hash);
-    expect(pinMatches('0427', 'garbage')).toBe(false);
+    expect(await pinMatches('0427', hash)).toBe(true);
+    expect(await pinMatches('0428', hash)).toBe(false);
+    expect(await hashPin('0427')).not.toBe(hash);
+    expect(await pinMatches('0427', 'garbage')).toBe(false);
   });
 });
