@@ -120,6 +120,12 @@ fi
 
 # --- TypeScript build ----------------------------------------------------------
 say "compiling TypeScript (dist/)"
+# Outputs whose source is gone (a module renamed or turned into a folder) would still resolve
+# from dist/ and shadow the new code: they go first. Outputs of existing sources stay.
+(cd "$root" && [ -d dist ] && find dist -type f \( -name '*.js' -o -name '*.js.map' -o -name '*.d.ts' \) | while read -r out; do
+  src="${out#dist/}"; src="${src%.map}"; src="${src%.js}"; src="${src%.d.ts}"
+  [ -f "$src.ts" ] || rm -f "$out"
+done || true)
 (cd "$root" && npx tsc -p tsconfig.json)
 
 # Where the binaries are, for the stack launcher and the tests.
