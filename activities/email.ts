@@ -4,9 +4,13 @@
  * The outbox record, keyed by that triple, is checked before the SMTP call and
  * marked sent after it, and the Message-ID is derived from the key: a retried
  * activity, a replayed workflow or a re-triggered run finds the record and
- * does not send again. The one window left, a crash between the SMTP server's
- * acceptance and the `sent` mark, re-sends the same Message-ID, which mail
- * clients collapse into one message.
+ * does not send again. The SMTP server's acceptance is also recorded in
+ * Temporal at once, as the attempt's heartbeat: a retry that finds it does not
+ * send again even when the database lost or refused the `sent` mark (down,
+ * frozen, failing over). The one window left is SMTP's own (RFC 1047): a crash
+ * between the server's acceptance and that heartbeat reaching Temporal, a few
+ * milliseconds; the retry then re-sends the same Message-ID, which mail
+ * systems collapse into one message.
  */
 import { createHash } from 'node:crypto';
 import { Context, log, metricMeter } from '@temporalio/activity';
@@ -40,6 +44,11 @@ export interface SendEmailInput {
 export interface SendEmailResult {
   outcome: 'sent' | 'already-sent';
   messageId: string;
+}
+
+/** What an attempt records in its heartbeat once the SMTP server accepted the email. */
+interface SmtpAccepted {
+  smtpAccepted: string;
 }
 
 export const outboxKey = (k: EmailKey): string => [k.workflowId, k.purpose, k.period].filter(Boolean).join(':');
@@ -102,21 +111,29 @@ export function createEmailActivities(deps: { models: Models; mailer: Mailer; ba
         },
         { upsert: true },
       );
-      // An attempt that outlived its start-to-close timeout (stuck on a frozen database, say) has a
-      // successor already: it must not send too. Scheduled <= started, so this deadline is never late.
-      const { currentAttemptScheduledTimestampMs, startToCloseTimeoutMs } = Context.current().info;
-      if (startToCloseTimeoutMs && Date.now() > currentAttemptScheduledTimestampMs + startToCloseTimeoutMs) {
-        throw ApplicationFailure.retryable('this attempt outlived its timeout; a later attempt sends the email', 'AttemptTimedOut');
+      const context = Context.current();
+      const { currentAttemptScheduledTimestampMs, startToCloseTimeoutMs, heartbeatDetails } = context.info;
+      if ((heartbeatDetails as SmtpAccepted | undefined)?.smtpAccepted === messageId) {
+        log.info('an earlier attempt had the email accepted by the SMTP server; marking it sent without sending again', { key });
+      } else {
+        // An attempt that outlived its start-to-close timeout (stuck on a frozen database, say) has a
+        // successor already: it must not send too. Scheduled <= started, so this deadline is never late.
+        if (startToCloseTimeoutMs && Date.now() > currentAttemptScheduledTimestampMs + startToCloseTimeoutMs) {
+          throw ApplicationFailure.retryable('this attempt outlived its timeout; a later attempt sends the email', 'AttemptTimedOut');
+        }
+        await deps.mailer.transport.sendMail({
+          messageId,
+          from: deps.mailer.from,
+          to: recipient.email,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          headers: { 'X-XS-Outbox-Key': key },
+        });
+        // The SDK sends an attempt's first heartbeat to the server without delay, and the server
+        // hands the details to the next attempt however this one ends (failed, timed out, killed).
+        context.heartbeat({ smtpAccepted: messageId } satisfies SmtpAccepted);
       }
-      await deps.mailer.transport.sendMail({
-        messageId,
-        from: deps.mailer.from,
-        to: recipient.email,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        headers: { 'X-XS-Outbox-Key': key },
-      });
       // The mail is out: the `sent` mark must not be lost to a passing database error (a busy
       // SQLite, a failover), or the retry would send it again. Retried here, inside this attempt.
       for (let i = 0; ; i++) {

@@ -215,3 +215,26 @@ test('an attempt that outlived its start-to-close timeout does not send (its suc
   expect((await sendEmail(input)).outcome).toBe('already-sent');
   expect(mailsWithId(messageId)).toHaveLength(1);
 });
+
+test('the SMTP acceptance is recorded as the attempt\'s heartbeat: a retry that finds it marks the email sent without sending it again', async () => {
+  const input = approvalMail({ workflowId: uniqueName('contract'), purpose: 'contract-approved' });
+  const key = outboxKey(input.key);
+  const messageId = messageIdFor(key, FROM);
+  const first = new MockActivityEnvironment(freshAttempt(), { logger: new DefaultLogger('ERROR') });
+  const heartbeats: unknown[] = [];
+  first.on('heartbeat', (d: unknown) => heartbeats.push(d));
+  expect(((await first.run(activities.sendEmail, input)) as SendEmailResult).outcome).toBe('sent');
+  expect(heartbeats).toEqual([{ smtpAccepted: messageId }]);
+
+  // The `sent` mark lost (the database went away right after the SMTP server accepted the email).
+  await db.models.EmailOutbox.updateOne({ _id: key }, { $set: { status: 'pending' }, $unset: { sentAt: 1 } });
+  const retry = new MockActivityEnvironment({ ...freshAttempt(), attempt: 2, heartbeatDetails: heartbeats[0] }, { logger: new DefaultLogger('ERROR') });
+  expect(await retry.run(activities.sendEmail, input)).toEqual({ outcome: 'sent', messageId });
+  expect(mailsWithId(messageId)).toHaveLength(1);
+  expect(await db.models.EmailOutbox.findById(key, { status: 1 }).lean()).toMatchObject({ status: 'sent' });
+
+  // Without the heartbeat the same lost mark means a second send: the heartbeat is what prevents it.
+  await db.models.EmailOutbox.updateOne({ _id: key }, { $set: { status: 'pending' } });
+  await sendEmail(input);
+  expect(mailsWithId(messageId)).toHaveLength(2);
+});
