@@ -8,7 +8,7 @@
  * PIN -> the card's life goes on in the `cardInUse` workflow.
  * The delivery rules and their decisions: domain/card-delivery.ts.
  */
-import { allHandlersFinished, condition, patched, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { allHandlersFinished, condition, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { ApplicationProgress } from '../activities/cards';
 import { BusinessCalendar } from '../domain/calendar';
 import { approvalMoment, planDelivery, type DeliveryPlan, type PickupPlan } from '../domain/card-delivery';
@@ -44,17 +44,11 @@ import {
   validateServicePointCheck,
 } from './card-application-support';
 import { pickupHold } from './pickup-hold';
-import { acts, loadRules, recordActs, showStatus } from './support';
+import { acts, loadRules, showStatus } from './support';
 
 const now = (): string => new Date().toISOString();
 
-/** Patch ID: record writes moved from regular to local activities. */
-export const LOCAL_RECORD_WRITES = 'card-application-local-record-writes';
-
 export async function cardApplication(input: CardApplicationInput): Promise<CardApplicationResult> {
-  // The application's own records are written by local activities (support.ts `recordActs`);
-  // applications started before that change replay their history with regular ones.
-  const records = patched(LOCAL_RECORD_WRITES) ? recordActs : acts;
   // Handlers are set before the first await: an Update sent right after the start finds them.
   let calendar!: BusinessCalendar;
   const loaded = loadRules().then((rules) => void (calendar = new BusinessCalendar(rules)));
@@ -78,7 +72,7 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   // update, so two concurrent writes (an Update handler's and the main story's) could lose one.
   let writes: Promise<void> = Promise.resolve();
   const record = (progress: Omit<ApplicationProgress, 'applicationId'>): Promise<void> => {
-    const write = writes.then(() => records.recordApplicationProgress({ applicationId, ...progress }));
+    const write = writes.then(() => acts.recordApplicationProgress({ applicationId, ...progress }));
     writes = write.catch(() => undefined);
     return write;
   };
@@ -167,7 +161,7 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   // ---- 1. Received ------------------------------------------------------------------
   await loaded;
   showStatus({ ...cardApplicationStatus(state, calendar), extra: applicationSearchAttributes(input, { deliveryMethod: state.deliveryMethod }) });
-  const names = await records.recordApplicationReceived(input);
+  const names = await acts.recordApplicationReceived(input);
   const mailData = { ...names, applicationId, xsId, cardType };
   await acts.sendEmail({
     key: { workflowId, purpose: 'received' },
@@ -199,7 +193,7 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   publish();
   await record({ status: 'in-production', cardNumber, producedAt });
   await acts.sendCardPinEmail({ key: { workflowId, purpose: 'pin' }, companyId, cardNumber, data: mailData });
-  await records.forgetCardPin({ cardNumber });
+  await acts.forgetCardPin({ cardNumber });
   await acts.sendEmail({
     key: { workflowId, purpose: 'next-steps' },
     to: { kind: 'card-user', xsId },
@@ -211,7 +205,7 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   if (plan.method === 'post') {
     Object.assign(state, { phase: 'shipped', shippedOn: plan.shipOn, expectedDeliveryBy: plan.expectedDeliveryBy });
     publish();
-    await records.recordCardHandover({ cardNumber, status: 'shipped', at: now(), shippedOn: plan.shipOn });
+    await acts.recordCardHandover({ cardNumber, status: 'shipped', at: now(), shippedOn: plan.shipOn });
     await record({ status: 'shipped', shippedOn: plan.shipOn, expectedDeliveryBy: plan.expectedDeliveryBy });
     await acts.sendEmail({
       key: { workflowId, purpose: 'shipped' },
@@ -228,7 +222,7 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   await condition(() => pinAcceptedAt !== undefined);
   const activatedAt = pinAcceptedAt!;
   const expiresAt = calendar.cardExpiresAt(new Date(activatedAt)).toISOString();
-  await records.recordCardActivated({ cardNumber, activatedAt, expiresAt });
+  await acts.recordCardActivated({ cardNumber, activatedAt, expiresAt });
   await record({ status: 'active', activatedAt, expiresAt });
   await startCardInUse({ cardNumber, applicationId, companyId, customerNumber: input.customerNumber, xsId, cardType, activatedAt, expiresAt });
   Object.assign(state, { phase: 'active', activatedAt, expiresAt });

@@ -9,28 +9,16 @@ import type { Activities } from '../activities';
 import type { BusinessRules } from '../domain/rules';
 import { FailureType, SA } from './definitions';
 
-/** Retried with backoff until they succeed, business failures excepted. */
-const RETRY = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '5 minutes',
-  nonRetryableErrorTypes: Object.values(FailureType),
-} as const;
-
-/** Side effects on records and mail, and calls to outside systems. */
-export const acts = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: RETRY });
-
-/**
- * Short, idempotent writes to a case's own records (milliseconds each), as
- * local activities: the worker running the workflow task runs them, so each
- * costs no activity task round trip through the Temporal server (the process
- * throughput benchmark, docs/benchmarks.md). A local activity runs again when
- * the worker dies before its workflow task completes, hence idempotent writes
- * only. Same retries as `acts`; a retry wait beyond `localRetryThreshold` is
- * taken as a timer, so a long database outage holds no workflow task open.
- * Emails and outside systems (SMTP, the card bureau) stay with `acts`.
- */
-export const recordActs = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', localRetryThreshold: '10 seconds', retry: RETRY });
+/** Side effects on records and mail: retried with backoff until they succeed, business failures excepted. */
+export const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: Object.values(FailureType),
+  },
+});
 
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 seconds' });
 
