@@ -25,7 +25,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { BusinessCalendar } from '../domain/calendar';
 import { NO_OPEN_ITEMS, type OpenItems } from '../domain/digest';
 import { DEFAULT_RULES } from '../domain/rules';
-import { createMailer } from '../email/mailer';
+import { createMailer, DEFAULT_SMTP_CONNECTIONS } from '../email/mailer';
 import { renderEmail } from '../email/templates';
 import { digestTemplateData } from '../email/templates/digest';
 import { DEFAULT_DIGEST_BATCHING, SA, digestWorkflowId, type DigestBatching, type MonthlyDigestResult } from '../workflows/definitions';
@@ -85,13 +85,14 @@ async function probeIdLookups(stack: BenchStack, models: Parameters<typeof inser
 
 /**
  * The baseline: the same mails, rendered by the project's templates, sent by a
- * plain loop through nodemailer with email/mailer.ts' transport, from the
+ * plain loop through nodemailer with email/mailer.ts' transport (its default
+ * pool of connections, as the default worker's), from the
  * bench process to the same receiver, with as many in flight as the digest
  * keeps (its batching's maxInFlight): the mails alone, without Temporal, the
  * database or the outbox.
  */
 async function plainLoop(stack: BenchStack, fixture: Fixture, month: string, inFlight: number) {
-  const mailer = createMailer({ smtpUrl: stack.smtp.url, from: MAIL_FROM });
+  const mailer = createMailer({ smtpUrl: stack.smtp.url, from: MAIL_FROM, maxConnections: DEFAULT_SMTP_CONNECTIONS });
   stack.smtp.reset();
   const asOf = calendar.dayOf(new Date());
   const companies = fixture.companies;
@@ -231,7 +232,7 @@ export async function runDigest(ctx: BenchContext): Promise<BenchResult> {
         `one monthlyDigest run (ID digest:<period>, as the API triggers it) over ${expected} companies with open items (a pending contract each); clock from the start to the result after every continue-as-new;`,
         'mails/s = mails received at the SMTP receiver / that wall time; every Message-ID counted at the receiver (duplicates must be 0, every company mailed once);',
         'worker RSS: sampled every 250 ms during the run (VmHWM, the peak since the worker process started, in the JSON);',
-        `baseline: the same mails (same templates, sizes, recipients) sent by a plain loop through nodemailer with email/mailer.ts' transport (a connection per mail), ${DEFAULT_DIGEST_BATCHING.maxInFlight} in flight like the digest, from the bench process to the same receiver: the mails without Temporal, database or outbox.`,
+        `baseline: the same mails (same templates, sizes, recipients) sent by a plain loop through nodemailer with email/mailer.ts' transport (${DEFAULT_SMTP_CONNECTIONS} pooled connections, as the worker's by default), ${DEFAULT_DIGEST_BATCHING.maxInFlight} in flight like the digest, from the bench process to the same receiver: the mails without Temporal, database or outbox.`,
       ],
       sizes: { companies: sizes.companies },
       startedAt: startedAt.toISOString(),

@@ -121,7 +121,7 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
         smtpUrl: smtp.url,
         statsPort,
         ...(variant.prebuiltBundle ? { bundlePath } : { workflowsPath: BENCH_WORKFLOWS_PATH }),
-        ...(variant.smtpPool ? { smtpPool: variant.smtpPool } : {}),
+        ...(variant.smtpConnections ? { smtpConnections: variant.smtpConnections } : {}),
         options: variant.options,
       };
       const t = now();

@@ -225,7 +225,7 @@ export async function runThroughput(ctx: BenchContext): Promise<BenchResult> {
 
 export function describeVariant(v: WorkerVariant): string {
   const parts = [v.prebuiltBundle ? 'prebuilt bundle' : 'bundled at start'];
-  if (v.smtpPool) parts.push(`pooled SMTP (${v.smtpPool.maxConnections} connections)`);
+  if (v.smtpConnections) parts.push(`${v.smtpConnections} SMTP connection(s)`);
   for (const [k, value] of Object.entries(v.options)) parts.push(`${k}=${typeof value === 'object' ? JSON.stringify(value) : value}`);
   if (Object.keys(v.options).length === 0) parts.push('SDK defaults');
   return parts.join(', ');

@@ -15,8 +15,8 @@ export interface WorkerVariant {
   name: string;
   /** A prebuilt bundle (bundleWorkflowCode) instead of bundling at start like workers/worker.ts does. */
   prebuiltBundle: boolean;
-  /** A pooled SMTP transport (kept-open connections) instead of email/mailer.ts' one connection per mail. */
-  smtpPool?: { maxConnections: number };
+  /** SMTP connections email/mailer.ts keeps open (SMTP_MAX_CONNECTIONS); unset: its default. */
+  smtpConnections?: number;
   options: TunableWorkerOptions;
   /** Digest only: the run's batching (MonthlyDigestInput.batching), not a worker option. */
   digestBatching?: { pageSize?: number; maxInFlight?: number; pagesPerRun?: number };
@@ -31,7 +31,7 @@ export interface BenchWorkerConfig {
   /** Where the workflows are: the bundle file (prebuilt) or the module the worker bundles at start. */
   bundlePath?: string;
   workflowsPath?: string;
-  smtpPool?: { maxConnections: number };
+  smtpConnections?: number;
   options: TunableWorkerOptions;
 }
 

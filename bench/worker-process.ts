@@ -9,30 +9,15 @@ import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
-import nodemailer from 'nodemailer';
 import { createActivities } from '../activities';
 import { connectDatabase } from '../db/connection';
 import { DEFAULT_RULES } from '../domain/rules';
-import { createMailer, type Mailer } from '../email/mailer';
+import { createMailer } from '../email/mailer';
 import { createWorker } from '../workers/worker';
 import { benchActivities } from './activities';
 import { WORKER_READY_PREFIX, type BenchWorkerConfig, type WorkerProcessStats, type WorkerReadyInfo } from './worker-config';
 
 import { MAIL_FROM } from './worker-process-constants';
-
-/** Kept-open SMTP connections: the tuning the digest benchmark tries against email/mailer.ts. */
-function pooledMailer(smtpUrl: string, maxConnections: number): Mailer {
-  const transport = nodemailer.createTransport({
-    url: smtpUrl,
-    pool: true,
-    maxConnections,
-    maxMessages: Infinity,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  } as Parameters<typeof nodemailer.createTransport>[0]);
-  return { from: MAIL_FROM, transport, verify: () => transport.verify(), close: () => transport.close() };
-}
 
 interface ReportHeap {
   javascriptHeap?: { totalMemory: number; usedMemory: number };
@@ -58,7 +43,7 @@ async function main(): Promise<void> {
   const cfg = JSON.parse(process.env.BENCH_WORKER_CONFIG ?? '') as BenchWorkerConfig;
   const started = performance.now();
   const [db, clientConnection] = await Promise.all([connectDatabase(cfg.mongodbUri), Connection.connect({ address: cfg.temporalAddress })]);
-  const mailer = cfg.smtpPool ? pooledMailer(cfg.smtpUrl, cfg.smtpPool.maxConnections) : createMailer({ smtpUrl: cfg.smtpUrl, from: MAIL_FROM });
+  const mailer = createMailer({ smtpUrl: cfg.smtpUrl, from: MAIL_FROM, ...(cfg.smtpConnections ? { maxConnections: cfg.smtpConnections } : {}) });
   const temporal = new Client({ connection: clientConnection, namespace: 'default' });
   const deps = {
     models: db.models,

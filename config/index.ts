@@ -37,6 +37,8 @@ const schema = z.object({
     .default('mongodb://127.0.0.1:27017/xs-backoffice'),
 
   SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL').default('smtp://127.0.0.1:1025'),
+  // SMTP connections the worker keeps open and reuses
+  SMTP_MAX_CONNECTIONS: positiveInt.max(50, 'must be at most 50').default(5),
   MAIL_FROM: z.string().min(3).default('XS-Key Service <service@xs-key.example>'),
   BACKOFFICE_LEAD_EMAIL: z.email({ message: 'must be an email address' }).default('backoffice-lead@xs-key.example'),
 
@@ -52,6 +54,8 @@ const schema = z.object({
 
   // a workflow bundle prebuilt by dist/workers/bundle.js (the Docker image has one); unset: bundle at start
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  // workflows the worker keeps in memory between their tasks (the SDK's default: from the heap size limit)
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt.optional(),
   // host:port the worker serves Prometheus metrics on (the Temporal SDK's own), or "off"
   WORKER_METRICS_ADDRESS: z
     .string()
@@ -81,7 +85,7 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   temporal: TemporalConfig;
   mongodbUri: string;
-  mail: { smtpUrl: string; from: string; backofficeLead: string };
+  mail: { smtpUrl: string; from: string; backofficeLead: string; maxConnections: number };
   api: {
     host: string;
     port: number;
@@ -91,7 +95,7 @@ export interface AppConfig {
     idempotencyTtlHours: number;
     trustedProxies: number;
   };
-  worker: { metricsAddress?: string; bundlePath?: string };
+  worker: { metricsAddress?: string; bundlePath?: string; maxCachedWorkflows?: number };
   rules: BusinessRules;
 }
 
@@ -154,7 +158,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
     mongodbUri: e.MONGODB_URI,
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, backofficeLead: e.BACKOFFICE_LEAD_EMAIL },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, backofficeLead: e.BACKOFFICE_LEAD_EMAIL, maxConnections: e.SMTP_MAX_CONNECTIONS },
     api: {
       host: e.API_HOST,
       port: e.API_PORT,
@@ -167,6 +171,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     worker: {
       ...(e.WORKER_METRICS_ADDRESS === 'off' ? {} : { metricsAddress: e.WORKER_METRICS_ADDRESS }),
       ...(e.WORKFLOW_BUNDLE_PATH ? { bundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
+      ...(e.WORKER_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS } : {}),
     },
     rules: {
       ...DEFAULT_RULES,

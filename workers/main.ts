@@ -41,7 +41,10 @@ async function main(): Promise<void> {
       publicBaseUrl: config.api.publicBaseUrl,
       temporal,
     },
-    ...(config.worker.bundlePath ? { options: { workflowBundle: { codePath: config.worker.bundlePath } } } : {}),
+    options: {
+      ...(config.worker.bundlePath ? { workflowBundle: { codePath: config.worker.bundlePath } } : {}),
+      ...(config.worker.maxCachedWorkflows ? { maxCachedWorkflows: config.worker.maxCachedWorkflows } : {}),
+    },
   });
   const running = worker.run(); // stops on SIGINT/SIGTERM, after in-flight tasks finish
   if (config.worker.metricsAddress) console.log(`worker: metrics at http://${config.worker.metricsAddress}/metrics`);

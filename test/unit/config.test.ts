@@ -87,4 +87,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ WORKER_METRICS_ADDRESS: 'everywhere' })).toThrow(/WORKER_METRICS_ADDRESS: must be host:port or off/);
     expect(() => loadConfig({ WORKFLOW_BUNDLE_PATH: '/nonexistent/bundle.js' })).toThrow(/WORKFLOW_BUNDLE_PATH: no file/);
   });
+
+  test('the worker\'s workflow cache and SMTP pool are bounded by configuration, checked at start', () => {
+    expect(loadConfig({}).worker.maxCachedWorkflows).toBeUndefined(); // the SDK's default, from the heap size
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '500' }).worker.maxCachedWorkflows).toBe(500);
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'lots' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS: must be a number/);
+    expect(loadConfig({}).mail.maxConnections).toBe(5);
+    expect(loadConfig({ SMTP_MAX_CONNECTIONS: '1' }).mail.maxConnections).toBe(1);
+    expect(() => loadConfig({ SMTP_MAX_CONNECTIONS: '500' })).toThrow(/SMTP_MAX_CONNECTIONS: must be at most 50/);
+  });
 });
