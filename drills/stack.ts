@@ -158,6 +158,8 @@ export class DrillStack {
   workerStarts = 0;
   /** Exits nobody asked for (the drill restarts the process, as a supervisor would, and reports it). */
   readonly unexpectedExits: string[] = [];
+  /** Every SIGKILL the drill sent: which process, and when (ms, just before the signal). */
+  readonly kills: { which: string; at: number }[] = [];
   private readonly intended = new Set<ManagedProcess>();
   private stopping = false;
 
@@ -286,6 +288,7 @@ export class DrillStack {
     if (!p) return;
     const pid = p.child.pid;
     this.intended.add(p);
+    this.kills.push({ which, at: Date.now() });
     await p.stop('SIGKILL');
     this.note(`${p.name} SIGKILLed (pid ${pid})`);
   }
