@@ -12,15 +12,13 @@ import { isPublic, rolesFor } from './security/access-policy';
 type OperationObject = { operationId?: string; description?: string; responses: Record<string, unknown>; [k: string]: unknown };
 type Paths = Record<string, Record<string, OperationObject>>;
 
-const rateLimited = {
-  ...problemResponse('Over the rate limit of the caller (the API key, or the address without one); see Retry-After'),
+/** A problem answer that tells the client when to try again. */
+const retryLater = (description: string) => ({
+  ...problemResponse(description),
   headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
-};
-
-const unavailable = {
-  ...problemResponse('MongoDB or the Temporal server is briefly unreachable: retry after Retry-After seconds (with the same Idempotency-Key)'),
-  headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
-};
+});
+const rateLimited = retryLater('Over the rate limit of the caller (the API key, or the address without one); see Retry-After');
+const unavailable = retryLater('MongoDB or the Temporal server is briefly unreachable: retry after Retry-After seconds (with the same Idempotency-Key)');
 
 function withSecurity(paths: Paths): Paths {
   for (const op of listOperations(paths)) {

@@ -92,7 +92,7 @@ async function probeIdLookups(stack: BenchStack, models: Parameters<typeof inser
  * database or the outbox.
  */
 async function plainLoop(stack: BenchStack, fixture: Fixture, month: string, inFlight: number) {
-  const mailer = createMailer({ smtpUrl: stack.smtp.url, from: MAIL_FROM, maxConnections: DEFAULT_SMTP_CONNECTIONS });
+  const mailer = createMailer({ smtpUrl: stack.smtp.url, from: MAIL_FROM });
   stack.smtp.reset();
   const asOf = calendar.dayOf(new Date());
   const companies = fixture.companies;

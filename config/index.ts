@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
+import { DEFAULT_SMTP_CONNECTIONS } from '../email/mailer';
 import { LOCAL_API_KEYS_ENTRY, parseApiKeys, usesLocalKeys, type ApiKey } from './api-keys';
 
 const bool = z
@@ -38,7 +39,7 @@ const schema = z.object({
 
   SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL').default('smtp://127.0.0.1:1025'),
   // SMTP connections the worker keeps open and reuses
-  SMTP_MAX_CONNECTIONS: positiveInt.max(50, 'must be at most 50').default(5),
+  SMTP_MAX_CONNECTIONS: positiveInt.max(50, 'must be at most 50').default(DEFAULT_SMTP_CONNECTIONS),
   MAIL_FROM: z.string().min(3).default('XS-Key Service <service@xs-key.example>'),
   BACKOFFICE_LEAD_EMAIL: z.email({ message: 'must be an email address' }).default('backoffice-lead@xs-key.example'),
 

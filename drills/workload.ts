@@ -369,8 +369,9 @@ export class CardWorkload {
       const [first, second, ...more] = [...g].sort((a, b) => a.acceptedAt - b.acceptedAt);
       return more.length === 0 && workerKills.some((t) => first!.acceptedAt >= t - SMTP_WINDOW.beforeKillMs && first!.acceptedAt <= t + SMTP_WINDOW.afterKillMs && second!.acceptedAt > t);
     };
-    const atKill = dups.byMessageId.filter(inSmtpWindow);
-    const otherDups = dups.byMessageId.filter((g) => !inSmtpWindow(g));
+    const atKill: Mail[][] = [];
+    const otherDups: Mail[][] = [];
+    for (const g of dups.byMessageId) (inSmtpWindow(g) ? atKill : otherDups).push(g);
     if (otherDups.length) problems.push(`${otherDups.length} email(s) delivered more than once with the same Message-ID:\n    ${otherDups.slice(0, 10).map(describe).join('\n    ')}`);
     const resentAtWorkerKill = atKill.map(describe);
     const differentIds = dups.byRecipientSubject.filter((g) => new Set(g.map((m) => m.messageId)).size > 1);

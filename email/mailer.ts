@@ -21,9 +21,9 @@ export interface Mailer {
 }
 
 export function createMailer(config: MailConfig): Mailer {
-  // Pooled: a few connections kept open and reused (docs/benchmarks.md: 2.6x the digest's mails/s
-  // against a connection per mail). Timeouts well inside the email activity's 30 s start-to-close
-  // timeout, so a stalled SMTP server fails this attempt before Temporal starts the next one.
+  // Pooled: a few connections kept open and reused (docs/benchmarks.md, "Tunings"). Timeouts well
+  // inside the email activity's 30 s start-to-close timeout, so a stalled SMTP server fails this
+  // attempt before Temporal starts the next one.
   const transport = nodemailer.createTransport(
     new SMTPPool({
       url: config.smtpUrl,
