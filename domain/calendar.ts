@@ -226,6 +226,17 @@ export class BusinessCalendar {
     return this.atLocalTime(this.firstWednesday(year, month), this.rules.digestAt);
   }
 
+  /**
+   * When a month's digest may run: from its first Wednesday at 08:00 until the
+   * month ends (the first instant of the next month, excluded). Before, the
+   * month's open items are not due yet; after, the month is over and a digest
+   * would report stale items under its name.
+   */
+  digestWindow(year: number, month: number): { opensAt: Date; closesAt: Date } {
+    const next = month === 12 ? { year: year + 1, month: 1 } : { year, month: month + 1 };
+    return { opensAt: this.digestAt(year, month), closesAt: this.startOfDay(`${pad(next.year, 4)}-${pad(next.month, 2)}-01`) };
+  }
+
   /** The 12 digest instants of a year, January first. */
   digestDates(year: number): Date[] {
     return Array.from({ length: 12 }, (_, i) => this.digestAt(year, i + 1));

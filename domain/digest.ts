@@ -96,6 +96,19 @@ export function isFuturePeriod(period: Period, now: Date, calendar: BusinessCale
   return period > periodOf(now, calendar);
 }
 
+/** The window in which a month's digest may run (BusinessCalendar.digestWindow). */
+export function digestWindowOf(period: Period, calendar: BusinessCalendar): { opensAt: Date; closesAt: Date } {
+  return calendar.digestWindow(Number(period.slice(0, 4)), Number(period.slice(5, 7)));
+}
+
+/** Why a month's digest may not run at `now`, or null when it may: from its first Wednesday 08:00 to the month's end. */
+export function outsideDigestWindow(period: Period, now: Date, calendar: BusinessCalendar): string | null {
+  const { opensAt, closesAt } = digestWindowOf(period, calendar);
+  if (now >= opensAt && now < closesAt) return null;
+  const local = (d: Date) => calendar.toLocalIso(d);
+  return `the digest for ${period} runs only from ${local(opensAt)} until ${local(closesAt)} (its first Wednesday ${calendar.rules.digestAt} to the end of the month)`;
+}
+
 // ---- The email ----------------------------------------------------------------------
 
 const MONTHS: Record<Language, string[]> = {

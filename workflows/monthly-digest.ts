@@ -20,6 +20,7 @@ import {
   continueAsNew,
   log,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
@@ -27,7 +28,7 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { BusinessCalendar } from '../domain/calendar';
-import { isFuturePeriod, isPeriod, periodOf } from '../domain/digest';
+import { isFuturePeriod, isPeriod, outsideDigestWindow, periodOf } from '../domain/digest';
 import {
   businessRule,
   DEFAULT_DIGEST_BATCHING,
@@ -43,6 +44,8 @@ import { acts, loadRules, showStatus } from './support';
 
 /** Set by the server on every run a Schedule starts (backfills included). */
 const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+/** Scheduled firings refuse a month outside its window (runs recorded before it started the month's run anyway). */
+const DIGEST_WINDOW_PATCH = 'digest-window';
 /** Company IDs that failed for good, kept in the progress for operators. */
 const MAX_FAILED_IDS = 50;
 
@@ -53,8 +56,13 @@ export async function monthlyDigest(input: MonthlyDigestInput = {}): Promise<Mon
   if (!isPeriod(period)) throw invalidInput(`period must be YYYY-MM, got "${period}"`, { field: 'period' });
   if (isFuturePeriod(period, new Date(), calendar)) throw businessRule(`the digest for ${period} cannot be sent before that month`);
 
-  // Without a period, this is a scheduled firing: the month's run does the work, under its own ID.
-  if (input.period === undefined) return startMonth(period, input);
+  // Without a period, this is a scheduled firing: the month's run does the work, under its own ID. A firing
+  // outside the month's window (a manual trigger before the first Wednesday, a late backfill) mails nothing.
+  if (input.period === undefined) {
+    const outside = outsideDigestWindow(period, new Date(), calendar);
+    if (outside && patched(DIGEST_WINDOW_PATCH)) throw businessRule(outside);
+    return startMonth(period, input);
+  }
   return { period, workflowId: info.workflowId, outcome: 'done', progress: await mailCompanies(period, input) };
 }
 

@@ -4,7 +4,8 @@
  */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
-import { isFuturePeriod } from '../../domain/digest';
+import type { BusinessCalendar } from '../../domain/calendar';
+import { digestWindowOf, outsideDigestWindow } from '../../domain/digest';
 import type { monthlyDigest } from '../../workflows/monthly-digest';
 import {
   DIGEST_WORKFLOW_ID_PREFIX,
@@ -14,12 +15,20 @@ import {
   type DigestProgress,
   type MonthlyDigestResult,
 } from '../../workflows/definitions';
-import { notFound, unprocessable } from '../errors';
+import { conflict, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
 
 const LIST_QUERY =
   `WorkflowType = 'monthlyDigest' AND WorkflowId STARTS_WITH '${DIGEST_WORKFLOW_ID_PREFIX}' ` +
   `AND ExecutionStatus != 'ContinuedAsNew'`;
+
+/** 409 naming the window, when the month's digest may not run now (the API's and the Schedule trigger's check). */
+export function refuseOutsideDigestWindow(period: string, now: Date, calendar: BusinessCalendar): void {
+  const outside = outsideDigestWindow(period, now, calendar);
+  if (!outside) return;
+  const { opensAt, closesAt } = digestWindowOf(period, calendar);
+  throw conflict(outside, { window: { opensAt: opensAt.toISOString(), closesAt: closesAt.toISOString() } });
+}
 
 export function createDigestService(deps: ServiceDeps) {
   const now = deps.now ?? (() => new Date());
@@ -52,11 +61,13 @@ export function createDigestService(deps: ServiceDeps) {
   }
 
   return {
-    /** Starts the month's run, or returns the one that runs; a closed month may run again (the outbox mails nobody twice). */
+    /**
+     * Starts the month's run, or returns the one that runs. Only inside the month's window (its first Wednesday
+     * 08:00 to its end, domain/digest.ts): before, its items are not due; after, they are no longer that month's.
+     * Inside the window a finished month may run again (the outbox mails nobody twice).
+     */
     async trigger(period: string) {
-      if (isFuturePeriod(period, now(), deps.calendar)) {
-        throw unprocessable(`the digest for ${period} cannot be sent before that month`, [{ field: 'period', message: 'is a month that has not begun' }]);
-      }
+      refuseOutsideDigestWindow(period, now(), deps.calendar);
       const workflowId = digestWorkflowId(period);
       try {
         const handle = await workflow.start<typeof monthlyDigest>('monthlyDigest', {

@@ -3,8 +3,11 @@
  * ours): list them with their next action times, pause, unpause, trigger now.
  */
 import { ScheduleNotFoundError, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
+import { periodOf } from '../../domain/digest';
+import { MONTHLY_DIGEST_SCHEDULE_ID } from '../../schedules/definitions';
 import { notFound } from '../errors';
 import type { ServiceDeps } from './deps';
+import { refuseOutsideDigestWindow } from './digests';
 
 /** Next action times shown per schedule. */
 const NEXT_ACTIONS = 5;
@@ -30,6 +33,7 @@ function describeCalendar(c: Calendar): string {
 
 export function createScheduleService(deps: ServiceDeps) {
   const { schedule } = deps.temporal;
+  const now = deps.now ?? (() => new Date());
 
   function view(d: ScheduleDescription) {
     return {
@@ -84,9 +88,16 @@ export function createScheduleService(deps: ServiceDeps) {
         return view(await h.describe());
       }),
 
-    /** Takes the schedule's action now (allowed even while paused). */
+    /**
+     * Takes the schedule's action now (allowed even while paused). The monthly digest only inside the current
+     * month's window (domain/digest.ts); its workflow refuses a firing outside it too.
+     */
     trigger: (scheduleId: string) =>
       on(scheduleId, async (h) => {
+        if (scheduleId === MONTHLY_DIGEST_SCHEDULE_ID) {
+          const at = now();
+          refuseOutsideDigestWindow(periodOf(at, deps.calendar), at, deps.calendar);
+        }
         await h.trigger();
         return { scheduleId, triggered: true as const };
       }),

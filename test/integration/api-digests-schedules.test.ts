@@ -16,6 +16,10 @@ import type { SmtpReceiver } from '../support/smtp';
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 const CONTACT = 'contact@pier.example';
 
+/** The API's clock: inside February 2026's digest window (first Wednesday 4 February 08:00) unless a test moves it. */
+const IN_FEBRUARY = new Date('2026-02-10T12:00:00Z');
+let clock = IN_FEBRUARY;
+
 let h: ApiHarness;
 let client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
 /** Calls the API; every error answer must be problem+json. */
@@ -23,7 +27,7 @@ let api: Api;
 
 beforeAll(async () => {
   // Polling only once a test starts the worker: a digest triggered before then stays running.
-  h = await startApiHarness({ namespace: uniqueName('api-digests'), runWorker: false, errorsWithoutInternals: false });
+  h = await startApiHarness({ namespace: uniqueName('api-digests'), runWorker: false, errorsWithoutInternals: false, now: () => clock });
   ({ client, db, receiver, taskQueue, api } = h);
   await db.models.Company.create({
     _id: 'co_pier00000001',
@@ -89,7 +93,9 @@ describe('/v1/digests', () => {
   });
 
   test('GET /v1/digests lists the runs, most recent first, with status and progress', async () => {
+    clock = new Date('2026-01-20T12:00:00Z'); // inside January's window
     const jan = await api('POST', '/v1/digests', { period: '2026-01' });
+    clock = IN_FEBRUARY;
     expect(jan.status).toBe(202);
     const list = await eventually(async () => {
       const res = await api('GET', '/v1/digests?limit=10');
@@ -102,17 +108,48 @@ describe('/v1/digests', () => {
     expect((await api('GET', '/v1/digests?limit=1')).body.runs).toHaveLength(1);
   });
 
-  test('malformed requests are 400 naming the field; a month not begun is 422; an unknown month 404', async () => {
+  test('a month runs only from its first Wednesday 08:00 (Amsterdam) to its end: else 409 naming the window', async () => {
+    // [API clock, month asked for, allowed]
+    const cases: [string, string, boolean][] = [
+      ['2026-02-04T06:59:59.999Z', '2026-02', false], // 07:59:59.999 in Amsterdam, first Wednesday of February
+      ['2026-02-04T07:00:00.000Z', '2026-02', true],
+      ['2026-02-28T22:59:59.999Z', '2026-02', true], // 23:59:59.999 on the last day
+      ['2026-02-28T23:00:00.000Z', '2026-02', false], // midnight: March has begun
+      ['2026-03-02T10:00:00.000Z', '2026-03', false], // March before its first Wednesday (4 March)
+      ['2026-03-02T10:00:00.000Z', '2026-02', false], // a past month
+      ['2026-02-10T12:00:00.000Z', '2025-12', false],
+      ['2026-02-10T12:00:00.000Z', '2025-02', false],
+      ['2026-02-10T12:00:00.000Z', '2026-04', false], // a month not begun
+    ];
+    try {
+      for (const [at, period, allowed] of cases) {
+        clock = new Date(at);
+        const res = await api('POST', '/v1/digests', { period });
+        if (allowed) {
+          expect({ at, period, status: res.status }).toEqual({ at, period, status: 202 });
+          continue;
+        }
+        const window = calendar.digestWindow(Number(period.slice(0, 4)), Number(period.slice(5)));
+        expect({ at, period, status: res.status }).toEqual({ at, period, status: 409 });
+        expect(res.body.detail).toContain(`runs only from ${calendar.toLocalIso(window.opensAt)} until ${calendar.toLocalIso(window.closesAt)}`);
+        expect(res.body.window).toEqual({ opensAt: window.opensAt.toISOString(), closesAt: window.closesAt.toISOString() });
+      }
+      // Nothing was started outside a window.
+      for (const period of ['2026-03', '2025-12', '2025-02', '2026-04']) {
+        expect({ period, status: (await api('GET', `/v1/digests/${period}`)).status }).toEqual({ period, status: 404 });
+      }
+    } finally {
+      clock = IN_FEBRUARY;
+    }
+  });
+
+  test('malformed requests are 400 naming the field; an unknown month 404', async () => {
     const bad = await api('POST', '/v1/digests', { period: '2026-13', extra: true });
     expect(bad.status).toBe(400);
     expect(fieldsOf(bad).sort()).toEqual(['extra', 'period']);
     expect((await api('POST', '/v1/digests', {})).status).toBe(400);
     expect(fieldsOf(await api('GET', '/v1/digests?limit=0'))).toEqual(['limit']);
 
-    const future = calendar.addDays(calendar.dayOf(new Date()), 70).slice(0, 7);
-    const refused = await api('POST', '/v1/digests', { period: future });
-    expect(refused.status).toBe(422);
-    expect(fieldsOf(refused)).toEqual(['period']);
 
     expect((await api('GET', '/v1/digests/2019-01')).status).toBe(404);
     expect((await api('GET', '/v1/digests/2019-1')).status).toBe(400);
@@ -163,6 +200,20 @@ describe('/v1/schedules', () => {
     expect(action.workflowId).toMatch(/^nightly-reconciliation-/);
     const result = await client.workflow.getHandle(action.workflowId).result();
     expect(result).toMatchObject({ counts: { 'licence-watches': { checked: 0 }, 'pickup-holds': { checked: 0 } } });
+  });
+
+  test('triggering the digest Schedule outside the current month\'s window is 409 and fires nothing', async () => {
+    const before = (await api('GET', `/v1/schedules/${MONTHLY_DIGEST_SCHEDULE_ID}`)).body.recentActions.length;
+    try {
+      clock = new Date('2026-03-02T10:00:00Z'); // Monday 2 March: March's window opens on Wednesday 4 March 08:00
+      const res = await api('POST', `/v1/schedules/${MONTHLY_DIGEST_SCHEDULE_ID}/trigger`);
+      expect(res.status).toBe(409);
+      expect(res.body.detail).toContain('the digest for 2026-03 runs only from 2026-03-04T08:00:00+01:00');
+    } finally {
+      clock = IN_FEBRUARY;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await api('GET', `/v1/schedules/${MONTHLY_DIGEST_SCHEDULE_ID}`)).body.recentActions).toHaveLength(before);
   });
 
   test('an unknown schedule is 404, a malformed ID or note 400', async () => {

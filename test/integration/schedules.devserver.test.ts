@@ -12,7 +12,7 @@ import { periodOf } from '../../domain/digest';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { MONTHLY_DIGEST_SCHEDULE_ID, NIGHTLY_RECONCILIATION_SCHEDULE_ID } from '../../schedules/definitions';
 import { ensureSchedules } from '../../schedules/ensure';
-import { digestWorkflowId, type MonthlyDigestResult, type ReconciliationResult } from '../../workflows/definitions';
+import { digestWorkflowId, type ReconciliationResult } from '../../workflows/definitions';
 import { startDevServerHarness, type DevServerHarness } from '../support/api-harness';
 import { eventually, uniqueName } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
@@ -109,7 +109,7 @@ test('ensureSchedules twice changes nothing, and keeps a pause an operator made'
   await handle.unpause();
 });
 
-test('a trigger runs the current month as digest:<period>; a backfill of March mails the March digest', async () => {
+test('a firing inside the month\'s window mails the month as digest:<period>; a firing outside it (a late backfill, a trigger before the first Wednesday) mails nothing', async () => {
   const { pendingContact } = await insertCompanies();
   const handle = client.schedule.getHandle(MONTHLY_DIGEST_SCHEDULE_ID);
   const runOf = async (scheduledAt: (t: Date) => boolean) => {
@@ -117,25 +117,29 @@ test('a trigger runs the current month as digest:<period>; a backfill of March m
     return client.workflow.getHandle(action.action.workflow.workflowId);
   };
 
+  // A backfill of March 2026 (first Wednesday 4 March 08:00 Amsterdam), run months later: outside March's window.
+  await handle.backfill({ start: new Date('2026-03-04T06:59:00Z'), end: new Date('2026-03-04T07:01:00Z') });
+  const backfilled = await runOf((t) => t.toISOString() === '2026-03-04T07:00:00.000Z');
+  await expect(backfilled.result()).rejects.toMatchObject({
+    cause: { type: 'BusinessRuleViolation', message: expect.stringContaining('the digest for 2026-03 runs only from 2026-03-04T08:00:00+01:00') },
+  });
+
+  // A trigger now: the current month, if its window is open today (the real clock decides which branch this run takes).
   const triggeredAt = new Date();
   await handle.trigger();
   const triggered = await runOf((t) => t.getTime() >= triggeredAt.getTime() - 1000);
   const period = periodOf(triggeredAt, calendar);
-  expect(await triggered.result()).toMatchObject({ period, workflowId: digestWorkflowId(period), outcome: 'done', progress: { sent: 1, skippedEmpty: 1 } });
-
-  // 4 March 2026 08:00 Amsterdam is the first Wednesday of March.
-  await handle.backfill({ start: new Date('2026-03-04T06:59:00Z'), end: new Date('2026-03-04T07:01:00Z') });
-  const backfilled = await runOf((t) => t.toISOString() === '2026-03-04T07:00:00.000Z');
-  const march = (await backfilled.result()) as MonthlyDigestResult;
-  expect(march).toMatchObject({ period: '2026-03', workflowId: 'digest:2026-03', outcome: 'done', progress: { sent: 1 } });
-
-  const mails = await receiver.waitFor(2);
-  expect(mails.map((m) => [m.to[0], m.subject])).toEqual([
-    [pendingContact, expect.stringContaining(`(1)`)],
-    [pendingContact, 'XS-Key: your open items for March 2026 (1)'],
-  ]);
-  const details = await client.workflow.getHandle('digest:2026-03').describe();
-  expect(details.searchAttributes.Phase).toEqual(['done']);
+  const { opensAt, closesAt } = calendar.digestWindow(Number(period.slice(0, 4)), Number(period.slice(5)));
+  if (triggeredAt >= opensAt && triggeredAt < closesAt) {
+    expect(await triggered.result()).toMatchObject({ period, workflowId: digestWorkflowId(period), outcome: 'done', progress: { sent: 1, skippedEmpty: 1 } });
+    const mails = await receiver.waitFor(1);
+    expect(mails.map((m) => [m.to[0], m.subject])).toEqual([[pendingContact, expect.stringContaining(`(1)`)]]);
+  } else {
+    await expect(triggered.result()).rejects.toMatchObject({ cause: { type: 'BusinessRuleViolation' } });
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(receiver.messages.filter((m) => m.subject.includes('March 2026'))).toHaveLength(0);
+  await expect(client.workflow.getHandle('digest:2026-03').describe()).rejects.toThrow();
 });
 
 test('a trigger of the nightly reconciliation runs it to the end', async () => {

@@ -6,6 +6,7 @@ import {
   isFuturePeriod,
   isPeriod,
   NO_OPEN_ITEMS,
+  outsideDigestWindow,
   periodLabel,
   periodOf,
   type DigestInput,
@@ -115,5 +116,24 @@ describe('the month a run covers', () => {
     expect(isFuturePeriod('2026-02', now, cal)).toBe(false);
     expect(isFuturePeriod('2026-04', now, cal)).toBe(true);
     expect(isFuturePeriod('2026-04', new Date('2026-03-31T22:00:00Z'), cal)).toBe(false);
+  });
+});
+
+describe('a month\'s digest window: from its first Wednesday 08:00 (Amsterdam) until the month ends', () => {
+  const months = Array.from({ length: 60 }, (_, i) => ({ year: 2026 + Math.floor(i / 12), month: (i % 12) + 1 }));
+
+  test.each(months)('$year-$month', ({ year, month }) => {
+    const period = `${year}-${String(month).padStart(2, '0')}`;
+    const { opensAt, closesAt } = cal.digestWindow(year, month);
+    expect(cal.toLocalIso(opensAt).slice(0, 7)).toBe(period);
+    expect(cal.toLocalIso(opensAt).slice(10, 19)).toBe('T08:00:00');
+    expect(new Date(`${cal.dayOf(opensAt)}T12:00:00Z`).getUTCDay()).toBe(3); // a Wednesday
+    expect(Number(cal.dayOf(opensAt).slice(8))).toBeLessThanOrEqual(7);
+    expect(cal.toLocalIso(closesAt).slice(8, 19)).toBe('01T00:00:00');
+    const at = (ms: number) => outsideDigestWindow(period, new Date(ms), cal);
+    expect(at(opensAt.getTime() - 1)).toContain(`the digest for ${period} runs only from`);
+    expect(at(opensAt.getTime())).toBeNull();
+    expect(at(closesAt.getTime() - 1)).toBeNull();
+    expect(at(closesAt.getTime())).toContain(`until ${cal.toLocalIso(closesAt)}`);
   });
 });
