@@ -6,14 +6,17 @@
  * as an abandoned child) until it expires. The company blocks it at a chosen
  * day, cancellable until then; a lost card is replaced first, then blocked;
  * the licence watch blocks it at once (signal). Blocked or expired, the
- * workflow ends: a handful of events in five years, no continue-as-new.
+ * workflow ends. Block schedules and cancellations can come any number of
+ * times in five years: after `changesPerRun` of them the run continues as new
+ * with its state, so the history stays bounded.
  */
-import { allHandlersFinished, condition, ParentClosePolicy, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, ParentClosePolicy, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
 import { BusinessCalendar, isIsoDay } from '../domain/calendar';
 import {
   blockCardNowSignal,
   businessRule,
   cancelBlockUpdate,
+  CARD_CHANGES_PER_RUN,
   cardApplicationWorkflowId,
   cardInUseStateQuery,
   conflict,
@@ -46,12 +49,13 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
   const loaded = loadRules().then((rules) => void (calendar = new BusinessCalendar(rules)));
   const { cardNumber } = input;
   const expiresAt = Date.parse(input.expiresAt);
-  const state: CardInUseState = {
+  const { carried, changesPerRun = CARD_CHANGES_PER_RUN, ...card } = input;
+  const state: CardInUseState = carried ?? {
     cardNumber, companyId: input.companyId, xsId: input.xsId, cardType: input.cardType,
     phase: 'active', activatedAt: input.activatedAt, expiresAt: input.expiresAt, renewalWindowOpensAt: '',
   };
   let order: BlockOrder | undefined; // block at once
-  let revision = 0; // changes when the scheduled block does
+  let revision = 0; // changes when the scheduled block does: this run's block schedules and cancellations
 
   // ---- What the company, the licence watch and operators can do ------------------------
   setHandler(cardInUseStateQuery, () => state);
@@ -116,6 +120,11 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
   });
 
   while (!order) {
+    if (revision >= changesPerRun || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (!order) await continueAsNew<typeof cardInUse>({ ...card, carried: state, changesPerRun });
+      continue;
+    }
     const step = nextStep();
     const seen = revision;
     if (step.at > Date.now() && (await condition(() => order !== undefined || revision !== seen, step.at - Date.now()))) continue;
@@ -174,7 +183,7 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
     state.replacement = replacement;
     try {
       const application = await acts.createReplacementApplication({
-        applicationId, card: input, reason, requestedBy: replacement.requestedBy, submittedAt: replacement.requestedAt,
+        applicationId, card, reason, requestedBy: replacement.requestedBy, submittedAt: replacement.requestedAt,
         ...(request.deliveryMethod ? { deliveryMethod: request.deliveryMethod } : {}),
         ...(request.destination ? { destination: request.destination } : {}),
       });

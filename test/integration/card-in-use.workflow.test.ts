@@ -48,14 +48,14 @@ afterAll(() => h?.close());
 const serverNow = async (): Promise<number> => env.currentTimeMs();
 
 /** An approved company, an active card of it (with the application it came from) and its running workflow. */
-async function startCard(expiresAt?: Date) {
+async function startCard(expiresAt?: Date, options: Pick<CardInUseInput, 'changesPerRun'> = {}) {
   const { companyId, contact } = await insertCompany(db.models);
   const activatedAt = new Date(await serverNow());
   const expires = expiresAt ?? calendar.cardExpiresAt(activatedAt);
   const input: CardInUseInput = {
     cardNumber: newCardNumber(),
     applicationId: `ca_${hex(16)}`, companyId, customerNumber: 'C1234567', xsId: `xs_${hex(12)}`, cardType: 'CargoCard',
-    activatedAt: activatedAt.toISOString(), expiresAt: expires.toISOString(),
+    activatedAt: activatedAt.toISOString(), expiresAt: expires.toISOString(), ...options,
   };
   await db.models.CardApplication.create({
     _id: input.applicationId, companyId, xsId: input.xsId, cardType: 'CargoCard', deliveryMethod: 'pickup', destination: 'NL', status: 'active',
@@ -110,6 +110,45 @@ test('a block scheduled for a later day can be cancelled until then; the card st
   expect((await handle.describe()).status.name).toBe('RUNNING');
   expect((await refusal(handle.executeUpdate(cancelBlockUpdate))).type).toBe(FailureType.Conflict);
   expect(mailsTo(contact)).toHaveLength(0);
+});
+
+test('a card\'s history stays bounded: many block/cancel cycles continue as new with the state, and the last block still takes effect', async () => {
+  const changesPerRun = 4;
+  const { input, handle, contact } = await startCard(undefined, { changesPerRun });
+  const firstRunId = (await handle.describe()).runId;
+  const today = calendar.dayOf(new Date(await serverNow()));
+  const cycles = 15; // 30 changes: 7 runs and more
+  for (let i = 0; i < cycles; i++) {
+    const on = calendar.addDays(today, 2 + (i % 5));
+    await handle.executeUpdate(scheduleBlockUpdate, { args: [{ on, reason: `Cycle ${i}`, requestedBy: 'hr-3' }] });
+    await handle.executeUpdate(cancelBlockUpdate);
+  }
+  const on = calendar.addDays(today, 3);
+  const { block } = await handle.executeUpdate(scheduleBlockUpdate, { args: [{ on, reason: 'Finally leaves', requestedBy: 'hr-3' }] });
+
+  // Every run of this card's life, first to last (each run's last event names the next): each one bounded.
+  const runs: { runId: string; events: number }[] = [];
+  for (let runId: string | null | undefined = firstRunId; runId; ) {
+    const { events } = await client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+    runs.push({ runId, events: events!.length });
+    runId = events!.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+  }
+  expect(runs.length).toBeGreaterThanOrEqual(Math.floor((2 * cycles) / changesPerRun));
+  expect(runs.at(-1)!.runId).toBe((await handle.describe()).runId);
+  const biggest = Math.max(...runs.map((r) => r.events));
+  expect(biggest).toBeLessThan(25 * changesPerRun); // a run holds its few changes, not the card's whole past
+
+  // The state went along: the card, its window, the block now scheduled; the search attributes too.
+  const state = await handle.query(cardInUseStateQuery);
+  expect(state).toMatchObject({ phase: 'active', cardNumber: input.cardNumber, expiresAt: input.expiresAt, scheduledBlock: { on, reason: 'Finally leaves' } });
+  expect(state.renewalWindowOpensAt).not.toBe('');
+  expect((await handle.describe()).searchAttributes).toMatchObject({ Phase: ['active'], CardNumber: [input.cardNumber], CompanyId: [input.companyId] });
+
+  await sleepUntil(Date.parse(block.takesEffectAt) + MINUTE);
+  expect(await handle.result()).toMatchObject({ outcome: 'blocked', block: { reason: 'Finally leaves', by: 'hr-3' } });
+  expect(await card(input.cardNumber)).toMatchObject({ status: 'blocked', blockReason: 'Finally leaves' });
+  const mails = await eventually(async () => mailsTo(contact).length === 1 && mailsTo(contact));
+  expect(mails.map((m) => m.subject)).toEqual([`Card ${input.cardNumber} is blocked`]);
 });
 
 test('a block scheduled for a later day takes effect at 00:00 local of that day and mails the company contact', async () => {

@@ -17,7 +17,18 @@ export interface CardInUseInput {
   /** ISO instants. */
   activatedAt: string;
   expiresAt: string;
+  /** The state an earlier run of this card's life continued as new with. */
+  carried?: CardInUseState;
+  /** Block schedules and cancellations before the run continues as new (default CARD_CHANGES_PER_RUN; tests set fewer). */
+  changesPerRun?: number;
 }
+
+/**
+ * A card lives five years; each scheduled or cancelled block adds a handful of
+ * events. After this many, the run continues as new with its state, so the
+ * history stays small however often a company changes its mind.
+ */
+export const CARD_CHANGES_PER_RUN = 50;
 
 /**
  * Blocks the card at once, e.g. when the company's transport licence expired
