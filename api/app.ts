@@ -23,6 +23,8 @@ export interface SecurityOptions {
   keys: ApiKey[];
   rateLimitPerMinute: number;
   idempotencyTtlHours: number;
+  /** How long a running request's claim on its Idempotency-Key holds without renewal (default 30). */
+  idempotencyLeaseSeconds?: number;
   /** Proxies in front of the API whose X-Forwarded-For is trusted (0: none). */
   trustedProxies?: number;
 }
@@ -139,7 +141,14 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(express.json({ limit: '100kb' }));
-  app.use(idempotency({ models: deps.models, ttlHours: deps.security.idempotencyTtlHours, ...(deps.now ? { now: deps.now } : {}) }));
+  app.use(
+    idempotency({
+      models: deps.models,
+      ttlHours: deps.security.idempotencyTtlHours,
+      ...(deps.security.idempotencyLeaseSeconds ? { leaseMs: deps.security.idempotencyLeaseSeconds * 1000 } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+  );
 
   for (const resource of RESOURCES) app.use(resource.mount, resource.router(deps));
 
