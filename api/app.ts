@@ -1,7 +1,7 @@
 /**
  * The express application, in the order a request meets it: request ID and
  * security headers; the probes, /metrics and the docs; the guard (operation,
- * API key, role, rate limit); the JSON body; the Idempotency-Key check; the
+ * API key, role, rate limit, counted cluster-wide in the database); the JSON body; the Idempotency-Key check; the
  * routes; the problem+json error handler.
  */
 import { randomUUID } from 'node:crypto';
@@ -136,7 +136,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     guard({
       keys: deps.security.keys,
-      limiter: new RateLimiter(deps.security.rateLimitPerMinute),
+      limiter: new RateLimiter({ perMinute: deps.security.rateLimitPerMinute, slots: deps.models.RateLimitSlot, logger }),
       operationOf: operationMatcher(operations),
     }),
   );
