@@ -21,7 +21,7 @@
  */
 import type { Model } from 'mongoose';
 import { RateLimiterCompatibleAbstract, RateLimiterMemory, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
-import { isDuplicateKey, type RateLimitSlotDoc } from '../../db/models';
+import type { RateLimitSlotDoc } from '../../db/models';
 import type { Logger } from '../../observability/logger';
 
 export interface RateDecision {
@@ -45,13 +45,27 @@ export interface RateLimiterOptions {
 
 const WINDOW_SECONDS = 60;
 const PRUNE_EVERY_MS = 60_000;
-/** Clients whose next free slot this process remembers (the others start probing from slot 1). */
-const MAX_HINTS = 10_000;
+/** Clients whose next free slot this process remembers (the others start again from slot 1). */
+const MAX_BUCKETS = 10_000;
 
-/** A rate-limiter-flexible limiter on unique slot documents (see above). Consume only. */
+interface Bucket {
+  /** The window (its start, ms) this process last saw for the client. */
+  start: number;
+  /** The next slot to try: slots below it are taken (by this process or another). */
+  slot: number;
+  /** Requests of this process waiting for a slot; one insert round serves them all. */
+  waiting: { resolve: (slot: number) => void; reject: (err: unknown) => void }[];
+  inserting: boolean;
+}
+
+/**
+ * A rate-limiter-flexible limiter on unique slot documents (see above), consume
+ * only. Requests of one process that wait at the same time for one client's
+ * slots are served by one `insertMany`, so a flood costs the store one write
+ * per round, not one per request; once a window is full, refusals cost nothing.
+ */
 class SlotLimiter extends RateLimiterCompatibleAbstract {
-  /** Per bucket, the window this process last saw and the next slot to try in it. */
-  private readonly next = new Map<string, { start: number; slot: number }>();
+  private readonly buckets = new Map<string, Bucket>();
   private downUntil = 0;
   private lastPrune = 0;
 
@@ -78,30 +92,69 @@ class SlotLimiter extends RateLimiterCompatibleAbstract {
     if (now < this.downUntil) throw new Error('rate-limit store left alone after a failure');
     const windowMs = WINDOW_SECONDS * 1000;
     const start = now - (now % windowMs);
-    const expire = start + windowMs;
     const bucketKey = `${this.prefix}:${key}`;
     this.prune(now);
 
-    let bucket = this.next.get(bucketKey);
-    if (!bucket || bucket.start !== start) bucket = { start, slot: 1 };
-    this.next.delete(bucketKey); // re-insert: the map stays in least-recently-used order
-    this.next.set(bucketKey, bucket);
-    if (this.next.size > MAX_HINTS) this.next.delete(this.next.keys().next().value!);
+    let bucket = this.buckets.get(bucketKey);
+    if (!bucket || bucket.start !== start) bucket = { start, slot: 1, waiting: [], inserting: false };
+    this.buckets.delete(bucketKey); // re-insert: the map stays in least-recently-used order
+    this.buckets.set(bucketKey, bucket);
+    if (this.buckets.size > MAX_BUCKETS) this.buckets.delete(this.buckets.keys().next().value!);
 
-    // Concurrent requests of this process try different slots at once; a slot another replica took costs one more insert.
-    for (let slot = bucket.slot++; slot <= this.points; slot = bucket.slot++) {
-      try {
-        await this.withTimeout(this.slots.create({ _id: `${bucketKey}|${start}|${slot}`, expire: new Date(expire) }));
-      } catch (err) {
-        if (isDuplicateKey(err)) continue;
-        this.storeDown(err);
-        throw err;
-      }
-      this.storeUp();
-      return new RateLimiterRes(this.points - slot, Math.max(expire - Date.now(), 0), slot, slot === 1);
-    }
+    const b = bucket;
+    const slot = await new Promise<number>((resolve, reject) => {
+      b.waiting.push({ resolve, reject });
+      if (!b.inserting) void this.serve(bucketKey, b);
+    });
+    const msBeforeNext = Math.max(start + windowMs - Date.now(), 0);
     // Full: known without asking the store again until the window ends.
-    throw new RateLimiterRes(0, Math.max(expire - Date.now(), 0), this.points + 1, false);
+    if (slot > this.points) throw new RateLimiterRes(0, msBeforeNext, this.points + 1, false);
+    return new RateLimiterRes(this.points - slot, msBeforeNext, slot, slot === 1);
+  }
+
+  /** Inserts as many slots as requests wait, hands out those won, and goes on with the next slots for the others. */
+  private async serve(bucketKey: string, bucket: Bucket): Promise<void> {
+    bucket.inserting = true;
+    let waiters: Bucket['waiting'] = [];
+    try {
+      while (bucket.waiting.length) {
+        waiters = bucket.waiting.splice(0);
+        const count = Math.min(waiters.length, this.points - bucket.slot + 1);
+        if (count <= 0) {
+          for (const w of waiters) w.resolve(this.points + 1);
+          continue;
+        }
+        const first = bucket.slot;
+        bucket.slot += count;
+        const ids = Array.from({ length: count }, (_, i) => `${bucketKey}|${bucket.start}|${first + i}`);
+        const won = await this.withTimeout(this.insert(ids, new Date(bucket.start + WINDOW_SECONDS * 1000)));
+        const slots = ids.map((_, i) => first + i).filter((_, i) => won[i]);
+        slots.forEach((slot, i) => waiters[i]!.resolve(slot));
+        // Slots another replica took: the requests left over try the next ones (or are refused once none is left).
+        bucket.waiting.unshift(...waiters.slice(slots.length));
+        waiters = [];
+        this.storeUp();
+      }
+    } catch (err) {
+      this.storeDown(err);
+      for (const w of [...waiters, ...bucket.waiting.splice(0)]) w.reject(err);
+    } finally {
+      bucket.inserting = false;
+    }
+  }
+
+  /** Which of `ids` this insert took (a duplicate key: another process has that slot). */
+  private async insert(ids: string[], expire: Date): Promise<boolean[]> {
+    try {
+      // String _ids: the driver's typing expects ObjectIds for a schemaless collection.
+      await this.slots.collection.insertMany(ids.map((_id) => ({ _id, expire })) as unknown as { expire: Date }[], { ordered: false });
+      return ids.map(() => true);
+    } catch (err) {
+      const errors = ([] as { index: number; code?: unknown }[]).concat((err as { writeErrors?: [] }).writeErrors ?? []);
+      if (!errors.length || errors.some((e) => e.code !== 11000)) throw err; // 11000 only: duplicate key (db/models/common.ts)
+      const lost = new Set(errors.map((e) => e.index));
+      return ids.map((_, i) => !lost.has(i));
+    }
   }
 
   private async withTimeout<T>(work: Promise<T>): Promise<T> {
@@ -109,7 +162,9 @@ class SlotLimiter extends RateLimiterCompatibleAbstract {
     try {
       return await Promise.race([
         work,
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs))),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+        }),
       ]);
     } finally {
       clearTimeout(timer);
@@ -117,12 +172,14 @@ class SlotLimiter extends RateLimiterCompatibleAbstract {
   }
 
   private storeDown(err: unknown): void {
+    if (Date.now() < this.downUntil) return; // already known (a round that was under way when it failed)
     this.downUntil = Date.now() + this.retryAfterMs;
     this.onStore(false, err);
   }
 
   private storeUp(): void {
-    if (this.downUntil === 0) return;
+    // Only a round started after the pause proves the store is back; one that was under way when it failed does not.
+    if (this.downUntil === 0 || Date.now() < this.downUntil) return;
     this.downUntil = 0;
     this.onStore(true);
   }
@@ -172,7 +229,7 @@ export class RateLimiter {
       (up, err) => {
         if (up && down) logger?.info('rate-limit store reachable again: limits are cluster-wide again');
         if (!up && !down) {
-          logger?.warn('rate-limit store unreachable: this process limits on its own, in memory, until it is back', {
+          logger?.warn('rate-limit store unreachable (or too slow): this process limits on its own, in memory, until it is back', {
             error: err instanceof Error ? err.message : String(err),
           });
         }
@@ -183,7 +240,7 @@ export class RateLimiter {
     // timeout is a backstop, and its insurance limiter is the per-process fallback.
     this.limiter = new RLWrapperTimeouts({
       limiter: shared,
-      timeoutMs: timeoutMs + 250,
+      timeoutMs: 3 * timeoutMs, // a request may wait for a round under way, then its own, then one more after a collision
       insuranceLimiter: new RateLimiterMemory({ points: options.perMinute, duration: WINDOW_SECONDS }),
     });
   }
