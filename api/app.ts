@@ -1,8 +1,8 @@
 /**
  * The express application, in the order a request meets it: request ID and
  * security headers; the probes, /metrics and the docs; the guard (operation,
- * API key, role, rate limit, counted cluster-wide in the database); the JSON body; the Idempotency-Key check; the
- * routes; the problem+json error handler.
+ * API key, role, rate limit, counted cluster-wide in the database); the JSON
+ * body; the Idempotency-Key check; the routes; the problem+json error handler.
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';

@@ -52,7 +52,8 @@ export function guard(options: GuardOptions): RequestHandler {
     const caller: Caller = key ? { name: key.name, role: key.role } : { name: 'anonymous' };
     res.locals.caller = caller;
 
-    // Anonymous callers share a bucket per address, so a flood of bad requests cannot use up a key's rate.
+    // Anonymous callers share a bucket per address, so a flood of bad requests cannot use up a key's rate. The
+    // address is req.ip: X-Forwarded-For counts only through the API_TRUSTED_PROXIES hops (trusting more lets a caller pick its bucket).
     // Express 5 passes a rejection of this async handler to the error handler (the limiter itself fails open).
     const rate = await options.limiter.take(key ? `key:${key.name}` : `ip:${req.ip}`);
     res.setHeader('RateLimit-Limit', String(rate.limit));
