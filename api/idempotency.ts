@@ -65,8 +65,9 @@ export function idempotency(deps: IdempotencyOptions): RequestHandler {
   let lastPrune = 0;
 
   return async (req, res, next) => {
-    const busy = (retryAfterSeconds: number) => {
-      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
+    // The running request usually answers well within its lease (which it keeps renewing): retry soon.
+    const busy = () => {
+      res.setHeader('Retry-After', '1');
       return conflict('a request with this Idempotency-Key is still being processed; retry shortly');
     };
     const key = req.get('idempotency-key');
@@ -109,7 +110,7 @@ export function idempotency(deps: IdempotencyOptions): RequestHandler {
         const existing = await IdempotencyRecord.findById(id).lean();
         if (!existing) {
           if (attempt < 3) continue; // deleted in between (a 5xx answer, or pruned): claim it afresh
-          throw busy(1);
+          throw busy();
         }
         const t = now().getTime();
         const expired = t - existing.createdAt.getTime() > ttlMs;
@@ -127,7 +128,7 @@ export function idempotency(deps: IdempotencyOptions): RequestHandler {
         }
         // Records from before leases: their claim lasted a lease from their creation.
         const claimedUntil = (existing.claimedUntil ?? new Date(existing.createdAt.getTime() + leaseMs)).getTime();
-        if (!expired && claimedUntil >= t) throw busy((claimedUntil - t) / 1000);
+        if (!expired && claimedUntil >= t) throw busy();
 
         // Expired, or a claim nobody renewed: exactly one retry wins the unique takeover document of the next generation.
         const generation = (existing.generation ?? 0) + 1;
@@ -140,7 +141,7 @@ export function idempotency(deps: IdempotencyOptions): RequestHandler {
           // itself stale after a lease: remove it so the next retry can try again.
           const other = await IdempotencyTakeover.findById(takeoverId).lean();
           if (other && t - other.at.getTime() > leaseMs) await IdempotencyTakeover.deleteOne({ _id: takeoverId, at: other.at });
-          throw busy(1);
+          throw busy();
         }
         await IdempotencyRecord.replaceOne({ _id: id }, claim(new Date(t), generation));
         break;
