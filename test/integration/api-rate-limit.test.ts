@@ -11,7 +11,7 @@
  *   still served, fast, and limited per process in memory; once the store is
  *   back the shared count resumes.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
@@ -125,6 +125,7 @@ describe('the store down', () => {
   afterAll(async () => {
     await db?.close();
     await ferret?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('requests are still served, fast, limited per process in memory, the outage logged; the shared count resumes once it is back', async () => {
