@@ -1,8 +1,8 @@
 /**
  * The express application, in the order a request meets it: request ID and
  * security headers; the probes, /metrics and the docs; the guard (operation,
- * API key, role, rate limit); the JSON body; the Idempotency-Key check; the
- * routes; the problem+json error handler.
+ * API key, role, rate limit, counted cluster-wide in the database); the JSON
+ * body; the Idempotency-Key check; the routes; the problem+json error handler.
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
@@ -23,6 +23,8 @@ export interface SecurityOptions {
   keys: ApiKey[];
   rateLimitPerMinute: number;
   idempotencyTtlHours: number;
+  /** How long a running request's claim on its Idempotency-Key holds without renewal (default 30). */
+  idempotencyLeaseSeconds?: number;
   /** Proxies in front of the API whose X-Forwarded-For is trusted (0: none). */
   trustedProxies?: number;
 }
@@ -134,12 +136,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     guard({
       keys: deps.security.keys,
-      limiter: new RateLimiter(deps.security.rateLimitPerMinute),
+      limiter: new RateLimiter({ perMinute: deps.security.rateLimitPerMinute, slots: deps.models.RateLimitSlot, logger }),
       operationOf: operationMatcher(operations),
     }),
   );
   app.use(express.json({ limit: '100kb' }));
-  app.use(idempotency({ models: deps.models, ttlHours: deps.security.idempotencyTtlHours, ...(deps.now ? { now: deps.now } : {}) }));
+  app.use(
+    idempotency({
+      models: deps.models,
+      ttlHours: deps.security.idempotencyTtlHours,
+      ...(deps.security.idempotencyLeaseSeconds ? { leaseMs: deps.security.idempotencyLeaseSeconds * 1000 } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+  );
 
   for (const resource of RESOURCES) app.use(resource.mount, resource.router(deps));
 

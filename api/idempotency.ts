@@ -8,18 +8,27 @@
  * - same key while the first is still running: 409 with Retry-After;
  * - a 5xx answer is not kept, so the retry runs again.
  *
- * Keys belong to the API key that sent them and expire after the configured
- * hours. This is on top of the business keys, which already make starting a
- * process twice start one workflow.
+ * Keys belong to the API key that sent them (anonymous callers: to their
+ * address, `req.ip`, which honours the trusted-proxy setting) and expire after
+ * the configured hours. This is on top of the business keys, which already make
+ * starting a process twice start one workflow.
+ *
+ * A running request holds a lease on its key and renews it every third of the
+ * lease while it runs, so a slow request is never taken over. Only a claim
+ * nobody renewed for longer than the lease (its process died) is taken over,
+ * and retries racing for it race to insert one unique takeover document:
+ * FerretDB has no atomic compare-and-set, but it does enforce unique keys.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { isDuplicateKey, type Models } from '../db/models';
 import { badRequest, conflict, HttpProblem } from './errors';
 import { callerOf } from './security/guard';
 
-/** A request still pending after this long is taken to have died with its process. */
-const ABANDONED_MS = 120_000;
+/** Default lease of a running request's claim (renewed every third of it). */
+export const DEFAULT_LEASE_MS = 30_000;
+/** A handler that never answers does not hold its key for ever: renewals stop after this long. */
+const MAX_RENEW_MS = 15 * 60_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 function canonical(value: unknown): unknown {
@@ -40,13 +49,27 @@ export function fingerprint(method: string, url: string, body: unknown): string 
     .digest('hex');
 }
 
-export function idempotency(deps: { models: Models; ttlHours: number; now?: () => Date }): RequestHandler {
-  const { IdempotencyRecord } = deps.models;
+export interface IdempotencyOptions {
+  models: Models;
+  ttlHours: number;
+  /** How long a claim holds without renewal (default DEFAULT_LEASE_MS). */
+  leaseMs?: number;
+  now?: () => Date;
+}
+
+export function idempotency(deps: IdempotencyOptions): RequestHandler {
+  const { IdempotencyRecord, IdempotencyTakeover } = deps.models;
   const now = deps.now ?? (() => new Date());
   const ttlMs = deps.ttlHours * 3_600_000;
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   let lastPrune = 0;
 
   return async (req, res, next) => {
+    // The running request usually answers well within its lease (which it keeps renewing): retry soon.
+    const busy = () => {
+      res.setHeader('Retry-After', '1');
+      return conflict('a request with this Idempotency-Key is still being processed; retry shortly');
+    };
     const key = req.get('idempotency-key');
     if (key === undefined || req.method === 'GET' || req.method === 'HEAD') return next();
     try {
@@ -55,53 +78,101 @@ export function idempotency(deps: { models: Models; ttlHours: number; now?: () =
           { field: 'Idempotency-Key', message: 'invalid' },
         ]);
       }
-      const id = `${callerOf(res)?.name ?? 'anonymous'}:${key}`;
+      const caller = callerOf(res);
+      // Anonymous callers do not share one key space: each address has its own.
+      const id = `${caller?.role ? caller.name : `anonymous@${req.ip}`}:${key}`;
       const print = fingerprint(req.method, req.originalUrl, req.body);
+      const owner = randomUUID();
       const started = now();
       if (started.getTime() - lastPrune > PRUNE_EVERY_MS) {
         lastPrune = started.getTime();
-        void IdempotencyRecord.deleteMany({ createdAt: { $lt: new Date(started.getTime() - ttlMs) } }).catch(() => undefined);
+        const before = new Date(started.getTime() - ttlMs);
+        void IdempotencyRecord.deleteMany({ createdAt: { $lt: before } }).catch(() => undefined);
+        void IdempotencyTakeover.deleteMany({ at: { $lt: before } }).catch(() => undefined);
       }
+      const claim = (at: Date, generation: number) => ({
+        fingerprint: print,
+        state: 'pending',
+        createdAt: at,
+        owner,
+        generation,
+        claimedUntil: new Date(at.getTime() + leaseMs),
+        renewedAt: at,
+      });
 
       for (let attempt = 0; ; attempt++) {
         try {
-          await IdempotencyRecord.create({ _id: id, fingerprint: print, state: 'pending', createdAt: started });
+          await IdempotencyRecord.create({ _id: id, ...claim(started, 0) });
           break; // ours: run the request and keep its answer
         } catch (err) {
-          if (!isDuplicateKey(err) || attempt > 0) throw err;
+          if (!isDuplicateKey(err)) throw err;
         }
         const existing = await IdempotencyRecord.findById(id).lean();
-        if (!existing) continue; // deleted in between: try once more
-        const age = started.getTime() - existing.createdAt.getTime();
-        const stale = age > ttlMs || (existing.state === 'pending' && age > ABANDONED_MS);
-        if (stale) {
-          await IdempotencyRecord.deleteOne({ _id: id, createdAt: existing.createdAt });
-          continue;
+        if (!existing) {
+          if (attempt < 3) continue; // deleted in between (a 5xx answer, or pruned): claim it afresh
+          throw busy();
         }
-        if (existing.fingerprint !== print) {
+        const t = now().getTime();
+        const expired = t - existing.createdAt.getTime() > ttlMs;
+        if (!expired && existing.fingerprint !== print) {
           throw new HttpProblem(422, 'Idempotency key reused', 'this Idempotency-Key was used for a different request (method, path or body)', {
             errors: [{ field: 'Idempotency-Key', message: 'used for a different request' }],
           });
         }
-        if (existing.state === 'pending') {
-          res.setHeader('Retry-After', '1');
-          throw conflict('a request with this Idempotency-Key is still being processed; retry shortly');
+        if (!expired && existing.state === 'done') {
+          const answer = existing.response!;
+          res.setHeader('Idempotent-Replayed', 'true');
+          if (answer.location) res.setHeader('Location', answer.location);
+          res.status(answer.status!).type(answer.contentType ?? 'application/json').send(JSON.stringify(answer.body ?? null));
+          return;
         }
-        const answer = existing.response!;
-        res.setHeader('Idempotent-Replayed', 'true');
-        if (answer.location) res.setHeader('Location', answer.location);
-        res.status(answer.status!).type(answer.contentType ?? 'application/json').send(JSON.stringify(answer.body ?? null));
-        return;
+        // Records from before leases: their claim lasted a lease from their creation.
+        const claimedUntil = (existing.claimedUntil ?? new Date(existing.createdAt.getTime() + leaseMs)).getTime();
+        if (!expired && claimedUntil >= t) throw busy();
+
+        // Expired, or a claim nobody renewed: exactly one retry wins the unique takeover document of the next generation.
+        const generation = (existing.generation ?? 0) + 1;
+        const takeoverId = `${id}#${generation}`;
+        try {
+          await IdempotencyTakeover.create({ _id: takeoverId, at: new Date(t) });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          // Another retry won. If it died before claiming the record (between two writes), its takeover is
+          // itself stale after a lease: remove it so the next retry can try again.
+          const other = await IdempotencyTakeover.findById(takeoverId).lean();
+          if (other && t - other.at.getTime() > leaseMs) await IdempotencyTakeover.deleteOne({ _id: takeoverId, at: other.at });
+          throw busy();
+        }
+        await IdempotencyRecord.replaceOne({ _id: id }, claim(new Date(t), generation));
+        break;
       }
+
+      // Renew the claim while the request runs; stop once its answer is kept or the response has gone out.
+      // FerretDB updates are read-modify-write: a renewal still in flight could write "pending" back over the
+      // kept answer, so the answer is written only after the last renewal has settled.
+      let renewing: Promise<unknown> = Promise.resolve();
+      const renewal = setInterval(() => {
+        const at = now();
+        if (at.getTime() - started.getTime() > MAX_RENEW_MS) return stopRenewing();
+        renewing = IdempotencyRecord.updateOne(
+          { _id: id, owner, state: 'pending' },
+          { $set: { claimedUntil: new Date(at.getTime() + leaseMs), renewedAt: at } },
+        ).catch(() => undefined); // a missed renewal is retried at the next tick; the lease allows two
+      }, leaseMs / 3);
+      renewal.unref();
+      const stopRenewing = () => clearInterval(renewal);
+      // 'close' alone can mean the client went away while the handler still runs: keep renewing until it answers.
+      res.once('finish', stopRenewing);
 
       // Keep the answer before it leaves, so a retry that follows it at once finds it.
       const json = res.json.bind(res);
       res.json = (body: unknown) => {
-        const kept =
+        stopRenewing();
+        const kept = renewing.then((): Promise<unknown> =>
           res.statusCode >= 500
-            ? IdempotencyRecord.deleteOne({ _id: id })
+            ? IdempotencyRecord.deleteOne({ _id: id, owner }).exec()
             : IdempotencyRecord.updateOne(
-                { _id: id },
+                { _id: id, owner },
                 {
                   state: 'done',
                   response: {
@@ -111,8 +182,9 @@ export function idempotency(deps: { models: Models; ttlHours: number; now?: () =
                     body,
                   },
                 },
-              );
-        // If keeping fails, the record expires as abandoned and the key runs again.
+              ).exec(),
+        );
+        // If keeping fails, the claim lapses after its lease and the key runs again.
         kept.then(
           () => json(body),
           () => json(body),

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       keys: config.api.keys,
       rateLimitPerMinute: config.api.rateLimitPerMinute,
       idempotencyTtlHours: config.api.idempotencyTtlHours,
+      idempotencyLeaseSeconds: config.api.idempotencyLeaseSeconds,
       trustedProxies: config.api.trustedProxies,
     },
     logger,

@@ -50,6 +50,8 @@ const schema = z.object({
   API_KEYS: z.string().optional(),
   API_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   API_IDEMPOTENCY_TTL_HOURS: positiveInt.default(24),
+  // a running request renews its claim on its Idempotency-Key every third of this; a retry takes over only a claim not renewed for this long
+  API_IDEMPOTENCY_LEASE_SECONDS: positiveInt.min(3, 'must be at least 3').max(600, 'must be at most 600').default(30),
   /** Trust X-Forwarded-For from this many proxies in front of the API (for per-address rate limits). */
   API_TRUSTED_PROXIES: z.coerce.number({ message: 'must be a number' }).int().min(0).max(10).default(0),
 
@@ -94,6 +96,7 @@ export interface AppConfig {
     keys: ApiKey[];
     rateLimitPerMinute: number;
     idempotencyTtlHours: number;
+    idempotencyLeaseSeconds: number;
     trustedProxies: number;
   };
   worker: { metricsAddress?: string; bundlePath?: string; maxCachedWorkflows?: number };
@@ -167,6 +170,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       keys,
       rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
       idempotencyTtlHours: e.API_IDEMPOTENCY_TTL_HOURS,
+      idempotencyLeaseSeconds: e.API_IDEMPOTENCY_LEASE_SECONDS,
       trustedProxies: e.API_TRUSTED_PROXIES,
     },
     worker: {

@@ -44,7 +44,7 @@ function presentedKey(req: Request): string | undefined | null {
 export function guard(options: GuardOptions): RequestHandler {
   const byHash = new Map(options.keys.map((k) => [k.secretSha256, k]));
 
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const operation = options.operationOf(req.method, req.path);
     res.locals.operation = operation;
     const presented = presentedKey(req);
@@ -52,8 +52,10 @@ export function guard(options: GuardOptions): RequestHandler {
     const caller: Caller = key ? { name: key.name, role: key.role } : { name: 'anonymous' };
     res.locals.caller = caller;
 
-    // Anonymous callers share a bucket per address, so a flood of bad requests cannot use up a key's rate.
-    const rate = options.limiter.take(key ? `key:${key.name}` : `ip:${req.ip}`);
+    // Anonymous callers share a bucket per address, so a flood of bad requests cannot use up a key's rate. The
+    // address is req.ip: X-Forwarded-For counts only through the API_TRUSTED_PROXIES hops (trusting more lets a caller pick its bucket).
+    // Express 5 passes a rejection of this async handler to the error handler (the limiter itself fails open).
+    const rate = await options.limiter.take(key ? `key:${key.name}` : `ip:${req.ip}`);
     res.setHeader('RateLimit-Limit', String(rate.limit));
     res.setHeader('RateLimit-Remaining', String(rate.remaining));
     res.setHeader('RateLimit-Reset', String(rate.resetSeconds));

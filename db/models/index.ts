@@ -10,12 +10,20 @@ import { cardApplicationSchema, cardApplicationCollection, type CardApplicationD
 import { cardSchema, cardCollection, type CardDoc } from './card';
 import { cardUserSchema, cardUserCollection, type CardUserDoc } from './card-user';
 import { companySchema, companyCollection, type CompanyDoc } from './company';
-import { idempotencyRecordSchema, idempotencyRecordCollection, type IdempotencyRecordDoc } from './idempotency-record';
+import {
+  idempotencyRecordSchema,
+  idempotencyRecordCollection,
+  idempotencyTakeoverSchema,
+  idempotencyTakeoverCollection,
+  type IdempotencyRecordDoc,
+  type IdempotencyTakeoverDoc,
+} from './idempotency-record';
 import { emailOutboxSchema, emailOutboxCollection, type EmailOutboxDoc } from './email-outbox';
+import { rateLimitSlotSchema, rateLimitSlotCollection, type RateLimitSlotDoc } from './rate-limit-slot';
 import { portalAccountSchema, portalAccountCollection, type PortalAccountDoc } from './portal-account';
 
 export { isDuplicateKey } from './common';
-export type { AuditEventDoc, CardApplicationDoc, CardDoc, CardUserDoc, CompanyDoc, EmailOutboxDoc, IdempotencyRecordDoc, PortalAccountDoc };
+export type { AuditEventDoc, CardApplicationDoc, CardDoc, CardUserDoc, CompanyDoc, EmailOutboxDoc, IdempotencyRecordDoc, IdempotencyTakeoverDoc, PortalAccountDoc, RateLimitSlotDoc };
 
 export interface Models {
   Company: Model<CompanyDoc>;
@@ -26,6 +34,8 @@ export interface Models {
   EmailOutbox: Model<EmailOutboxDoc>;
   AuditEvent: Model<AuditEventDoc>;
   IdempotencyRecord: Model<IdempotencyRecordDoc>;
+  IdempotencyTakeover: Model<IdempotencyTakeoverDoc>;
+  RateLimitSlot: Model<RateLimitSlotDoc>;
 }
 
 /** Binds the schemas to one connection. */
@@ -39,5 +49,7 @@ export function createModels(connection: Connection): Models {
     EmailOutbox: connection.model('EmailOutbox', emailOutboxSchema, emailOutboxCollection),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, auditEventCollection),
     IdempotencyRecord: connection.model('IdempotencyRecord', idempotencyRecordSchema, idempotencyRecordCollection),
+    IdempotencyTakeover: connection.model('IdempotencyTakeover', idempotencyTakeoverSchema, idempotencyTakeoverCollection),
+    RateLimitSlot: connection.model('RateLimitSlot', rateLimitSlotSchema, rateLimitSlotCollection),
   };
 }

@@ -53,6 +53,8 @@ export interface AppOptions {
   check?: (res: ApiResponse, text: string) => void;
   /** Per caller (default: high enough never to interfere). */
   rateLimitPerMinute?: number;
+  /** Proxies whose X-Forwarded-For is trusted (default 0). */
+  trustedProxies?: number;
   /** Default: warnings and errors to the console. */
   logger?: Logger;
 }
@@ -78,6 +80,7 @@ export async function startApp(deps: { db: Database; client: Client; taskQueue: 
       keys: loadConfig({}).api.keys, // the local keys (config/api-keys.ts)
       rateLimitPerMinute: deps.rateLimitPerMinute ?? 100_000,
       idempotencyTtlHours: 24,
+      trustedProxies: deps.trustedProxies ?? 0,
     },
     // Request lines are noise here; warnings and errors (an unhandled error) are worth seeing.
     logger: deps.logger ?? createLogger('warn', { service: 'api' }),

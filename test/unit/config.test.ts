@@ -97,4 +97,11 @@ describe('configuration', () => {
     expect(loadConfig({ SMTP_MAX_CONNECTIONS: '1' }).mail.maxConnections).toBe(1);
     expect(() => loadConfig({ SMTP_MAX_CONNECTIONS: '500' })).toThrow(/SMTP_MAX_CONNECTIONS: must be at most 50/);
   });
+
+  test('the Idempotency-Key lease is bounded, checked at start', () => {
+    expect(loadConfig({}).api.idempotencyLeaseSeconds).toBe(30);
+    expect(loadConfig({ API_IDEMPOTENCY_LEASE_SECONDS: '10' }).api.idempotencyLeaseSeconds).toBe(10);
+    expect(() => loadConfig({ API_IDEMPOTENCY_LEASE_SECONDS: '1' })).toThrow(/API_IDEMPOTENCY_LEASE_SECONDS: must be at least 3/);
+    expect(() => loadConfig({ API_IDEMPOTENCY_LEASE_SECONDS: '3600' })).toThrow(/API_IDEMPOTENCY_LEASE_SECONDS: must be at most 600/);
+  });
 });
