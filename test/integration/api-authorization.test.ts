@@ -1,0 +1,227 @@
+/**
+ * Authorization cannot be played against routing, generated from
+ * /openapi.json (a new endpoint is covered without editing this file):
+ * every operation x every role and no key x many spellings of its path
+ * (the case of each literal segment, trailing and duplicate slashes,
+ * percent-encoded letters and slashes, dot segments, backslashes) and HEAD
+ * for GET.
+ *
+ * "Reached a handler" is observed, not inferred from status codes: the API
+ * counts handler entries by operation and role (xs_api_handler_entries_total,
+ * read from /metrics). After each operation's requests, no (operation, role)
+ * pair the access policy refuses has a single entry, and the only entries are
+ * those of the authorized canonical requests (so no odd spelling reached any
+ * handler, not even for a role that may call it).
+ */
+import { request as httpRequest, Agent } from 'node:http';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { LOCAL_API_KEYS, type Role } from '../../config/api-keys';
+import { BusinessCalendar } from '../../domain/calendar';
+import { DEFAULT_RULES } from '../../domain/rules';
+import { listOperations, type Operation } from '../../api/operations';
+import { GRANTS, isPublic, mayCall } from '../../api/security/access-policy';
+import { companyRegistration } from '../support/fixtures';
+import { startApiHarness, type ApiHarness } from '../support/api-harness';
+
+let h: ApiHarness;
+let operations: Operation[];
+const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  h = await startApiHarness();
+  operations = listOperations((await h.api('GET', '/openapi.json')).body.paths);
+});
+afterAll(async () => {
+  agent.destroy();
+  await h?.close();
+});
+
+const ROLES = Object.keys(GRANTS) as Role[];
+type Who = Role | 'none';
+const WHO: Who[] = [...ROLES, 'none'];
+const headersOf = (who: Who): Record<string, string> => (who === 'none' ? {} : { authorization: `Bearer ${LOCAL_API_KEYS[who]}` });
+const allowed = (who: Who, op: Operation) => isPublic(op) || (who !== 'none' && mayCall(who, op));
+
+/** One request with the path exactly as given (fetch would normalize dot segments and more). */
+function raw(method: string, path: string, headers: Record<string, string>, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(h.baseUrl);
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method, path, agent, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', (err) => reject(new Error(`${method} ${path}: ${err.message}`)));
+    req.end(body);
+  });
+}
+
+/** Handler entries by "operation role", from the API's own counter. */
+async function entries(): Promise<Map<string, number>> {
+  const res = await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: `Bearer ${LOCAL_API_KEYS.system}` } });
+  expect(res.status).toBe(200);
+  const counts = new Map<string, number>();
+  for (const m of (await res.text()).matchAll(/^xs_api_handler_entries_total\{operation="([^"]+)",role="([^"]+)"\} (\d+)/gm)) {
+    counts.set(`${m[1]} ${m[2]}`, Number(m[3]));
+  }
+  return counts;
+}
+
+/** A concrete canonical path: parameters get a plain value (the handler is reached before it validates them). */
+const concrete = (template: string) => template.replace(/\{[^}]+\}/g, 'Id0x1');
+
+const mixCase = (s: string) => [...s].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
+const encodeChar = (s: string, i: number) => s.slice(0, i) + `%${s.charCodeAt(i).toString(16).toUpperCase().padStart(2, '0')}` + s.slice(i + 1);
+
+/**
+ * Which operation a path is the canonical spelling of, read from the document
+ * alone: same segments, literals equal (case and all), parameters plain
+ * (letters, digits, - _ . ~ :, not a dot segment); literal segments win.
+ * A case variant can be the canonical path of another operation
+ * (/v1/accounts/ACTIVATION is getPortalAccount's): it must then be authorized
+ * exactly as that operation.
+ */
+function resolve(method: string, path: string): Operation | undefined {
+  const m = method === 'HEAD' ? 'get' : method.toLowerCase();
+  const segs = path.split('/');
+  const fits = (template: string) => {
+    const t = template.split('/');
+    if (t.length !== segs.length) return false;
+    return t.every((ts, i) => (ts.startsWith('{') ? /^[\w.~:-]+$/.test(segs[i]!) && !/^\.\.?$/.test(segs[i]!) : ts === segs[i]));
+  };
+  const literalFirst = (a: Operation, b: Operation) => {
+    const x = a.path.split('/');
+    const y = b.path.split('/');
+    for (let i = 0; i < x.length; i++) if (x[i]!.startsWith('{') !== y[i]!.startsWith('{')) return x[i]!.startsWith('{') ? 1 : -1;
+    return 0;
+  };
+  const best = operations.filter((op) => fits(op.path)).sort(literalFirst)[0];
+  return best && operations.find((op) => op.path === best.path && op.method === m);
+}
+
+/** Every other spelling of a canonical path: none of them may reach a handler. */
+function spellings(template: string): string[] {
+  const canonical = concrete(template);
+  const segments = canonical.split('/').slice(1);
+  const literal = template.split('/').slice(1).map((s) => !s.startsWith('{'));
+  const join = (segs: string[]) => '/' + segs.join('/');
+  const out = new Set<string>();
+  segments.forEach((seg, i) => {
+    if (literal[i]) {
+      // The case of each literal segment (parameters are data: their case is theirs).
+      for (const variant of [seg.toUpperCase(), seg.toLowerCase(), seg[0]!.toUpperCase() + seg.slice(1), mixCase(seg), mixCase('x' + seg).slice(1)]) {
+        out.add(join(segments.map((s, j) => (j === i ? variant : s))));
+      }
+      // A percent-encoded letter (upper and lower-case hex).
+      const letter = seg.search(/[a-z]/i);
+      if (letter >= 0) {
+        out.add(join(segments.map((s, j) => (j === i ? encodeChar(s, letter) : s))));
+        out.add(join(segments.map((s, j) => (j === i ? encodeChar(s, letter).toLowerCase() : s))));
+      }
+    } else {
+      out.add(join(segments.map((s, j) => (j === i ? encodeChar(s, 0) : s))));
+    }
+    // Dot segments, a duplicate slash, a backslash and an encoded slash before each segment.
+    const before = (insert: string) => '/' + [...segments.slice(0, i), insert + segments[i]].join('/') + (i < segments.length - 1 ? '/' + segments.slice(i + 1).join('/') : '');
+    out.add(before('./'));
+    out.add(before('x/../'));
+    out.add(before('%2e/'));
+    out.add(before('/'));
+    if (i > 0) out.add('/' + segments.slice(0, i).join('/') + '%2F' + segments.slice(i).join('/'));
+    if (i > 0) out.add('/' + segments.slice(0, i).join('/') + '\\' + segments.slice(i).join('/'));
+  });
+  out.add(`/${canonical}`);
+  out.add(`${canonical}/`);
+  out.add(`${canonical}/.`);
+  out.add(`${canonical}//`);
+  out.add(`${canonical}/x/..`);
+  out.add(canonical.toUpperCase());
+  out.delete(canonical);
+  return [...out];
+}
+
+test('the reproduction: the system key cannot decide a contract through /V1/ (or any other spelling); the contract stays undecided', async () => {
+  const company = await h.api('POST', '/v1/companies', companyRegistration(new BusinessCalendar(DEFAULT_RULES)));
+  expect(company.status).toBe(201);
+  const id = company.body.companyId as string;
+  const system = { authorization: `Bearer ${LOCAL_API_KEYS.system}` };
+  const decision = JSON.stringify({ outcome: 'approved', decidedBy: 'intruder' });
+  for (const path of [`/V1/companies/${id}/decision`, `/v1/Companies/${id}/decision`, `/v1/companies/${id}/DECISION`, `/v1/companies/${id}/decision/`, `/v1//companies/${id}/decision`, `/v1/companies/${id}/./decision`, `/v1/companies/${id}/%64ecision`]) {
+    expect([path, oneOf([400, 404], await raw('POST', path, system, decision))]).toEqual([path, true]);
+  }
+  expect(await raw('POST', `/v1/companies/${id}/decision`, system, decision)).toBe(403);
+  const after = await h.api('GET', `/v1/companies/${id}`);
+  expect(after.body.contract.status).not.toBe('approved');
+  expect((await entries()).get('decideContract system')).toBeUndefined();
+});
+
+const oneOf = (statuses: number[], status: number) => statuses.includes(status);
+
+test('every operation x every role x every spelling: only the authorized canonical request reaches a handler', async () => {
+  expect(operations.length).toBeGreaterThan(40);
+  let sent = 0;
+  for (const op of operations) {
+    const before = await entries();
+    // "operation who" -> handler entries these requests must cause; the scrape after them is one itself.
+    const expected = new Map<string, number>([['metrics system', 1]]);
+    const body = op.method === 'get' ? undefined : '{}';
+    const methods = op.method === 'get' ? ['GET', 'HEAD'] : [op.method.toUpperCase()];
+    const paths = [concrete(op.path), ...spellings(op.path)];
+    expect(paths.length).toBeGreaterThan(10);
+    for (const who of WHO) {
+      for (const method of methods) {
+        const statuses = await Promise.all(paths.map((path) => raw(method, path, headersOf(who), body)));
+        sent += paths.length;
+        paths.forEach((path, i) => {
+          const status = statuses[i]!;
+          const target = resolve(method, path);
+          const what = [op.operationId, method, who, path, target?.operationId];
+          if (!target) {
+            // Not the canonical spelling of anything: refused before any handler, whoever asks.
+            expect([...what, oneOf([400, 404, 405], status)]).toEqual([...what, true]);
+          } else if (allowed(who, target)) {
+            const key = `${target.operationId} ${who}`;
+            expected.set(key, (expected.get(key) ?? 0) + 1);
+            expect([...what, oneOf([401, 403, 405], status) || status >= 500]).toEqual([...what, false]); // a 404 may be the handler's (an unknown ID); the entry count tells
+          } else {
+            expect([...what, status]).toEqual([...what, who === 'none' ? 401 : 403]);
+          }
+        });
+      }
+    }
+    const after = await entries();
+    // No pair the policy refuses was ever entered (over every operation so far, not only this one) ...
+    for (const [pair] of after) {
+      const [operationId, who] = pair.split(' ') as [string, Who];
+      expect([pair, allowed(who, operations.find((o) => o.operationId === operationId)!)]).toEqual([pair, true]);
+    }
+    // ... and the only entries are those of the authorized canonical requests, one each.
+    for (const key of new Set([...after.keys(), ...expected.keys()])) {
+      const delta = (after.get(key) ?? 0) - (before.get(key) ?? 0);
+      expect([op.operationId, key, delta]).toEqual([op.operationId, key, expected.get(key) ?? 0]);
+    }
+    expect(expected.get(`${op.operationId} backoffice`)).toBe(methods.length); // the back-office reaches everything, in its canonical spelling
+  }
+  expect(sent).toBeGreaterThan(5000);
+});
+
+test('/metrics needs a back-office or system key and shows nothing without one', async () => {
+  const refused: [Record<string, string>, number][] = [
+    [{}, 401],
+    [{ authorization: 'Bearer not-a-key' }, 401],
+    [{ authorization: `Bearer ${LOCAL_API_KEYS['customer-service']}` }, 403],
+  ];
+  for (const [headers, status] of refused) {
+    const res = await fetch(`${h.baseUrl}/metrics`, { headers });
+    expect(res.status).toBe(status);
+    expect(await res.text()).not.toMatch(/xs_api|local-|caller|process_/);
+  }
+  for (const role of ['backoffice', 'system'] as const) {
+    const res = await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: `Bearer ${LOCAL_API_KEYS[role]}` } });
+    expect([role, res.status]).toEqual([role, 200]);
+    expect(await res.text()).toMatch(/xs_api_requests_total\{/);
+  }
+});
