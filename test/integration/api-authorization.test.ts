@@ -20,6 +20,7 @@ import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { listOperations, type Operation } from '../../api/operations';
 import { GRANTS, isPublic, mayCall } from '../../api/security/access-policy';
+import { concrete, spellings } from '../../drills/path-spellings';
 import { companyRegistration } from '../support/fixtures';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 
@@ -70,12 +71,6 @@ async function entries(): Promise<Map<string, number>> {
   return counts;
 }
 
-/** A concrete canonical path: parameters get a plain value (the handler is reached before it validates them). */
-const concrete = (template: string) => template.replace(/\{[^}]+\}/g, 'Id0x1');
-
-const mixCase = (s: string) => [...s].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
-const encodeChar = (s: string, i: number) => s.slice(0, i) + `%${s.charCodeAt(i).toString(16).toUpperCase().padStart(2, '0')}` + s.slice(i + 1);
-
 /**
  * Which operation a path is the canonical spelling of, read from the document
  * alone: same segments, literals equal (case and all), parameters plain
@@ -100,47 +95,6 @@ function resolve(method: string, path: string): Operation | undefined {
   };
   const best = operations.filter((op) => fits(op.path)).sort(literalFirst)[0];
   return best && operations.find((op) => op.path === best.path && op.method === m);
-}
-
-/** Every other spelling of a canonical path: none of them may reach a handler. */
-function spellings(template: string): string[] {
-  const canonical = concrete(template);
-  const segments = canonical.split('/').slice(1);
-  const literal = template.split('/').slice(1).map((s) => !s.startsWith('{'));
-  const join = (segs: string[]) => '/' + segs.join('/');
-  const out = new Set<string>();
-  segments.forEach((seg, i) => {
-    if (literal[i]) {
-      // The case of each literal segment (parameters are data: their case is theirs).
-      for (const variant of [seg.toUpperCase(), seg.toLowerCase(), seg[0]!.toUpperCase() + seg.slice(1), mixCase(seg), mixCase('x' + seg).slice(1)]) {
-        out.add(join(segments.map((s, j) => (j === i ? variant : s))));
-      }
-      // A percent-encoded letter (upper and lower-case hex).
-      const letter = seg.search(/[a-z]/i);
-      if (letter >= 0) {
-        out.add(join(segments.map((s, j) => (j === i ? encodeChar(s, letter) : s))));
-        out.add(join(segments.map((s, j) => (j === i ? encodeChar(s, letter).toLowerCase() : s))));
-      }
-    } else {
-      out.add(join(segments.map((s, j) => (j === i ? encodeChar(s, 0) : s))));
-    }
-    // Dot segments, a duplicate slash, a backslash and an encoded slash before each segment.
-    const before = (insert: string) => '/' + [...segments.slice(0, i), insert + segments[i]].join('/') + (i < segments.length - 1 ? '/' + segments.slice(i + 1).join('/') : '');
-    out.add(before('./'));
-    out.add(before('x/../'));
-    out.add(before('%2e/'));
-    out.add(before('/'));
-    if (i > 0) out.add('/' + segments.slice(0, i).join('/') + '%2F' + segments.slice(i).join('/'));
-    if (i > 0) out.add('/' + segments.slice(0, i).join('/') + '\\' + segments.slice(i).join('/'));
-  });
-  out.add(`/${canonical}`);
-  out.add(`${canonical}/`);
-  out.add(`${canonical}/.`);
-  out.add(`${canonical}//`);
-  out.add(`${canonical}/x/..`);
-  out.add(canonical.toUpperCase());
-  out.delete(canonical);
-  return [...out];
 }
 
 test('the reproduction: the system key cannot decide a contract through /V1/ (or any other spelling); the contract stays undecided', async () => {
