@@ -7,8 +7,9 @@
  * and the OpenAPI document (openapi.ts).
  *
  * Routing is exact: a path is served only in its canonical spelling (case-
- * sensitive; no trailing or duplicate slash, dot segment or percent-encoding;
- * see `canonicalPath`), HEAD is GET, and a handler runs only for the operation
+ * sensitive; no trailing or duplicate slash, dot segment, encoded slash;
+ * percent-encoding is decoded once, before anything reads the path; see
+ * `canonicalPath`), HEAD is GET, and a handler runs only for the operation
  * the guard checked (`checked`), or the request is refused with 500 and logged.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -83,21 +84,33 @@ export function listOperations(paths: Record<string, Record<string, { operationI
 }
 
 /**
- * Refuses every spelling of a path but the canonical one, before anything
- * else sees the request: a router and a guard that read a path the same way
- * cannot be played against each other. Checks the path as sent (req.url).
+ * One reading of the path for everything after it: a router and a guard that
+ * read a path the same way cannot be played against each other. The path is
+ * percent-decoded once, per segment, and served only if the result is
+ * canonical: exact case (the router compares exactly), no trailing or
+ * duplicate slash, no dot segment, no encoded slash, backslash, percent sign
+ * or control character. So /v1/%63ases/x is routed and authorized exactly as
+ * /v1/cases/x, and every other odd spelling is a 400 before any route.
+ * The decoded path is res.locals.routePath.
  */
-export const canonicalPath: RequestHandler = (req, _res, next) => {
-  const path = req.url.split('?', 1)[0]!;
+export const canonicalPath: RequestHandler = (req, res, next) => {
+  const raw = req.url.split('?', 1)[0]!;
+  let segments: string[] | undefined;
+  try {
+    segments = raw.split('/').map((s) => (s.includes('%') ? decodeURIComponent(s) : s));
+  } catch {
+    // malformed percent-encoding
+  }
   const why =
-    !path.startsWith('/') ? 'it is not an absolute path'
-    : path.includes('%') ? 'it is percent-encoded (no path of this API needs that)'
-    : path.includes('\\') ? 'it contains a backslash'
-    : /\/\//.test(path) ? 'it has an empty segment (a duplicate slash)'
-    : path.length > 1 && path.endsWith('/') ? 'it ends with a slash'
-    : /(^|\/)\.\.?(\/|$)/.test(path) ? 'it has a dot segment'
+    !segments ? 'its percent-encoding is malformed'
+    : !raw.startsWith('/') ? 'it is not an absolute path'
+    : raw.length > 1 && raw.endsWith('/') ? 'it ends with a slash'
+    : segments.slice(1).some((s) => s === '') ? 'it has an empty segment (a duplicate slash)'
+    : segments.some((s) => s === '.' || s === '..') ? 'it has a dot segment'
+    : segments.some((s) => /[/\\%\u0000-\u001f\u007f]/.test(s)) ? 'it has an encoded slash, a backslash, a percent sign or a control character'
     : undefined;
   if (why) return next(new HttpProblem(400, 'Bad request', `the path is not in its canonical form: ${why}`));
+  res.locals.routePath = segments!.join('/');
   next();
 };
 
@@ -108,7 +121,7 @@ interface Compiled {
 
 const PARAM = /^\{([^}]+)\}$/;
 
-/** The endpoint's template per segment: a literal or a {param}. Literal segments win over parameters, left to right. */
+/** Of two templates of one length, the more literal one: literal segments win over parameters, left to right. */
 function moreLiteral(a: Compiled, b: Compiled): number {
   for (let i = 0; i < Math.min(a.segments.length, b.segments.length); i++) {
     const pa = PARAM.test(a.segments[i]!);
@@ -161,22 +174,17 @@ export function createRouter(options: RouterOptions): Router {
     if (keys.has(key)) throw new Error(`two endpoints answer ${key}`);
     keys.add(key);
   }
-  const compiled: Compiled[] = options.endpoints
-    .map(({ endpoint }) => ({ endpoint, segments: endpoint.path.split('/') }))
-    .sort(moreLiteral);
+  const compiled: Compiled[] = options.endpoints.map(({ endpoint }) => ({ endpoint, segments: endpoint.path.split('/') }));
 
   const route: RequestHandler = (req, res, next) => {
-    const path = req.path.split('/');
+    const path = ((res.locals.routePath as string | undefined) ?? req.path).split('/');
     // The most literal template that matches decides the methods: /accounts/activate, not /accounts/{accountId}.
-    let best: { template: string; params: Record<string, string> } | undefined;
+    let best: { c: Compiled; template: string; params: Record<string, string> } | undefined;
     for (const c of compiled) {
       const params = matchTemplate(c.segments, path);
-      if (params) {
-        best = { template: c.endpoint.path, params };
-        break;
-      }
+      if (params && (!best || moreLiteral(c, best.c) < 0)) best = { c, template: c.endpoint.path, params };
     }
-    if (!best) return next(new HttpProblem(404, 'Not found', `no route for ${req.method} ${req.path}`));
+    if (!best) return next(new HttpProblem(404, 'Not found', `no route for ${req.method} ${res.locals.routePath ?? req.path}`));
     const here = compiled.filter((c) => c.endpoint.path === best.template).map((c) => c.endpoint);
     const allowed = METHODS.filter((m) => here.some((e) => e.method === m)).map((m) => m.toUpperCase());
     const method = req.method === 'HEAD' ? 'get' : req.method.toLowerCase();

@@ -1,9 +1,11 @@
 /**
  * The spellings of an API path that are not its canonical one: the case of
  * each literal segment, trailing and duplicate slashes, percent-encoded
- * letters and slashes, dot segments, backslashes. The API must refuse every
- * one of them before any handler (api/operations.ts); the authorization test
- * and the api-burst drill send them with every role. Send them as they are
+ * letters and slashes, dot segments, backslashes. The API decodes
+ * percent-encoded letters once and then treats the path as its canonical
+ * form, and refuses every other one of them before any handler
+ * (api/operations.ts); the authorization test and the api-burst drill send
+ * them with every role. Send them as they are
  * (node:http), not through fetch, which resolves dot segments first.
  */
 

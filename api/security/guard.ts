@@ -34,6 +34,8 @@ export interface GuardOptions {
 }
 
 export const callerOf = (res: Response): Caller | undefined => res.locals.caller as Caller | undefined;
+/** The operation the router found (also exported here, where it used to live). */
+export { operationOf } from '../operations';
 
 function presentedKey(req: Request): string | undefined | null {
   const auth = req.get('authorization');

@@ -98,14 +98,14 @@ test('a check of another operation does not open this one; a check of this one d
   }
 });
 
-test('only the canonical spelling is routed', async () => {
+test('only the canonical spelling is routed (percent-encoding decoded once)', async () => {
   const right: RequestHandler = (_req, res, next) => {
     markChecked(res, operationOf(res)!);
     next();
   };
   const s = await serve([right]);
   try {
-    for (const path of ['/V1/things/t1', '/v1/Things/t1', '/v1/things/t1/', '/v1//things/t1', '/v1/./things/t1', '/v1/x/../things/t1', '/v1/%74hings/t1', '/v1%2Fthings/t1', '/v1/things']) {
+    for (const path of ['/V1/things/t1', '/v1/Things/t1', '/v1/things/t1/', '/v1//things/t1', '/v1/./things/t1', '/v1/x/../things/t1', '/v1/%2e/things/t1', '/v1%2Fthings/t1', '/v1/things/t%2F1', '/v1/things/%251', '/v1/things/%E0%A4%A', '/v1/things']) {
       // As sent: fetch would resolve the dot segments first.
       const status = await new Promise<number>((resolve, reject) => {
         const url = new URL(s.base);
@@ -114,6 +114,9 @@ test('only the canonical spelling is routed', async () => {
       expect([path, status >= 400 && status < 500]).toEqual([path, true]);
     }
     expect(service.entered).toEqual([]);
+    // Percent-encoding is decoded once: the canonical path, served as such (parameters decoded too).
+    expect((await fetch(`${s.base}/v1/%74hings/t%31`)).status).toBe(200);
+    expect(service.entered).toEqual(['t1']);
   } finally {
     await s.close();
   }
