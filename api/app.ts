@@ -1,8 +1,10 @@
 /**
  * The express application, in the order a request meets it: request ID and
- * security headers; the probes, /metrics and the docs; the guard (operation,
- * API key, role, rate limit, counted cluster-wide in the database); the JSON
- * body; the Idempotency-Key check; the routes; the problem+json error handler.
+ * security headers; the path's spelling (only the canonical one is served);
+ * the docs; the router (which endpoint: routes/); the guard (API key, rate
+ * limit, counted cluster-wide in the database; role); the JSON body; the Idempotency-Key check; the endpoint's
+ * handler; the problem+json error handler. Router, guard, metrics and the
+ * OpenAPI document all read the one list of endpoint declarations.
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
@@ -10,12 +12,14 @@ import { dirname } from 'node:path';
 import type { ApiKey } from '../config/api-keys';
 import { createLogger, type Logger } from '../observability/logger';
 import { buildOpenApi } from './openapi';
-import { HttpProblem, notFoundHandler, problemHandler } from './errors';
+import { problemHandler } from './errors';
 import { idempotency } from './idempotency';
 import { createApiMetrics, type ApiMetrics } from './metrics';
-import { listOperations, methodsOf, operationMatcher } from './operations';
-import { RESOURCES } from './routes';
-import { callerOf, guard, operationOf } from './security/guard';
+import { canonicalPath, createRouter, operationOf } from './operations';
+import { cachedReadiness, type Probe, type Readiness } from './readiness';
+import { ENDPOINTS, RESOURCES, type RouteDeps } from './routes';
+import { checkPolicy } from './security/access-policy';
+import { callerOf, guard } from './security/guard';
 import { RateLimiter } from './security/rate-limit';
 import type { ServiceDeps } from './services/deps';
 
@@ -32,14 +36,13 @@ export interface SecurityOptions {
 export interface AppDeps extends ServiceDeps {
   publicBaseUrl: string;
   security: SecurityOptions;
-  /** name -> probe; /readyz answers 503 when one fails. */
-  readiness: Record<string, () => Promise<unknown>>;
+  /** name -> probe; /readyz answers 503 when one fails. Probes run at most once per `readinessMaxAgeMs`. */
+  readiness: Record<string, Probe> | (() => Promise<Readiness>);
+  /** How long /readyz reuses its answer (default 5 s). */
+  readinessMaxAgeMs?: number;
   logger?: Logger;
   metrics?: ApiMetrics;
 }
-
-/** Served before the guard: no key, no rate limit (probes and scrapers call them often). */
-const PROBES: Record<string, true> = { '/healthz': true, '/readyz': true, '/metrics': true };
 
 const DOCS_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>XS-Key back-office API</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head><body><div id="ui"></div>
@@ -48,10 +51,32 @@ const DOCS_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>XS-Ke
 export function createApp(deps: AppDeps): Express {
   const logger = deps.logger ?? createLogger('info', { service: 'api' });
   const metrics = deps.metrics ?? createApiMetrics();
+  checkPolicy(ENDPOINTS);
   const openapi = buildOpenApi(deps.publicBaseUrl);
-  const operations = listOperations(openapi.paths);
+  const ready =
+    typeof deps.readiness === 'function'
+      ? deps.readiness
+      : cachedReadiness(deps.readiness, deps.readinessMaxAgeMs === undefined ? {} : { maxAgeMs: deps.readinessMaxAgeMs });
+  const routeDeps: RouteDeps = { ...deps, probes: { ready, registry: metrics.registry } };
+  const router = createRouter({
+    endpoints: RESOURCES.flatMap((r) => {
+      const service = r.service(routeDeps);
+      return r.endpoints.map((endpoint) => ({ endpoint, service }));
+    }),
+    onHandler: (operation, res) => metrics.handlerEntered(operation.operationId, callerOf(res)?.role ?? 'none'),
+    onUnchecked: (req, res) =>
+      logger.error('a handler was reached without an authorized operation; refused', {
+        requestId: res.locals.requestId,
+        method: req.method,
+        path: req.path,
+        operation: operationOf(res)?.operationId,
+      }),
+  });
   const app = express();
   app.disable('x-powered-by');
+  // Exact routing for the few routes express itself serves (the docs); the API's own router is exact by construction.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.set('query parser', 'simple');
   app.set('trust proxy', deps.security.trustedProxies ?? 0);
 
@@ -65,7 +90,7 @@ export function createApp(deps: AppDeps): Express {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const operation = operationOf(res)?.operationId ?? (req.path in PROBES ? req.path.slice(1) : 'unmatched');
+      const operation = operationOf(res)?.operationId ?? 'unmatched';
       const caller = callerOf(res)?.name ?? 'anonymous';
       metrics.observe({ operation, method: req.method, status: res.statusCode, seconds, caller });
       // IDs only: no query string, no body, the key by its name.
@@ -82,62 +107,27 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const checks = await Promise.all(
-      Object.entries(deps.readiness).map(async ([name, probe]) => {
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          await Promise.race([probe(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), 3000)))]);
-          return [name, 'ok'] as const;
-        } catch {
-          return [name, 'unreachable'] as const;
-        } finally {
-          clearTimeout(timer);
-        }
-      }),
-    );
-    const ok = checks.every(([, s]) => s === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not-ready', checks: Object.fromEntries(checks) });
-  });
+  // Before anything reads the path: one spelling per path, so nothing can read it differently.
+  app.use(canonicalPath);
 
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
   const swaggerDir = dirname(require.resolve('swagger-ui-dist/package.json'));
-  app.use('/docs/assets', express.static(swaggerDir, { index: false }));
+  app.use('/docs/assets', express.static(swaggerDir, { index: false, redirect: false }));
   app.get('/docs/init.js', (_req, res) => {
     res.type('application/javascript').send(`SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });`);
   });
-  app.get(['/docs', '/docs/'], (_req, res) => {
+  app.get('/docs', (_req, res) => {
     res.type('html').send(DOCS_HTML);
   });
 
-  // The methods of a path are those of its most literal template in the document: OPTIONS lists them, any
-  // other method is a 405 naming them (express alone would try /accounts/{accountId} for GET /accounts/activate).
-  const methods = methodsOf(operations);
-  app.use((req, res, next) => {
-    const allowed = methods(req.path);
-    if (!allowed.length) return next();
-    if (req.method === 'OPTIONS') {
-      res.setHeader('Allow', allowed.join(', '));
-      return void res.status(204).end();
-    }
-    if (allowed.includes(req.method) || (req.method === 'HEAD' && allowed.includes('GET'))) return next();
-    res.setHeader('Allow', allowed.join(', '));
-    next(new HttpProblem(405, 'Method not allowed', `${req.method} is not offered here; use ${allowed.join(', ')}`));
-  });
-
+  app.use(router.route);
   app.use(
     guard({
       keys: deps.security.keys,
       limiter: new RateLimiter({ perMinute: deps.security.rateLimitPerMinute, slots: deps.models.RateLimitSlot, logger }),
-      operationOf: operationMatcher(operations),
+      onUnrouted: (req) => logger.error('a request reached the guard without an operation; refused', { method: req.method, path: req.path }),
     }),
   );
   app.use(express.json({ limit: '100kb' }));
@@ -149,10 +139,8 @@ export function createApp(deps: AppDeps): Express {
       ...(deps.now ? { now: deps.now } : {}),
     }),
   );
+  app.use(router.dispatch);
 
-  for (const resource of RESOURCES) app.use(resource.mount, resource.router(deps));
-
-  app.use(notFoundHandler);
   app.use(problemHandler(logger));
   return app;
 }

@@ -7,6 +7,7 @@ import { BusinessCalendar } from '../domain/calendar';
 import { createMailer } from '../email/mailer';
 import { createLogger } from '../observability/logger';
 import { createApp } from './app';
+import { smtpGreeting } from './readiness';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
     readiness: {
       mongodb: () => db.connection.db!.admin().ping(),
       temporal: () => connection.workflowService.getSystemInfo({}),
-      smtp: () => mailer.verify(),
+      // The greeting only: a login per check would get the mail account throttled (checks are cached, see readiness.ts).
+      smtp: () => smtpGreeting(config.mail.smtpUrl),
     },
   });
   const server = app.listen(config.api.port, config.api.host, () => {

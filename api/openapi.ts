@@ -1,12 +1,13 @@
 /**
- * The OpenAPI 3.1 document, generated from the zod schemas that validate the
- * requests: one source of truth for the docs and the checks. Each operation
- * also states who may call it (from security/access-policy.ts) and the
- * answers every guarded operation can give (401, 403, 429, 503).
+ * The OpenAPI 3.1 document, generated from the endpoint declarations
+ * (routes/) and the zod schemas that validate their requests: one source of
+ * truth for the docs, the router and the checks. Each operation also states
+ * who may call it (from security/access-policy.ts) and the answers every
+ * guarded operation can give (401, 403, 429, 503).
  */
-import { componentSchemas, problemResponse } from './openapi-helpers';
-import { listOperations } from './operations';
-import { RESOURCES } from './routes';
+import { componentSchemas, json, pathParams, problemResponse, queryParams } from './openapi-helpers';
+import { listOperations, type Endpoint } from './operations';
+import { ENDPOINTS } from './routes';
 import { isPublic, rolesFor } from './security/access-policy';
 
 type OperationObject = { operationId?: string; description?: string; responses: Record<string, unknown>; [k: string]: unknown };
@@ -23,7 +24,7 @@ const unavailable = retryLater('MongoDB or the Temporal server is briefly unreac
 function withSecurity(paths: Paths): Paths {
   for (const op of listOperations(paths)) {
     const operation = paths[op.path]![op.method]!;
-    operation.responses = { '503': unavailable, ...operation.responses, '429': rateLimited };
+    operation.responses = { '503': unavailable, ...operation.responses };
     if (isPublic(op)) {
       operation.security = [];
       continue;
@@ -40,18 +41,27 @@ function withSecurity(paths: Paths): Paths {
   return paths;
 }
 
-export function buildOpenApi(serverUrl: string) {
-  const paths: Paths = {
-    ...Object.assign({}, ...RESOURCES.map((r) => r.paths)),
-    '/healthz': { get: { operationId: 'healthz', summary: 'Alive', responses: { '200': { description: 'Alive' } } } },
-    '/readyz': {
-      get: {
-        operationId: 'readyz',
-        summary: 'Temporal, MongoDB and SMTP reachable',
-        responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is unreachable' } },
-      },
+/** The operation object of one endpoint declaration. */
+function operationObject(e: Endpoint): OperationObject {
+  const parameters = [...(e.params ? pathParams(e.params) : []), ...(e.query ? queryParams(e.query) : []), ...(e.parameters ?? [])];
+  return {
+    operationId: e.operationId,
+    summary: e.summary,
+    ...(e.description ? { description: e.description } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(e.body ? { requestBody: { required: !e.bodyOptional, content: json(e.body, 'input') } } : {}),
+    // A path parameter's value may be refused before the handler reads it (not in its canonical spelling).
+    responses: {
+      ...(e.params ? { '400': problemResponse('Malformed path') } : {}),
+      ...e.responses,
+      ...(e.rateLimited === false ? {} : { '429': rateLimited }),
     },
   };
+}
+
+export function buildOpenApi(serverUrl: string) {
+  const paths: Paths = {};
+  for (const e of ENDPOINTS) (paths[e.path] ??= {})[e.method] = operationObject(e);
   return {
     openapi: '3.1.0',
     info: {

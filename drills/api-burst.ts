@@ -11,10 +11,21 @@
  * requests another client's key. Whether the API enforces authentication is
  * read from its answer to a request without credentials (401): from then on,
  * an unauthenticated request that succeeds (2xx) fails the drill.
+ *
+ * Role bypass: the burst also sends, for every operation of /openapi.json, the
+ * requests a role may not make (the customer-service and system keys, and no
+ * key) in every odd spelling of the path (drills/path-spellings.ts). The API
+ * counts handler entries by operation and role (xs_api_handler_entries_total
+ * at /metrics); a single entry for a pair the access policy refuses fails the
+ * drill.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { BurstConfig, BurstResult } from './burst-client';
+import type { Role } from '../config/api-keys';
+import { listOperations, type Operation } from '../api/operations';
+import { isPublic, mayCall } from '../api/security/access-policy';
+import type { BurstConfig, BurstRequest, BurstResult } from './burst-client';
+import { concrete, spellings } from './path-spellings';
 import { bearer, call, DRILL_KEYS, DrillStack, percentile, ROOT, say, sleep, type Answer, type DrillResult } from './stack';
 import { calendar } from './workload';
 
@@ -45,6 +56,52 @@ interface Phase {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+type Who = Role | 'none';
+const allowed = (who: Who, op: Operation) => isPublic(op) || (who !== 'none' && mayCall(who, op));
+
+/**
+ * Every request a role (or no key) may not make, HEAD for GET too: one kind per
+ * caller and spelling (canonical, odd), each shuffled so that a short burst
+ * still covers many operations.
+ */
+function bypassAttempts(operations: Operation[], values: Record<string, string>): NonNullable<BurstConfig['bypass']> {
+  const callers: [Who, Record<string, string>][] = [
+    ['customer-service', { authorization: bearer(DRILL_KEYS.customerService) }],
+    ['system', { authorization: bearer(DRILL_KEYS.system) }],
+    ['none', {}],
+  ];
+  const shuffle = <T>(list: T[]) => list.map((x) => [Math.random(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+  return callers.flatMap(([who, headers]) => {
+    const canonical: BurstRequest[] = [];
+    const odd: BurstRequest[] = [];
+    for (const op of operations) {
+      if (allowed(who, op)) continue;
+      const body = op.method === 'get' ? undefined : '{}';
+      const json = body === undefined ? headers : { ...headers, 'content-type': 'application/json' };
+      for (const method of op.method === 'get' ? ['GET', 'HEAD'] : [op.method.toUpperCase()]) {
+        canonical.push({ method, path: concrete(op.path, values), headers: json, ...(body === undefined ? {} : { body }) });
+        for (const path of spellings(op.path, values)) odd.push({ method, path, headers: json, ...(body === undefined ? {} : { body }) });
+      }
+    }
+    const name = who === 'none' ? 'no key' : `${who} key`;
+    return [
+      { kind: `bypass: ${name}, canonical path`, attempts: shuffle(canonical) },
+      { kind: `bypass: ${name}, odd spelling`, attempts: shuffle(odd) },
+    ];
+  });
+}
+
+/** Handler entries by operation and role, from the API's /metrics. */
+async function handlerEntries(apiUrl: string): Promise<{ operation: string; role: string; count: number }[]> {
+  const res = await call(apiUrl, 'GET', '/metrics');
+  if (res.status !== 200 || typeof res.body !== 'string') throw new Error(`could not read the API's metrics: ${res.status}`);
+  return [...res.body.matchAll(/^xs_api_handler_entries_total\{operation="([^"]+)",role="([^"]+)"\} (\d+)/gm)].map((m) => ({
+    operation: m[1]!,
+    role: m[2]!,
+    count: Number(m[3]),
+  }));
+}
 
 export async function apiBurstDrill(o: ApiBurstOptions): Promise<DrillResult> {
   const validRate = o.validRate ?? 50;
@@ -126,7 +183,18 @@ export async function apiBurstDrill(o: ApiBurstOptions): Promise<DrillResult> {
     const before = await phase('before', o.seconds);
     say(`before the burst: ${before.ok}/${before.requests} valid requests served, p50 ${before.ms.p50} ms, p95 ${before.ms.p95} ms`);
 
-    const config: BurstConfig = { baseUrl: stack.apiUrl, seconds: o.seconds, connections: o.burstConnections, companyId, xsId, otherKey: bearer(DRILL_KEYS.otherBackoffice).slice(7) };
+    const operations = listOperations((await api('GET', '/openapi.json')).body.paths);
+    const bypass = bypassAttempts(operations, { companyId, xsId });
+    say(`role bypass: ${bypass.map((b) => `${b.attempts.length} ${b.kind}`).join(', ')} (cycled through during the burst)`);
+    const config: BurstConfig = {
+      baseUrl: stack.apiUrl,
+      seconds: o.seconds,
+      connections: o.burstConnections,
+      companyId,
+      xsId,
+      otherKey: bearer(DRILL_KEYS.otherBackoffice).slice(7),
+      bypass,
+    };
     const burstDone = runBurst(config);
     await sleep(300); // the burst is under way
     const during = await phase('during', o.seconds - 0.5);
@@ -148,6 +216,16 @@ export async function apiBurstDrill(o: ApiBurstOptions): Promise<DrillResult> {
     }
     const unauth2xx = Object.values(unauthenticatedServed).reduce((a, b) => a + b, 0);
     if (authEnforced && unauth2xx) problems.push(`authentication is enforced, yet ${unauth2xx} unauthenticated request(s) succeeded: ${JSON.stringify(unauthenticatedServed)}`);
+    // Which handlers did a role reach that it may not call? Read from the API itself: must be none.
+    const entries = await handlerEntries(stack.apiUrl);
+    const byId = new Map(operations.map((op) => [op.operationId, op]));
+    const bypassed = entries.filter((e) => !byId.has(e.operation) || !allowed(e.role as Who, byId.get(e.operation)!));
+    const bypassReachedHandler = bypassed.reduce((sum, e) => sum + e.count, 0);
+    if (!entries.some((e) => e.role === 'backoffice' && e.count > 0)) problems.push('the API counts no handler entries (xs_api_handler_entries_total): role bypass cannot be observed');
+    if (bypassReachedHandler) problems.push(`${bypassReachedHandler} request(s) reached a handler their role may not call: ${JSON.stringify(bypassed)}`);
+    const bypassSent = bypass.reduce((sum, b) => sum + Object.values(burst.statuses[b.kind] ?? {}).reduce((a, n) => a + n, 0), 0);
+    if (bypassSent === 0) problems.push('no role-bypass attempt was sent');
+    say(`role bypass: ${bypassSent} attempts sent, ${bypassReachedHandler} reached a handler (must be 0)`);
     const burst5xx = Object.values(burst.statuses).flatMap((s) => Object.entries(s)).filter(([s]) => Number(s) >= 500).reduce((sum, [, c]) => sum + c, 0);
     if (stack.unexpectedExits.length) problems.push(`the API or the worker exited on its own: ${stack.unexpectedExits.join('; ')}`);
 
@@ -166,6 +244,9 @@ export async function apiBurstDrill(o: ApiBurstOptions): Promise<DrillResult> {
         p95DuringOverBefore: round(during.ms.p95 / Math.max(0.1, before.ms.p95)),
         burst: { requests: burst.requests, perSecond: Math.round(burst.requests / burst.seconds), connections: o.burstConnections, statuses: burst.statuses, p50Ms: burst.p50Ms },
         unauthenticatedServed: unauth2xx,
+        bypassAttemptsSent: bypassSent,
+        bypassReachedHandler,
+        bypassReachedHandlerNote: 'handler entries (xs_api_handler_entries_total) for an operation and role the access policy refuses: must be 0',
         unauthenticatedServedNote: authEnforced ? 'must be 0' : 'authentication not enforced yet: these were served as any request',
         burst5xx,
       },
@@ -180,7 +261,9 @@ const BURST_CLIENT = join(ROOT, 'dist', 'drills', 'burst-client.js');
 
 function runBurst(config: BurstConfig): Promise<BurstResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BURST_CLIENT, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The configuration on stdin: with the bypass attempts it is too long for an argument.
+    const child = spawn(process.execPath, [BURST_CLIENT, '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end(JSON.stringify(config));
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));

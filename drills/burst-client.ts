@@ -1,9 +1,11 @@
 /**
  * The burst of the API drill, in a process of its own so that it does not
  * share an event loop with the drill that measures the valid requests:
- * `node dist/drills/burst-client.js '<json BurstConfig>'` sends malformed and
- * unauthenticated requests as fast as `connections` keep-alive connections
- * allow for `seconds`, then prints one JSON line: the statuses per kind.
+ * `node dist/drills/burst-client.js '<json BurstConfig>'` (or `-`: the JSON on stdin) sends malformed,
+ * unauthenticated and role-bypass requests (a role's key on operations it may
+ * not call, in every odd spelling of their paths) as fast as `connections`
+ * keep-alive connections allow for `seconds`, then prints one JSON line: the
+ * statuses per kind.
  */
 import { Agent, request } from 'node:http';
 
@@ -16,6 +18,15 @@ export interface BurstConfig {
   xsId: string;
   /** A valid key of another client, for the malformed requests that are authenticated. */
   otherKey: string;
+  /** Role-bypass attempts: requests the caller's role may not make, sent as they are (odd spellings included). */
+  bypass?: { kind: string; attempts: BurstRequest[] }[];
+}
+
+export interface BurstRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
 }
 
 export interface BurstKind {
@@ -26,6 +37,8 @@ export interface BurstKind {
   path: string;
   headers: Record<string, string>;
   body?: string;
+  /** Sent in turn instead of method/path/headers/body (the role-bypass kinds). */
+  variants?: BurstRequest[];
 }
 
 export interface BurstResult {
@@ -66,6 +79,8 @@ export function burstKinds(c: BurstConfig): BurstKind[] {
     { name: 'malformed path parameter', unauthenticated: false, method: 'GET', path: '/v1/card-applications/%E0%A4%A', headers: other },
     { name: 'unknown route', unauthenticated: false, method: 'DELETE', path: '/v1/everything', headers: other },
     { name: 'long query string', unauthenticated: false, method: 'GET', path: `/v1/planning/card-delivery?${'a=b&'.repeat(1000)}method=nope`, headers: other },
+    // Role bypass: each must be refused (the drill counts the handlers they reach from the API's metrics: must be 0).
+    ...(c.bypass ?? []).map(({ kind, attempts }) => ({ name: kind, unauthenticated: true, method: 'GET', path: '/', headers: {}, variants: attempts })),
   ];
 }
 
@@ -78,10 +93,16 @@ export async function burst(c: BurstConfig): Promise<BurstResult> {
   const times: Record<string, number[]> = {};
   let requests = 0;
   let next = 0;
-  const one = (k: BurstKind) =>
+  const turn = new Map<string, number>();
+  const one = (kind: BurstKind) =>
     new Promise<number>((resolve) => {
+      const n = turn.get(kind.name) ?? 0;
+      turn.set(kind.name, n + 1);
+      const k = kind.variants?.length ? kind.variants[n % kind.variants.length]! : kind;
+      // A body always with its length: a DELETE's body without one would be read as the next request.
+      const headers = k.body === undefined ? k.headers : { ...k.headers, 'content-length': String(Buffer.byteLength(k.body)) };
       const req = request(
-        { host: url.hostname, port: url.port, method: k.method, path: k.path, headers: k.headers, agent, timeout: 10_000 },
+        { host: url.hostname, port: url.port, method: k.method, path: k.path, headers, agent, timeout: 10_000 },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -112,8 +133,15 @@ export async function burst(c: BurstConfig): Promise<BurstResult> {
   return { requests, seconds: (Date.now() - started) / 1000, statuses, p50Ms, unauthenticatedKinds: kinds.filter((k) => k.unauthenticated).map((k) => k.name) };
 }
 
+async function readConfig(arg: string): Promise<BurstConfig> {
+  if (arg !== '-') return JSON.parse(arg) as BurstConfig;
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return JSON.parse(text) as BurstConfig;
+}
+
 if (require.main === module) {
-  burst(JSON.parse(process.argv[2]!) as BurstConfig).then(
+  readConfig(process.argv[2]!).then(burst).then(
     (r) => console.log(JSON.stringify(r)),
     (err) => {
       console.error(err);

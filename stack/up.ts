@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       'XS-Key back-office is up:',
       `  REST API            ${api}/v1   (health ${api}/healthz, readiness ${api}/readyz)`,
       `  API docs            ${api}/docs   (OpenAPI ${api}/openapi.json)`,
-      `  Metrics             ${api}/metrics (API), ${env.WORKER_METRICS_ADDRESS === 'off' ? 'worker metrics off' : `http://${env.WORKER_METRICS_ADDRESS}/metrics (worker)`}`,
+      `  Metrics             ${api}/metrics (API, with a back-office or system key), ${env.WORKER_METRICS_ADDRESS === 'off' ? 'worker metrics off' : `http://${env.WORKER_METRICS_ADDRESS}/metrics (worker)`}`,
       process.env.API_KEYS
         ? '  API keys            from API_KEYS'
         : `  API key             Authorization: Bearer ${LOCAL_API_KEYS.backoffice}   (local keys: README, "Calling the API")`,

@@ -9,10 +9,10 @@
  * opening a link changes nothing, so mail scanners that fetch links cannot
  * use up a single-use token.
  */
-import { Router, type RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import { badRequest } from '../errors';
-import { json, pathParams, problemResponse } from '../openapi-helpers';
-import { parse } from '../validation';
+import { json, problemResponse } from '../openapi-helpers';
+import { endpointsFor } from '../operations';
 import {
   accountIdParam,
   accountUpdateResult,
@@ -26,62 +26,153 @@ import {
   resetRequestBody,
   unlockBody,
 } from '../schemas/accounts';
-import type { createAccountService } from '../services/accounts';
+import { createAccountService } from '../services/accounts';
+import type { Resource } from '.';
+
+type Service = ReturnType<typeof createAccountService>;
+const endpoint = endpointsFor<Service>();
 
 const RESET_ACCEPTED = 'If an active account matches, a password-reset link valid 24 hours is on its way to its email.';
 
-export function accountsRouter(service: ReturnType<typeof createAccountService>): Router {
-  const router = Router();
-
-  router.post('/', async (req, res) => {
-    const account = await service.register(parse(registerAccountBody, req.body));
-    res.status(201).location(`/v1/accounts/${account.accountId}`).json(account);
+const linkGone = problemResponse('The link was used, expired (the registration then lapsed), or revoked by a lock');
+const unknownLink = problemResponse('Malformed input, or a token that is not the current link of any account');
+const linkUsed = accountUpdateResult.extend({ accountId: accountIdParam.shape.accountId });
+const page = (path: string, operationId: string, summary: string, kind: 'activation' | 'reset') =>
+  endpoint({
+    method: 'get',
+    path,
+    operationId,
+    summary,
+    parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string', minLength: 1 } }],
+    responses: {
+      '200': { description: 'An HTML page that posts the token (opening it uses nothing up)', content: { 'text/html': {} } },
+      '400': problemResponse('The link has no token'),
+    },
+    handle: linkPage(kind),
   });
 
-  router.post('/password-check', (req, res) => {
-    res.json(service.checkPassword(parse(passwordCheckBody, req.body).password));
-  });
-
-  router.post('/activate', async (req, res) => {
-    res.json(await service.activate(parse(activateBody, req.body).token));
-  });
-
-  router.post('/password-reset', async (req, res) => {
-    await service.requestReset(parse(resetRequestBody, req.body));
-    res.status(202).json({ message: RESET_ACCEPTED });
-  });
-
-  router.post('/password-reset/confirm', async (req, res) => {
-    res.json(await service.confirmReset(parse(resetConfirmBody, req.body)));
-  });
-
-  router.get('/activation', linkPage('activation'));
-  router.get('/password-reset/confirm', linkPage('reset'));
-
-  router.get('/:accountId', async (req, res) => {
-    const { accountId } = parse(accountIdParam, req.params, 'path');
-    res.json(await service.get(accountId));
-  });
-
-  router.post('/:accountId/lock', async (req, res) => {
-    const { accountId } = parse(accountIdParam, req.params, 'path');
-    res.json(await service.lock(accountId, parse(lockBody, req.body)));
-  });
-
-  router.post('/:accountId/unlock', async (req, res) => {
-    const { accountId } = parse(accountIdParam, req.params, 'path');
-    res.json(await service.unlock(accountId, parse(unlockBody, req.body)));
-  });
-
-  return router;
-}
+export const accounts: Resource<Service> = {
+  service: createAccountService,
+  endpoints: [
+    endpoint({
+      method: 'post',
+      path: '/v1/accounts',
+      operationId: 'registerPortalAccount',
+      summary: 'Register a portal account; mails an activation link valid 24 hours (unused, the registration lapses)',
+      body: registerAccountBody,
+      responses: {
+        '201': { description: 'Registered, pending activation', content: json(accountView, 'output') },
+        '400': problemResponse('Malformed input or unknown fields'),
+        '409': problemResponse('An account with this email is pending activation or active'),
+        '422': problemResponse('Every violation of the password policy (field "password"), or an unknown customer number'),
+      },
+      handle: async ({ body }, res, service) => {
+        const account = await service.register(body);
+        res.status(201).location(`/v1/accounts/${account.accountId}`).json(account);
+      },
+    }),
+    endpoint({
+      method: 'post',
+      path: '/v1/accounts/password-check',
+      operationId: 'checkPortalPassword',
+      summary: 'Check a password against the policy; lists every violation',
+      body: passwordCheckBody,
+      responses: { '200': { description: 'The verdict', content: json(passwordCheckResult, 'output') }, '400': problemResponse('Malformed input') },
+      handle: ({ body }, res, service) => res.json(service.checkPassword(body.password)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/v1/accounts/activate',
+      operationId: 'activatePortalAccount',
+      summary: 'Activate an account with the token from its activation link (works once, within 24 hours)',
+      body: activateBody,
+      responses: { '200': { description: 'Activated', content: json(linkUsed, 'output') }, '400': unknownLink, '410': linkGone },
+      handle: async ({ body }, res, service) => res.json(await service.activate(body.token)),
+    }),
+    page('/v1/accounts/activation', 'activationPage', 'The page the activation link opens', 'activation'),
+    endpoint({
+      method: 'post',
+      path: '/v1/accounts/password-reset',
+      operationId: 'requestPasswordReset',
+      summary: 'Forgotten password: mails a reset link (24 hours, single use) when an active account matches',
+      body: resetRequestBody,
+      responses: {
+        '202': { description: 'Always, whether or not an account matches', content: { 'application/json': {} } },
+        '400': problemResponse('Malformed input'),
+      },
+      handle: async ({ body }, res, service) => {
+        await service.requestReset(body);
+        res.status(202).json({ message: RESET_ACCEPTED });
+      },
+    }),
+    page('/v1/accounts/password-reset/confirm', 'passwordResetPage', 'The page the reset link opens', 'reset'),
+    endpoint({
+      method: 'post',
+      path: '/v1/accounts/password-reset/confirm',
+      operationId: 'resetPortalPassword',
+      summary: 'Set a new password with the token from a reset link (works once, within 24 hours)',
+      body: resetConfirmBody,
+      responses: {
+        '200': { description: 'Password changed', content: json(linkUsed, 'output') },
+        '400': unknownLink,
+        '409': problemResponse('The account is locked'),
+        '410': linkGone,
+        '422': problemResponse('Every violation of the password policy'),
+      },
+      handle: async ({ body }, res, service) => res.json(await service.confirmReset(body)),
+    }),
+    endpoint({
+      method: 'get',
+      path: '/v1/accounts/{accountId}',
+      operationId: 'getPortalAccount',
+      summary: 'A portal account and its state (never a hash)',
+      params: accountIdParam,
+      responses: {
+        '200': { description: 'The account', content: json(accountView, 'output') },
+        '400': problemResponse('Malformed account ID'),
+        '404': problemResponse('Unknown account'),
+      },
+      handle: async ({ params }, res, service) => res.json(await service.get(params.accountId)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/v1/accounts/{accountId}/lock',
+      operationId: 'lockPortalAccount',
+      summary: 'Customer service locks an active account (an open reset link is revoked; the holder is mailed)',
+      params: accountIdParam,
+      body: lockBody,
+      responses: {
+        '200': { description: 'Locked', content: json(accountUpdateResult, 'output') },
+        '400': problemResponse('Malformed input'),
+        '404': problemResponse('Unknown account'),
+        '409': problemResponse('The account is not active (pending, already locked, lapsed)'),
+      },
+      handle: async ({ params, body }, res, service) => res.json(await service.lock(params.accountId, body)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/v1/accounts/{accountId}/unlock',
+      operationId: 'unlockPortalAccount',
+      summary: 'Customer service unlocks a locked account (the holder is mailed)',
+      params: accountIdParam,
+      body: unlockBody,
+      responses: {
+        '200': { description: 'Unlocked', content: json(accountUpdateResult, 'output') },
+        '400': problemResponse('Malformed input'),
+        '404': problemResponse('Unknown account'),
+        '409': problemResponse('The account is not locked'),
+      },
+      handle: async ({ params, body }, res, service) => res.json(await service.unlock(params.accountId, body)),
+    }),
+  ],
+};
 
 /**
  * The page a link opens: a button (and for a reset, the new password) that
  * posts the token from the URL to the JSON endpoint, relative to the page.
  * Static: nothing from the request is written into it.
  */
-function linkPage(kind: 'activation' | 'reset'): RequestHandler {
+function linkPage(kind: 'activation' | 'reset'): (input: { req: Request }, res: Response) => void {
   const page = {
     activation: { title: 'Konto aktivieren / Activate account', endpoint: 'activate', field: '', done: 'Aktiviert. / Activated.' },
     reset: {
@@ -106,127 +197,10 @@ document.querySelector('form').addEventListener('submit', async (event) => {
     : ((data.errors || []).map((e) => e.message).join(' ') || data.detail || res.statusText);
 });
 </script></body></html>`;
-  return (req, res) => {
+  return ({ req }, res) => {
     // A link without its token can do nothing: say so rather than serve a page whose button must fail.
     if (typeof req.query.token !== 'string' || !req.query.token) throw badRequest('the link has no token', [{ field: 'token', message: 'is required' }]);
     res.type('html').send(html);
   };
 }
 
-const linkGone = problemResponse('The link was used, expired (the registration then lapsed), or revoked by a lock');
-const unknownLink = problemResponse('Malformed input, or a token that is not the current link of any account');
-const page = (operationId: string, summary: string) => ({
-  get: {
-    operationId,
-    summary,
-    parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string', minLength: 1 } }],
-    responses: {
-      '200': { description: 'An HTML page that posts the token (opening it uses nothing up)', content: { 'text/html': {} } },
-      '400': problemResponse('The link has no token'),
-    },
-  },
-});
-
-/** The OpenAPI paths of this resource, from the same schemas that validate it. */
-export const accountsPaths = {
-  '/v1/accounts': {
-    post: {
-      operationId: 'registerPortalAccount',
-      summary: 'Register a portal account; mails an activation link valid 24 hours (unused, the registration lapses)',
-      requestBody: { required: true, content: json(registerAccountBody, 'input') },
-      responses: {
-        '201': { description: 'Registered, pending activation', content: json(accountView, 'output') },
-        '400': problemResponse('Malformed input or unknown fields'),
-        '409': problemResponse('An account with this email is pending activation or active'),
-        '422': problemResponse('Every violation of the password policy (field "password"), or an unknown customer number'),
-      },
-    },
-  },
-  '/v1/accounts/password-check': {
-    post: {
-      operationId: 'checkPortalPassword',
-      summary: 'Check a password against the policy; lists every violation',
-      requestBody: { required: true, content: json(passwordCheckBody, 'input') },
-      responses: { '200': { description: 'The verdict', content: json(passwordCheckResult, 'output') }, '400': problemResponse('Malformed input') },
-    },
-  },
-  '/v1/accounts/activate': {
-    post: {
-      operationId: 'activatePortalAccount',
-      summary: 'Activate an account with the token from its activation link (works once, within 24 hours)',
-      requestBody: { required: true, content: json(activateBody, 'input') },
-      responses: {
-        '200': { description: 'Activated', content: json(accountUpdateResult.extend({ accountId: accountIdParam.shape.accountId }), 'output') },
-        '400': unknownLink,
-        '410': linkGone,
-      },
-    },
-  },
-  '/v1/accounts/activation': page('activationPage', 'The page the activation link opens'),
-  '/v1/accounts/password-reset': {
-    post: {
-      operationId: 'requestPasswordReset',
-      summary: 'Forgotten password: mails a reset link (24 hours, single use) when an active account matches',
-      requestBody: { required: true, content: json(resetRequestBody, 'input') },
-      responses: {
-        '202': { description: 'Always, whether or not an account matches', content: { 'application/json': {} } },
-        '400': problemResponse('Malformed input'),
-      },
-    },
-  },
-  '/v1/accounts/password-reset/confirm': {
-    ...page('passwordResetPage', 'The page the reset link opens'),
-    post: {
-      operationId: 'resetPortalPassword',
-      summary: 'Set a new password with the token from a reset link (works once, within 24 hours)',
-      requestBody: { required: true, content: json(resetConfirmBody, 'input') },
-      responses: {
-        '200': { description: 'Password changed', content: json(accountUpdateResult.extend({ accountId: accountIdParam.shape.accountId }), 'output') },
-        '400': unknownLink,
-        '409': problemResponse('The account is locked'),
-        '410': linkGone,
-        '422': problemResponse('Every violation of the password policy'),
-      },
-    },
-  },
-  '/v1/accounts/{accountId}': {
-    get: {
-      operationId: 'getPortalAccount',
-      summary: 'A portal account and its state (never a hash)',
-      parameters: pathParams(accountIdParam),
-      responses: {
-        '200': { description: 'The account', content: json(accountView, 'output') },
-        '400': problemResponse('Malformed account ID'),
-        '404': problemResponse('Unknown account'),
-      },
-    },
-  },
-  '/v1/accounts/{accountId}/lock': {
-    post: {
-      operationId: 'lockPortalAccount',
-      summary: 'Customer service locks an active account (an open reset link is revoked; the holder is mailed)',
-      parameters: pathParams(accountIdParam),
-      requestBody: { required: true, content: json(lockBody, 'input') },
-      responses: {
-        '200': { description: 'Locked', content: json(accountUpdateResult, 'output') },
-        '400': problemResponse('Malformed input'),
-        '404': problemResponse('Unknown account'),
-        '409': problemResponse('The account is not active (pending, already locked, lapsed)'),
-      },
-    },
-  },
-  '/v1/accounts/{accountId}/unlock': {
-    post: {
-      operationId: 'unlockPortalAccount',
-      summary: 'Customer service unlocks a locked account (the holder is mailed)',
-      parameters: pathParams(accountIdParam),
-      requestBody: { required: true, content: json(unlockBody, 'input') },
-      responses: {
-        '200': { description: 'Unlocked', content: json(accountUpdateResult, 'output') },
-        '400': problemResponse('Malformed input'),
-        '404': problemResponse('Unknown account'),
-        '409': problemResponse('The account is not locked'),
-      },
-    },
-  },
-};

@@ -1,50 +1,44 @@
 /** /v1/card-users: register a card user (XS-ID) for a company with an approved contract, read one. */
-import { Router } from 'express';
-import { json, pathParams, problemResponse } from '../openapi-helpers';
-import { parse } from '../validation';
+import { json, problemResponse } from '../openapi-helpers';
+import { endpointsFor } from '../operations';
 import { cardUserView, registerCardUserBody, xsIdParam } from '../schemas/cards';
-import type { createCardUserService } from '../services/card-users';
+import { createCardUserService } from '../services/card-users';
+import type { Resource } from '.';
 
-export function cardUsersRouter(service: ReturnType<typeof createCardUserService>): Router {
-  const router = Router();
+type Service = ReturnType<typeof createCardUserService>;
+const endpoint = endpointsFor<Service>();
 
-  router.post('/', async (req, res) => {
-    const user = await service.register(parse(registerCardUserBody, req.body));
-    res.status(201).location(`/v1/card-users/${user.xsId}`).json(user);
-  });
-
-  router.get('/:xsId', async (req, res) => {
-    const { xsId } = parse(xsIdParam, req.params, 'path');
-    res.json(await service.get(xsId));
-  });
-
-  return router;
-}
-
-/** The OpenAPI paths of this resource, from the same schemas that validate it. */
-export const cardUsersPaths = {
-  '/v1/card-users': {
-    post: {
+export const cardUsers: Resource<Service> = {
+  service: createCardUserService,
+  endpoints: [
+    endpoint({
+      method: 'post',
+      path: '/v1/card-users',
       operationId: 'registerCardUser',
       summary: 'Register a card user (XS-ID) with a valid passport, ID card or residence permit',
-      requestBody: { required: true, content: json(registerCardUserBody, 'input') },
+      body: registerCardUserBody,
       responses: {
         '201': { description: 'Registered', content: json(cardUserView, 'output') },
         '400': problemResponse('Malformed input, e.g. a driving licence as identity document'),
         '422': problemResponse('Unknown company, contract not approved, or an expired identity document'),
       },
-    },
-  },
-  '/v1/card-users/{xsId}': {
-    get: {
+      handle: async ({ body }, res, service) => {
+        const user = await service.register(body);
+        res.status(201).location(`/v1/card-users/${user.xsId}`).json(user);
+      },
+    }),
+    endpoint({
+      method: 'get',
+      path: '/v1/card-users/{xsId}',
       operationId: 'getCardUser',
       summary: 'A card user',
-      parameters: pathParams(xsIdParam),
+      params: xsIdParam,
       responses: {
         '200': { description: 'The card user', content: json(cardUserView, 'output') },
         '400': problemResponse('Malformed XS-ID'),
         '404': problemResponse('Unknown card user'),
       },
-    },
-  },
+      handle: async ({ params }, res, service) => res.json(await service.get(params.xsId)),
+    }),
+  ],
 };

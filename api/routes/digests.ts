@@ -1,65 +1,56 @@
 /** /v1/digests: trigger the monthly digest for a month, list the runs with their progress, read one month's run. */
-import { Router } from 'express';
-import { json, pathParams, problemResponse, queryParams } from '../openapi-helpers';
-import { parse } from '../validation';
+import { json, problemResponse } from '../openapi-helpers';
+import { endpointsFor } from '../operations';
 import { digestRun, digestRuns, digestTriggered, listDigestsQuery, periodParam, triggerDigestBody } from '../schemas/digests';
-import type { createDigestService } from '../services/digests';
+import { createDigestService } from '../services/digests';
+import type { Resource } from '.';
 
-export function digestsRouter(service: ReturnType<typeof createDigestService>): Router {
-  const router = Router();
+type Service = ReturnType<typeof createDigestService>;
+const endpoint = endpointsFor<Service>();
 
-  router.post('/', async (req, res) => {
-    const { period } = parse(triggerDigestBody, req.body);
-    const run = await service.trigger(period);
-    res.status(202).location(`/v1/digests/${period}`).json(run);
-  });
-
-  router.get('/', async (req, res) => {
-    const { limit } = parse(listDigestsQuery, req.query, 'query');
-    res.json(await service.list(limit));
-  });
-
-  router.get('/:period', async (req, res) => {
-    const { period } = parse(periodParam, req.params, 'path');
-    res.json(await service.get(period));
-  });
-
-  return router;
-}
-
-/** The OpenAPI paths of this resource, from the same schemas that validate it. */
-export const digestsPaths = {
-  '/v1/digests': {
-    post: {
+export const digests: Resource<Service> = {
+  service: createDigestService,
+  endpoints: [
+    endpoint({
+      method: 'post',
+      path: '/v1/digests',
       operationId: 'triggerDigest',
       summary: "Send a month's digest now (idempotent: while the month runs, its run is returned; no company is mailed twice for a month)",
-      requestBody: { required: true, content: json(triggerDigestBody, 'input') },
+      body: triggerDigestBody,
       responses: {
         '202': { description: "The month's run (started, or already running)", content: json(digestTriggered, 'output') },
         '400': problemResponse('Malformed period'),
         '422': problemResponse('The month has not begun'),
       },
-    },
-    get: {
+      handle: async ({ body }, res, service) => {
+        const run = await service.trigger(body.period);
+        res.status(202).location(`/v1/digests/${body.period}`).json(run);
+      },
+    }),
+    endpoint({
+      method: 'get',
+      path: '/v1/digests',
       operationId: 'listDigests',
       summary: 'Digest runs, most recent first, with status and progress',
-      parameters: queryParams(listDigestsQuery),
+      query: listDigestsQuery,
       responses: {
         '200': { description: 'The runs', content: json(digestRuns, 'output') },
         '400': problemResponse('Malformed query'),
       },
-    },
-  },
-  '/v1/digests/{period}': {
-    get: {
+      handle: async ({ query }, res, service) => res.json(await service.list(query.limit)),
+    }),
+    endpoint({
+      method: 'get',
+      path: '/v1/digests/{period}',
       operationId: 'getDigest',
       summary: "The latest run of a month's digest, with its progress",
-      parameters: pathParams(periodParam),
+      params: periodParam,
       responses: {
         '200': { description: 'The run', content: json(digestRun, 'output') },
         '400': problemResponse('Malformed period'),
         '404': problemResponse('No run for that month'),
       },
-    },
-  },
+      handle: async ({ params }, res, service) => res.json(await service.get(params.period)),
+    }),
+  ],
 };

@@ -1,44 +1,39 @@
 /**
- * Every resource of the API: where it is mounted, its router and its OpenAPI
- * paths. One line per resource; app.ts and openapi.ts read this list.
+ * Every resource of the API: its endpoints (declared in its own file) and the
+ * service its handlers work with. One line per resource; the router, the
+ * guard, the metrics and the OpenAPI document all read this list.
+ *
+ * To add an endpoint: one `endpoint({...})` in its resource's file (method,
+ * path, operationId, schemas, answers, handler), and its roles in
+ * security/access-policy.ts. api-authorization.test.ts covers it from then on.
  */
-import type { Router } from 'express';
+import type { Endpoint } from '../operations';
 import type { ServiceDeps } from '../services/deps';
-import { accountsPaths, accountsRouter } from './accounts';
-import { cardApplicationsPaths, cardApplicationsRouter } from './card-applications';
-import { cardUsersPaths, cardUsersRouter } from './card-users';
-import { cardsPaths, cardsRouter } from './cards';
-import { casesPaths, casesRouter } from './cases';
-import { companiesPaths, companiesRouter } from './companies';
-import { digestsPaths, digestsRouter } from './digests';
-import { licencesPaths, licencesRouter } from './licences';
-import { planningPaths, planningRouter } from './planning';
-import { schedulesPaths, schedulesRouter } from './schedules';
-import { createCardService } from '../services/cards';
-import { createCaseService } from '../services/cases';
-import { createLicenceService } from '../services/licences';
-import { createAccountService } from '../services/accounts';
-import { createCardApplicationService } from '../services/card-applications';
-import { createCardUserService } from '../services/card-users';
-import { createCompanyService } from '../services/companies';
-import { createDigestService } from '../services/digests';
-import { createScheduleService } from '../services/schedules';
+import type { Probes } from './probes';
+import { accounts } from './accounts';
+import { cardApplications } from './card-applications';
+import { cardUsers } from './card-users';
+import { cards } from './cards';
+import { cases } from './cases';
+import { companies } from './companies';
+import { digests } from './digests';
+import { licences } from './licences';
+import { planning } from './planning';
+import { probes } from './probes';
+import { schedules } from './schedules';
 
-export interface Resource {
-  mount: string;
-  router: (deps: ServiceDeps) => Router;
-  paths: Record<string, unknown>;
+/** What a resource's service is made from. */
+export interface RouteDeps extends ServiceDeps {
+  probes: Probes;
 }
 
-export const RESOURCES: Resource[] = [
-  { mount: '/v1/accounts', router: (deps) => accountsRouter(createAccountService(deps)), paths: accountsPaths },
-  { mount: '/v1/companies', router: (deps) => companiesRouter(createCompanyService(deps)), paths: companiesPaths },
-  { mount: '/v1/card-users', router: (deps) => cardUsersRouter(createCardUserService(deps)), paths: cardUsersPaths },
-  { mount: '/v1/card-applications', router: (deps) => cardApplicationsRouter(createCardApplicationService(deps)), paths: cardApplicationsPaths },
-  { mount: '/v1/cards', router: (deps) => cardsRouter(createCardService(deps)), paths: cardsPaths },
-  { mount: '/v1/companies/:companyId', router: (deps) => licencesRouter(createLicenceService(deps)), paths: licencesPaths },
-  { mount: '/v1', router: (deps) => casesRouter(createCaseService(deps)), paths: casesPaths },
-  { mount: '/v1/digests', router: (deps) => digestsRouter(createDigestService(deps)), paths: digestsPaths },
-  { mount: '/v1/planning', router: (deps) => planningRouter(deps.calendar), paths: planningPaths },
-  { mount: '/v1/schedules', router: (deps) => schedulesRouter(createScheduleService(deps)), paths: schedulesPaths },
-];
+export interface Resource<S> {
+  service: (deps: RouteDeps) => S;
+  endpoints: Endpoint<S>[];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each resource has a service of its own
+export const RESOURCES: Resource<any>[] = [probes, accounts, companies, cardUsers, cardApplications, cards, licences, cases, digests, planning, schedules];
+
+/** Every endpoint of the API, in declaration order. */
+export const ENDPOINTS: Endpoint[] = RESOURCES.flatMap((r) => r.endpoints);

@@ -1,50 +1,28 @@
 /**
- * /v1/companies/:companyId/transport-licence (renewal, NIWO bridging period,
- * the watch's state) and /v1/companies/:companyId/licence-watch (start it).
+ * /v1/companies/{companyId}/transport-licence (renewal, NIWO bridging period,
+ * the watch's state) and /v1/companies/{companyId}/licence-watch (start it).
  */
-import { Router } from 'express';
-import { json, pathParams, problemResponse } from '../openapi-helpers';
-import { parse } from '../validation';
+import { json, problemResponse } from '../openapi-helpers';
+import { endpointsFor } from '../operations';
 import { companyIdParam } from '../schemas/companies';
 import { bridgingBody, licencePlan, licenceRenewalBody, licenceState, watchStarted } from '../schemas/licences';
-import type { createLicenceService } from '../services/licences';
+import { createLicenceService } from '../services/licences';
+import type { Resource } from '.';
 
-export function licencesRouter(service: ReturnType<typeof createLicenceService>): Router {
-  // Mounted at /v1/companies/:companyId: the company ID comes from the mount path.
-  const router = Router({ mergeParams: true });
-  const companyId = (params: unknown) => parse(companyIdParam, params, 'path').companyId;
-
-  router.post('/licence-watch', async (req, res) => {
-    const started = await service.ensureLicenceWatch(companyId(req.params));
-    res.status(started.started ? 201 : 200).json(started);
-  });
-
-  router.get('/transport-licence', async (req, res) => {
-    res.json(await service.get(companyId(req.params)));
-  });
-
-  router.post('/transport-licence', async (req, res) => {
-    const id = companyId(req.params);
-    res.json(await service.renew(id, parse(licenceRenewalBody, req.body)));
-  });
-
-  router.post('/transport-licence/bridging', async (req, res) => {
-    const id = companyId(req.params);
-    res.json(await service.registerBridging(id, parse(bridgingBody, req.body)));
-  });
-
-  return router;
-}
+type Service = ReturnType<typeof createLicenceService>;
+const endpoint = endpointsFor<Service>();
 
 const noWatch = problemResponse('No licence watch runs for the company, or the licence expired already (cards blocked, contract terminated)');
 
-/** The OpenAPI paths of this resource, from the same schemas that validate it. */
-export const licencesPaths = {
-  '/v1/companies/{companyId}/licence-watch': {
-    post: {
+export const licences: Resource<Service> = {
+  service: createLicenceService,
+  endpoints: [
+    endpoint({
+      method: 'post',
+      path: '/v1/companies/{companyId}/licence-watch',
       operationId: 'startLicenceWatch',
       summary: 'Start the transport-licence watch of an approved company with CargoCards (idempotent)',
-      parameters: pathParams(companyIdParam),
+      params: companyIdParam,
       responses: {
         '201': { description: 'Started', content: json(watchStarted, 'output') },
         '200': { description: 'It was running already', content: json(watchStarted, 'output') },
@@ -53,24 +31,31 @@ export const licencesPaths = {
         '409': problemResponse('The contract is not approved'),
         '422': problemResponse('The company requests no CargoCards or has no transport licence'),
       },
-    },
-  },
-  '/v1/companies/{companyId}/transport-licence': {
-    get: {
+      handle: async ({ params }, res, service) => {
+        const started = await service.ensureLicenceWatch(params.companyId);
+        res.status(started.started ? 201 : 200).json(started);
+      },
+    }),
+    endpoint({
+      method: 'get',
+      path: '/v1/companies/{companyId}/transport-licence',
       operationId: 'getTransportLicence',
       summary: 'The licence, its effective expiry, and when the warning and the block are due',
-      parameters: pathParams(companyIdParam),
+      params: companyIdParam,
       responses: {
         '200': { description: 'The licence watch', content: json(licenceState, 'output') },
         '400': problemResponse('Malformed company ID'),
         '404': problemResponse('Unknown company, or no licence is watched'),
       },
-    },
-    post: {
+      handle: async ({ params }, res, service) => res.json(await service.get(params.companyId)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/v1/companies/{companyId}/transport-licence',
       operationId: 'renewTransportLicence',
       summary: 'Record a renewed licence (number, expiry, document); the watch re-plans its warning and block',
-      parameters: pathParams(companyIdParam),
-      requestBody: { required: true, content: json(licenceRenewalBody, 'input') },
+      params: companyIdParam,
+      body: licenceRenewalBody,
       responses: {
         '200': { description: 'Recorded: the new plan', content: json(licencePlan, 'output') },
         '400': problemResponse('Malformed request'),
@@ -78,14 +63,15 @@ export const licencesPaths = {
         '409': noWatch,
         '422': problemResponse('The new expiry is not after the current one, or in the past'),
       },
-    },
-  },
-  '/v1/companies/{companyId}/transport-licence/bridging': {
-    post: {
+      handle: async ({ params, body }, res, service) => res.json(await service.renew(params.companyId, body)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/v1/companies/{companyId}/transport-licence/bridging',
       operationId: 'registerLicenceBridging',
       summary: 'Record a NIWO bridging period (proof, end day): the effective expiry moves to its end',
-      parameters: pathParams(companyIdParam),
-      requestBody: { required: true, content: json(bridgingBody, 'input') },
+      params: companyIdParam,
+      body: bridgingBody,
       responses: {
         '200': { description: 'Recorded: the new plan', content: json(licencePlan, 'output') },
         '400': problemResponse('Malformed request'),
@@ -93,6 +79,7 @@ export const licencesPaths = {
         '409': noWatch,
         '422': problemResponse('The bridging period does not end after the licence expiry'),
       },
-    },
-  },
+      handle: async ({ params, body }, res, service) => res.json(await service.registerBridging(params.companyId, body)),
+    }),
+  ],
 };

@@ -9,8 +9,14 @@
  * - system (schedulers and other machines): the timed processes only, i.e.
  *   digest runs and Schedules.
  *
- * Public operations need no key: the probes, and what the links in emails
- * open (their single-use token is the credential).
+ * Public operations need no key: the liveness and readiness probes, and
+ * what the links in emails open (their single-use token is the credential).
+ * /metrics is not public: it names the API keys (its "caller" label), so it
+ * needs a back-office or system key (Prometheus sends it as a bearer token).
+ *
+ * Operations are named by their operationId (declared with the endpoint in
+ * api/routes/); an operationId here that no endpoint declares stops the API
+ * at start (checkPolicy).
  */
 import type { Role } from '../../config/api-keys';
 import type { Operation } from '../operations';
@@ -26,7 +32,7 @@ export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
 ]);
 
 interface Grant {
-  /** Every GET of the API. */
+  /** Every GET of the business API (/v1/...). */
   reads: boolean;
   /** Further operations by operationId, or every operation. */
   operations: readonly string[] | 'all';
@@ -51,7 +57,7 @@ export const GRANTS: Record<Role, Grant> = {
   },
   system: {
     reads: false,
-    operations: ['triggerDigest', 'listDigests', 'getDigest', 'listSchedules', 'getSchedule', 'pauseSchedule', 'unpauseSchedule', 'triggerSchedule'],
+    operations: ['metrics', 'triggerDigest', 'listDigests', 'getDigest', 'listSchedules', 'getSchedule', 'pauseSchedule', 'unpauseSchedule', 'triggerSchedule'],
   },
 };
 
@@ -63,7 +69,15 @@ export function mayCall(role: Role, op: Operation): boolean {
   if (isPublic(op)) return true;
   const grant = GRANTS[role];
   if (grant.operations === 'all') return true;
-  return (grant.reads && op.method === 'get') || grant.operations.includes(op.operationId);
+  return (grant.reads && op.method === 'get' && op.path.startsWith('/v1/')) || grant.operations.includes(op.operationId);
+}
+
+/** Every operationId the policy names must be an endpoint's: a typo would otherwise silently grant or deny nothing. */
+export function checkPolicy(operations: readonly Operation[]): void {
+  const known = new Set(operations.map((op) => op.operationId));
+  const named = [...PUBLIC_OPERATIONS, ...Object.values(GRANTS).flatMap((g) => (g.operations === 'all' ? [] : g.operations))];
+  const unknown = named.filter((id) => !known.has(id));
+  if (unknown.length) throw new Error(`access policy: no endpoint is called ${[...new Set(unknown)].join(', ')}`);
 }
 
 /** The roles that may call an operation (documented in the OpenAPI document). */

@@ -36,11 +36,13 @@ test('worker SIGKILLed twice while 20 card applications are in flight: none lost
   expect(r.figures.emailsReceived).toBe((r.figures.emailsExpected as number) + resent);
 });
 
-test('the API under a burst of malformed and unauthenticated requests keeps serving valid ones', async () => {
+test('the API under a burst of malformed, unauthenticated and role-bypass requests keeps serving valid ones; no bypass reaches a handler', async () => {
   const r = await apiBurstDrill({ seconds: 6, burstConnections: 32, validRate: 25 });
   show(r);
   expect(r.problems).toEqual([]);
   const during = r.figures.during as { successRate: number };
   expect(during.successRate).toBeGreaterThanOrEqual(0.99);
   if (r.figures.authEnforced) expect(r.figures.unauthenticatedServed).toBe(0);
+  expect(r.figures.bypassAttemptsSent).toBeGreaterThan(0);
+  expect(r.figures.bypassReachedHandler).toBe(0);
 });

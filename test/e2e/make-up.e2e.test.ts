@@ -140,7 +140,8 @@ test('register and approve over HTTP, mail in the inbox, case found by search at
     }
 
     // Prometheus: the API's own, and the worker's (the SDK's metrics and the activities' email counter).
-    const apiMetrics = await (await api('/metrics')).text();
+    expect((await api('/metrics', { headers: { authorization: '' } })).status).toBe(401); // it names the API keys
+    const apiMetrics = await (await api('/metrics')).text(); // the back-office key
     expect(apiMetrics).toMatch(/xs_api_requests_total\{operation="registerCompany",method="POST",status="201",caller="local-backoffice"\} 1/);
     const workerMetrics = await (await fetch(`http://127.0.0.1:${ports.WORKER_METRICS_PORT}/metrics`)).text();
     expect(workerMetrics).toMatch(/temporal_workflow_completed_total\{[^}]*workflow_type="contractApproval"/);

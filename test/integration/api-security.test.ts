@@ -289,7 +289,7 @@ describe('observability', () => {
   test('/metrics counts requests by operation and status, and the Node process', async () => {
     await h.api('GET', '/v1/digests');
     await h.api('GET', '/v1/digests', undefined, NONE);
-    const res = await fetch(`${h.baseUrl}/metrics`);
+    const res = await fetch(`${h.baseUrl}/metrics`, { headers: bearer(LOCAL_API_KEYS.system) });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toMatch(/xs_api_requests_total\{operation="listDigests",method="GET",status="200",caller="local-backoffice"\} \d+/);

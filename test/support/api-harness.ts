@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createApp, type AppDeps } from '../../api/app';
+import { smtpGreeting } from '../../api/readiness';
 import { loadConfig } from '../../config';
 import { LOCAL_API_KEYS } from '../../config/api-keys';
 import { createLogger, type Logger } from '../../observability/logger';
@@ -47,6 +48,8 @@ export interface AppOptions {
   /** The API's public address (default PUBLIC_BASE_URL). */
   publicBaseUrl?: string;
   readiness?: AppDeps['readiness'];
+  /** How long /readyz reuses its answer (default: the app's, 5 s). */
+  readinessMaxAgeMs?: number;
   /** Whether error answers are checked to carry no stack traces or source paths (default true). */
   errorsWithoutInternals?: boolean;
   /** A check of the file's own, run on every answer. */
@@ -75,6 +78,7 @@ export async function startApp(deps: { db: Database; client: Client; taskQueue: 
     calendar: new BusinessCalendar(DEFAULT_RULES),
     publicBaseUrl: deps.publicBaseUrl ?? PUBLIC_BASE_URL,
     readiness: deps.readiness ?? {},
+    ...(deps.readinessMaxAgeMs === undefined ? {} : { readinessMaxAgeMs: deps.readinessMaxAgeMs }),
     ...(deps.now ? { now: deps.now } : {}),
     security: {
       keys: loadConfig({}).api.keys, // the local keys (config/api-keys.ts)
@@ -202,7 +206,7 @@ export interface ApiHarness extends DevServerHarness {
 /** The app on a free port and a worker on its own task queue against the shared dev server. */
 export async function startApiHarness(options: DevServerOptions & Omit<AppOptions, 'readiness'> = {}): Promise<ApiHarness> {
   const dev = await startDevServerHarness(options);
-  const { db, client, connection, mailer, taskQueue } = dev;
+  const { db, client, connection, taskQueue } = dev;
   const { now, publicBaseUrl, errorsWithoutInternals, check } = options;
   const app = await startApp({
     db,
@@ -215,7 +219,7 @@ export async function startApiHarness(options: DevServerOptions & Omit<AppOption
     readiness: {
       mongodb: () => db.connection.db!.admin().ping(),
       temporal: () => connection.workflowService.getSystemInfo({}),
-      smtp: () => mailer.verify(),
+      smtp: () => smtpGreeting(dev.receiver.url),
     },
   });
   return {
