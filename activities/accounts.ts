@@ -13,8 +13,10 @@
  *   so mail clients might hide the new one). The retry returns the stored hash
  *   and sends nothing: at most one link. The user asks for a new reset, or
  *   registers again when the registration lapses.
- * - `failed`: the SMTP server refused or was unreachable, so nothing went
- *   out: the retry mints a fresh token and sends it.
+ * - `failed`: the SMTP server refused or was unreachable, or the attempt had
+ *   too little time left to send, so nothing went out (email/mailer.ts
+ *   `certainlyNotSent`): the retry mints a fresh token and sends it. A send that
+ *   failed uncertainly (a timeout, a dropped connection) stays `sending`.
  * Minting is a compare-and-set on the account, so two overlapping attempts
  * cannot both mint.
  */
@@ -22,12 +24,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Context, log } from '@temporalio/activity';
 import { DateTime } from 'luxon';
 import type { Models, PortalAccountDoc } from '../db/models';
-import type { Mailer } from '../email/mailer';
+import { certainlyNotSent, type Mailer } from '../email/mailer';
 import { renderEmail, type Language } from '../email/templates';
 import type { BusinessRules } from '../domain/rules';
 import { notFound, type LinkPurpose } from '../workflows/definitions';
 import { recordAudit } from './audit';
-import { createEmailActivities, messageIdFor, outboxKey } from './email';
+import { createEmailActivities, messageIdFor, outboxKey, sendInAttempt } from './email';
 
 /** How the API and the activity turn a token into what is stored: SHA-256, hex. */
 export const hashLinkToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
@@ -132,7 +134,7 @@ export function createAccountActivities(deps: Deps) {
         { upsert: true },
       );
       try {
-        await deps.mailer.transport.sendMail({
+        await sendInAttempt(deps.mailer, {
           messageId,
           from: deps.mailer.from,
           to: a.email,
@@ -142,8 +144,10 @@ export function createAccountActivities(deps: Deps) {
           headers: { 'X-XS-Outbox-Key': key },
         });
       } catch (err) {
-        // Refused or unreachable: nothing went out, so the next attempt may mint a fresh token.
-        await PortalAccount.updateOne({ _id: input.accountId, 'link.tokenHash': tokenHash }, { $set: { 'link.delivery': 'failed' } });
+        // Certainly not sent: the next attempt may mint a fresh token. Uncertain: `sending` stays, no second link.
+        if (certainlyNotSent(err)) {
+          await PortalAccount.updateOne({ _id: input.accountId, 'link.tokenHash': tokenHash }, { $set: { 'link.delivery': 'failed' } });
+        }
         throw err;
       }
       await EmailOutbox.updateOne({ _id: key }, { $set: { status: 'sent', sentAt: new Date() } });

@@ -11,12 +11,17 @@
  * between the server's acceptance and that heartbeat reaching Temporal, a few
  * milliseconds; the retry then re-sends the same Message-ID, which mail
  * systems collapse into one message.
+ *
+ * An attempt never sends after its deadline: the mailer (email/mailer.ts)
+ * queues the message for a connection and starts the SMTP transaction only if
+ * it can end before the attempt's start-to-close deadline, time spent queued
+ * included; while it waits, the attempt heartbeats.
  */
 import { createHash } from 'node:crypto';
 import { Context, log, metricMeter } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Models } from '../db/models';
-import type { Mailer } from '../email/mailer';
+import { SendWindowClosedError, type Mailer, type SendWindow } from '../email/mailer';
 import { renderEmail, type Language, type TemplateId } from '../email/templates';
 import { notFound } from '../workflows/definitions';
 
@@ -49,6 +54,38 @@ export interface SendEmailResult {
 /** What an attempt records in its heartbeat once the SMTP server accepted the email. */
 interface SmtpAccepted {
   smtpAccepted: string;
+}
+
+/**
+ * The worker's heartbeat throttle (WorkerOptions.maxHeartbeatThrottleInterval, workers/worker.ts). The
+ * SDK sends a heartbeat at once only if none went out within this interval; the heartbeat that records the
+ * SMTP acceptance must go out at once, so a send that heartbeated while waiting holds back this long first.
+ */
+export const HEARTBEAT_THROTTLE_MS = 1_000;
+
+/**
+ * The window of the current attempt for the mailer: its start-to-close deadline (from the attempt's
+ * scheduled time, so it is never late), a heartbeat while it waits, and the activity's cancellation.
+ */
+export function attemptSendWindow(): SendWindow {
+  const context = Context.current();
+  const { currentAttemptScheduledTimestampMs, startToCloseTimeoutMs } = context.info;
+  return {
+    deadlineMs: startToCloseTimeoutMs ? currentAttemptScheduledTimestampMs + startToCloseTimeoutMs : Number.POSITIVE_INFINITY,
+    onWait: () => context.heartbeat(),
+    quietAfterWaitMs: HEARTBEAT_THROTTLE_MS + 250,
+    signal: context.cancellationSignal,
+  };
+}
+
+/** Sends through the mailer inside this attempt's window; a closed window is a retryable failure that sent nothing. */
+export async function sendInAttempt(mailer: Mailer, message: Parameters<Mailer['send']>[0]): Promise<void> {
+  try {
+    await mailer.send(message, attemptSendWindow());
+  } catch (err) {
+    if (err instanceof SendWindowClosedError) throw ApplicationFailure.retryable(err.message, 'SendWindowClosed');
+    throw err;
+  }
 }
 
 export const outboxKey = (k: EmailKey): string => [k.workflowId, k.purpose, k.period].filter(Boolean).join(':');
@@ -112,16 +149,13 @@ export function createEmailActivities(deps: { models: Models; mailer: Mailer; ba
         { upsert: true },
       );
       const context = Context.current();
-      const { currentAttemptScheduledTimestampMs, startToCloseTimeoutMs, heartbeatDetails } = context.info;
+      const { heartbeatDetails } = context.info;
       if ((heartbeatDetails as SmtpAccepted | undefined)?.smtpAccepted === messageId) {
         log.info('an earlier attempt had the email accepted by the SMTP server; marking it sent without sending again', { key });
       } else {
-        // An attempt that outlived its start-to-close timeout (stuck on a frozen database, say) has a
-        // successor already: it must not send too. Scheduled <= started, so this deadline is never late.
-        if (startToCloseTimeoutMs && Date.now() > currentAttemptScheduledTimestampMs + startToCloseTimeoutMs) {
-          throw ApplicationFailure.retryable('this attempt outlived its timeout; a later attempt sends the email', 'AttemptTimedOut');
-        }
-        await deps.mailer.transport.sendMail({
+        // An attempt that outlived its start-to-close timeout (stuck on a frozen database, or queued behind a
+        // slow relay) has a successor already: it must not send too. The mailer checks when a connection is free.
+        await sendInAttempt(deps.mailer, {
           messageId,
           from: deps.mailer.from,
           to: recipient.email,

@@ -5,6 +5,7 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { HEARTBEAT_THROTTLE_MS } from '../activities/email';
 import type { TemporalConfig } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 
@@ -29,6 +30,8 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     taskQueue: setup.temporal.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
     activities: createActivities(setup.deps),
+    // The email outbox relies on its acceptance heartbeat going out at once (activities/email.ts).
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
     ...setup.options,
   });
   return { worker, connection };

@@ -10,7 +10,7 @@ import { createActivities, type Activities } from '../../activities';
 import { messageIdFor, outboxKey, type EmailKey, type SendEmailInput, type SendEmailResult } from '../../activities/email';
 import type { Database } from '../../db/connection';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { createMailer, type Mailer } from '../../email/mailer';
+import { certainlyNotSent, createMailer, type Mailer } from '../../email/mailer';
 import { renderEmail } from '../../email/templates';
 import { testDatabase, uniqueName } from '../support/servers';
 import { freshAttempt } from '../support/workflow-harness';
@@ -207,7 +207,7 @@ test('an attempt that outlived its start-to-close timeout does not send (its suc
   const input = approvalMail({ workflowId: uniqueName('contract'), purpose: 'contract-approved' });
   const stale = { currentAttemptScheduledTimestampMs: Date.now() - 31_000, startToCloseTimeoutMs: 30_000 };
   const late = new MockActivityEnvironment(stale, { logger: new DefaultLogger('ERROR') }).run(activities.sendEmail, input);
-  await expect(late).rejects.toMatchObject({ type: 'AttemptTimedOut' });
+  await expect(late).rejects.toMatchObject({ type: 'SendWindowClosed' });
   const messageId = messageIdFor(outboxKey(input.key), FROM);
   expect(mailsWithId(messageId)).toHaveLength(0);
 
@@ -237,4 +237,83 @@ test('the SMTP acceptance is recorded as the attempt\'s heartbeat: a retry that 
   await db.models.EmailOutbox.updateOne({ _id: key }, { $set: { status: 'pending' } });
   await sendEmail(input);
   expect(mailsWithId(messageId)).toHaveLength(2);
+});
+
+describe('a slow relay: no attempt sends after its deadline, time spent queued included', () => {
+  // A relay that takes 250 ms a message, one pooled connection, transactions budgeted at 1.5 s and attempts of 2 s:
+  // a message may start its transaction only in the first 0.5 s of its attempt. Twelve at once need 3 s.
+  const timeouts = { connectionTimeout: 500, greetingTimeout: 500, socketTimeout: 500 };
+  const attemptMs = 2_000;
+  let slow: SmtpReceiver;
+  let slowMailer: Mailer;
+
+  beforeAll(async () => {
+    slow = await startSmtpReceiver({ acceptDelayMs: () => 250 });
+    slowMailer = createMailer({ smtpUrl: slow.url, from: FROM, maxConnections: 1, timeouts });
+  });
+  afterAll(async () => {
+    slowMailer?.close();
+    await slow?.close();
+  });
+
+  /**
+   * What Temporal does with one activity: attempt 1 now; when an attempt fails retryably the next one starts after
+   * a short backoff, and when an attempt is still running at its start-to-close deadline the next one starts then,
+   * while the late one goes on (a worker cannot stop a running promise). Returns every attempt's outcome.
+   */
+  async function asTemporalWould(input: SendEmailInput, acts: Activities, heartbeats: Map<number, number>): Promise<string[]> {
+    const outcomes: string[] = [];
+    const running: Promise<unknown>[] = [];
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      const info = { currentAttemptScheduledTimestampMs: Date.now(), startToCloseTimeoutMs: attemptMs, attempt };
+      const env = new MockActivityEnvironment(info, { logger: new DefaultLogger('ERROR') });
+      env.on('heartbeat', () => heartbeats.set(attempt, (heartbeats.get(attempt) ?? 0) + 1));
+      const run = env.run(acts.sendEmail, input).then(
+        (r) => void outcomes.push(`${attempt}:${(r as SendEmailResult).outcome}`),
+        (e: ApplicationFailure) => void outcomes.push(`${attempt}:${e.type ?? e.message}`),
+      );
+      running.push(run);
+      const timedOut = await Promise.race([run.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), attemptMs))]);
+      if (!timedOut && outcomes.at(-1)!.endsWith(':sent')) break;
+      if (!timedOut && outcomes.at(-1)!.endsWith(':already-sent')) break;
+      if (!timedOut) await new Promise((r) => setTimeout(r, 100)); // retry backoff
+    }
+    await Promise.all(running);
+    return outcomes;
+  }
+
+  test('twelve mails at once through one slow connection: each is delivered exactly once, and queued attempts past their window send nothing', async () => {
+    const acts = buildActivities(slowMailer);
+    const inputs = Array.from({ length: 12 }, (_, i) => approvalMail({ workflowId: uniqueName('slow'), purpose: `contract-approved-${i}` }));
+    const heartbeats = new Map<number, number>();
+    const outcomes = await Promise.all(inputs.map((input) => asTemporalWould(input, acts, heartbeats)));
+    await new Promise((r) => setTimeout(r, 500)); // anything a late attempt might still send would arrive by now
+
+    const delivered = inputs.map((input) => slow.messages.filter((m) => m.messageId === messageIdFor(outboxKey(input.key), FROM)).length);
+    expect(delivered).toEqual(inputs.map(() => 1));
+    // Some attempts found the window closed while queued (the retry sent), and none of them sent anything.
+    expect(outcomes.flat().filter((o) => o.endsWith(':SendWindowClosed')).length).toBeGreaterThan(0);
+    expect(slowMailer.waiting()).toBe(0);
+  });
+});
+
+describe('certainlyNotSent: what a failed send tells about the message', () => {
+  test('refused connection: certainly not sent; a relay that goes quiet after taking the message: uncertain', async () => {
+    const window = { deadlineMs: Date.now() + 60_000 };
+    const message = { from: FROM, to: 'x@acme.example', subject: 's', text: 't' };
+    const down = createMailer({ smtpUrl: `smtp://127.0.0.1:${await closedPort()}`, from: FROM });
+    const refused = await down.send(message, window).catch((e: unknown) => e);
+    down.close();
+    expect(certainlyNotSent(refused)).toBe(true);
+
+    const quiet = await startSmtpReceiver({ acceptDelayMs: () => 1_500 });
+    const impatient = createMailer({ smtpUrl: quiet.url, from: FROM, timeouts: { connectionTimeout: 500, greetingTimeout: 500, socketTimeout: 300 } });
+    const unanswered = await impatient.send(message, window).catch((e: unknown) => e);
+    impatient.close();
+    expect(unanswered).toBeInstanceOf(Error);
+    expect(certainlyNotSent(unanswered)).toBe(false);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(quiet.messages).toHaveLength(1); // it did arrive: a fresh link now would have been a second live one
+    await quiet.close();
+  });
 });

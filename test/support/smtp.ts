@@ -19,7 +19,12 @@ export interface SmtpReceiver {
   close(): Promise<void>;
 }
 
-export async function startSmtpReceiver(): Promise<SmtpReceiver> {
+export interface SmtpReceiverOptions {
+  /** How long the receiver takes to accept each message (a slow relay), in ms. */
+  acceptDelayMs?: () => number;
+}
+
+export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Promise<SmtpReceiver> {
   const messages: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -27,7 +32,9 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
     logger: false,
     onData(stream, session, callback) {
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
+          const delay = options.acceptDelayMs?.() ?? 0;
+          if (delay > 0) await new Promise((r) => setTimeout(r, delay));
           messages.push({
             messageId: mail.messageId ?? '',
             to: session.envelope.rcptTo.map((r) => r.address),

@@ -11,6 +11,7 @@ import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
 import type { Database } from '../../db/connection';
 import { DEFAULT_RULES, type BusinessRules } from '../../domain/rules';
+import { HEARTBEAT_THROTTLE_MS } from '../../activities/email';
 import { createMailer, type Mailer } from '../../email/mailer';
 import { searchAttributeTypes, testDatabase, timeSkippingEnv, uniqueName } from './servers';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp';
@@ -89,6 +90,7 @@ export async function startWorkflowHarness(options: WorkflowHarnessOptions = {})
     taskQueue,
     workflowsPath: options.workflowsPath ?? require.resolve('../../workflows'),
     activities,
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
     ...options.worker,
   });
   const running = worker.run();
