@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       idempotencyTtlHours: config.api.idempotencyTtlHours,
       trustedProxies: config.api.trustedProxies,
     },
+    accountLimits: config.api.accountLimits,
     logger,
     readiness: {
       mongodb: () => db.connection.db!.admin().ping(),

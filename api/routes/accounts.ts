@@ -26,11 +26,15 @@ import {
   resetRequestBody,
   unlockBody,
 } from '../schemas/accounts';
+import type { AddressLimiters } from '../services/account-limits';
 import type { createAccountService } from '../services/accounts';
 
-const RESET_ACCEPTED = 'If an active account matches, a password-reset link valid 24 hours is on its way to its email.';
+/** The one answer to every well-formed reset request, whatever the account's state (api/services/account-limits.ts). */
+const RESET_ACCEPTED =
+  'If an active account matches, a password-reset link valid 24 hours is on its way to its email. ' +
+  'Asked again within a few minutes, nothing more is sent and the link already sent stays valid.';
 
-export function accountsRouter(service: ReturnType<typeof createAccountService>): Router {
+export function accountsRouter(service: ReturnType<typeof createAccountService>, limit: AddressLimiters): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
@@ -42,16 +46,16 @@ export function accountsRouter(service: ReturnType<typeof createAccountService>)
     res.json(service.checkPassword(parse(passwordCheckBody, req.body).password));
   });
 
-  router.post('/activate', async (req, res) => {
+  router.post('/activate', limit.linkFailures, async (req, res) => {
     res.json(await service.activate(parse(activateBody, req.body).token));
   });
 
-  router.post('/password-reset', async (req, res) => {
-    await service.requestReset(parse(resetRequestBody, req.body));
+  router.post('/password-reset', limit.resetRequests, (req, res) => {
+    service.requestReset(parse(resetRequestBody, req.body));
     res.status(202).json({ message: RESET_ACCEPTED });
   });
 
-  router.post('/password-reset/confirm', async (req, res) => {
+  router.post('/password-reset/confirm', limit.linkFailures, async (req, res) => {
     res.json(await service.confirmReset(parse(resetConfirmBody, req.body)));
   });
 
@@ -169,7 +173,12 @@ export const accountsPaths = {
       summary: 'Forgotten password: mails a reset link (24 hours, single use) when an active account matches',
       requestBody: { required: true, content: json(resetRequestBody, 'input') },
       responses: {
-        '202': { description: 'Always, whether or not an account matches', content: { 'application/json': {} } },
+        '202': {
+          description:
+            'Always the same answer, whatever the state of the account (unknown, pending, active, locked, or limited: a link ' +
+            'went out within ACCOUNT_RESET_RESEND_MINUTES, or ACCOUNT_RESET_MAILS_PER_DAY were sent); the account is looked up afterwards',
+          content: { 'application/json': {} },
+        },
         '400': problemResponse('Malformed input'),
       },
     },

@@ -18,6 +18,7 @@ import { createCardService } from '../services/cards';
 import { createCaseService } from '../services/cases';
 import { createLicenceService } from '../services/licences';
 import { createAccountService } from '../services/accounts';
+import { addressLimiters, DEFAULT_ACCOUNT_LIMITS } from '../services/account-limits';
 import { createCardApplicationService } from '../services/card-applications';
 import { createCardUserService } from '../services/card-users';
 import { createCompanyService } from '../services/companies';
@@ -31,7 +32,12 @@ export interface Resource {
 }
 
 export const RESOURCES: Resource[] = [
-  { mount: '/v1/accounts', router: (deps) => accountsRouter(createAccountService(deps)), paths: accountsPaths },
+  {
+    mount: '/v1/accounts',
+    router: (deps) =>
+      accountsRouter(createAccountService(deps), addressLimiters(deps.models.PortalAccount.db, deps.accountLimits ?? DEFAULT_ACCOUNT_LIMITS)),
+    paths: accountsPaths,
+  },
   { mount: '/v1/companies', router: (deps) => companiesRouter(createCompanyService(deps)), paths: companiesPaths },
   { mount: '/v1/card-users', router: (deps) => cardUsersRouter(createCardUserService(deps)), paths: cardUsersPaths },
   { mount: '/v1/card-applications', router: (deps) => cardApplicationsRouter(createCardApplicationService(deps)), paths: cardApplicationsPaths },

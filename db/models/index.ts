@@ -12,10 +12,11 @@ import { cardUserSchema, cardUserCollection, type CardUserDoc } from './card-use
 import { companySchema, companyCollection, type CompanyDoc } from './company';
 import { idempotencyRecordSchema, idempotencyRecordCollection, type IdempotencyRecordDoc } from './idempotency-record';
 import { emailOutboxSchema, emailOutboxCollection, type EmailOutboxDoc } from './email-outbox';
+import { pendingPasswordSchema, pendingPasswordCollection, type PendingPasswordDoc } from './pending-password';
 import { portalAccountSchema, portalAccountCollection, type PortalAccountDoc } from './portal-account';
 
 export { isDuplicateKey } from './common';
-export type { AuditEventDoc, CardApplicationDoc, CardDoc, CardUserDoc, CompanyDoc, EmailOutboxDoc, IdempotencyRecordDoc, PortalAccountDoc };
+export type { AuditEventDoc, CardApplicationDoc, CardDoc, CardUserDoc, CompanyDoc, EmailOutboxDoc, IdempotencyRecordDoc, PendingPasswordDoc, PortalAccountDoc };
 
 export interface Models {
   Company: Model<CompanyDoc>;
@@ -23,6 +24,7 @@ export interface Models {
   CardApplication: Model<CardApplicationDoc>;
   Card: Model<CardDoc>;
   PortalAccount: Model<PortalAccountDoc>;
+  PendingPassword: Model<PendingPasswordDoc>;
   EmailOutbox: Model<EmailOutboxDoc>;
   AuditEvent: Model<AuditEventDoc>;
   IdempotencyRecord: Model<IdempotencyRecordDoc>;
@@ -36,6 +38,7 @@ export function createModels(connection: Connection): Models {
     CardApplication: connection.model('CardApplication', cardApplicationSchema, cardApplicationCollection),
     Card: connection.model('Card', cardSchema, cardCollection),
     PortalAccount: connection.model('PortalAccount', portalAccountSchema, portalAccountCollection),
+    PendingPassword: connection.model('PendingPassword', pendingPasswordSchema, pendingPasswordCollection),
     EmailOutbox: connection.model('EmailOutbox', emailOutboxSchema, emailOutboxCollection),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, auditEventCollection),
     IdempotencyRecord: connection.model('IdempotencyRecord', idempotencyRecordSchema, idempotencyRecordCollection),

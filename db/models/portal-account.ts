@@ -35,7 +35,11 @@ export const portalAccountSchema = new Schema(
     name: { type: String, required: true },
     customerNumber: { type: String, required: true, index: true },
     companyId: { type: String, required: true, index: true },
-    /** `scrypt$N$r$p$salt$hash` (base64url); made by the API, never logged. */
+    /**
+     * `scrypt$N$r$p$salt$hash` (base64url); made by the API (api/services/passwords.ts),
+     * never logged, never in workflow history; upgraded to the current parameters
+     * at the next successful check.
+     */
     passwordHash: { type: String, required: true },
     status: { type: String, enum: ['pending-activation', 'active', 'locked', 'lapsed'], required: true },
     registeredAt: { type: Date, required: true },
@@ -45,6 +49,15 @@ export const portalAccountSchema = new Schema(
     passwordChangedAt: { type: Date },
     lock: {
       type: new Schema({ reason: String, by: String, at: Date }, { _id: false }),
+      required: false,
+    },
+    /**
+     * Password-reset mails of the current day-long window (api/services/account-limits.ts):
+     * when it began, how many were asked for, the last one. A request inside the
+     * resend interval, or over the day's number, sends nothing.
+     */
+    resetRequests: {
+      type: new Schema({ windowStart: Date, count: Number, lastAt: Date }, { _id: false }),
       required: false,
     },
   },

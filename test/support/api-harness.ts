@@ -55,6 +55,8 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   /** Default: warnings and errors to the console. */
   logger?: Logger;
+  /** Password-reset and link limits (default DEFAULT_ACCOUNT_LIMITS). */
+  accountLimits?: AppDeps['accountLimits'];
 }
 
 export interface AppServer {
@@ -74,6 +76,7 @@ export async function startApp(deps: { db: Database; client: Client; taskQueue: 
     publicBaseUrl: deps.publicBaseUrl ?? PUBLIC_BASE_URL,
     readiness: deps.readiness ?? {},
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.accountLimits ? { accountLimits: deps.accountLimits } : {}),
     security: {
       keys: loadConfig({}).api.keys, // the local keys (config/api-keys.ts)
       rateLimitPerMinute: deps.rateLimitPerMinute ?? 100_000,
@@ -200,7 +203,7 @@ export interface ApiHarness extends DevServerHarness {
 export async function startApiHarness(options: DevServerOptions & Omit<AppOptions, 'readiness'> = {}): Promise<ApiHarness> {
   const dev = await startDevServerHarness(options);
   const { db, client, connection, mailer, taskQueue } = dev;
-  const { now, publicBaseUrl, errorsWithoutInternals, check } = options;
+  const { now, publicBaseUrl, errorsWithoutInternals, check, accountLimits } = options;
   const app = await startApp({
     db,
     client,
@@ -209,6 +212,7 @@ export async function startApiHarness(options: DevServerOptions & Omit<AppOption
     publicBaseUrl,
     errorsWithoutInternals,
     check,
+    accountLimits,
     readiness: {
       mongodb: () => db.connection.db!.admin().ping(),
       temporal: () => connection.workflowService.getSystemInfo({}),
