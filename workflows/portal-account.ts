@@ -11,7 +11,7 @@
  *
  * Links are minted and mailed by one activity; only their hashes are here.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { BusinessCalendar } from '../domain/calendar';
 import {
   ACCOUNT_EVENTS_PER_RUN,
@@ -155,7 +155,8 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
         if (s.link === link && link.closed?.at === at) delete link.closed;
         if (s.passwordChangedAt === at) s.passwordChangedAt = before;
         changed(false);
-        throw err;
+        // The caller gets the commit's typed failure (unknown reference: NotFound; used: Conflict).
+        throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
       }
       return { phase: s.phase, at };
     },
