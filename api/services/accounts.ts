@@ -77,6 +77,8 @@ export function createAccountService(deps: ServiceDeps) {
   const { PortalAccount, PendingPassword, Company } = deps.models;
   const now = deps.now ?? (() => new Date());
   const limits = deps.accountLimits ?? DEFAULT_ACCOUNT_LIMITS;
+  /** Checked against when there is no account, so a miss costs what a wrong password costs. */
+  let dummyHash: Promise<string> | undefined;
   const logger = deps.logger ?? createLogger('warn', { service: 'api' });
   const handle = (accountId: string): WorkflowHandle<typeof portalAccount> => deps.temporal.workflow.getHandle(accountWorkflowId(accountId));
 
@@ -203,8 +205,14 @@ export function createAccountService(deps: ServiceDeps) {
       const createdAt = now();
       await PendingPassword.deleteMany({ createdAt: { $lt: new Date(createdAt.getTime() - PENDING_PASSWORD_TTL_MS) } });
       await PendingPassword.create({ _id: passwordRef, accountId, hash: await hashPassword(body.password), createdAt });
-      // A refused Update leaves its record to the pruning above (an Update that timed out may still commit it).
-      return { accountId, ...(await update(accountId, resetPasswordUpdate, { tokenHash, passwordRef })) };
+      try {
+        return { accountId, ...(await update(accountId, resetPasswordUpdate, { tokenHash, passwordRef })) };
+      } catch (err) {
+        // Refused (used, expired, locked...): nothing was committed, so the hash goes now. Any other error
+        // (a timeout) may still end in a commit: that record waits for the pruning above.
+        if (err instanceof HttpProblem) await PendingPassword.deleteOne({ _id: passwordRef, usedAt: { $exists: false } });
+        throw err;
+      }
     },
 
     /**
@@ -214,7 +222,10 @@ export function createAccountService(deps: ServiceDeps) {
      */
     async verifyAccountPassword(accountId: string, password: string): Promise<boolean> {
       const account = await PortalAccount.findById(accountId, { passwordHash: 1, status: 1 }).lean();
-      if (!account || account.status === 'lapsed') return false;
+      if (!account || account.status === 'lapsed') {
+        await verifyPassword(password, await (dummyHash ??= hashPassword(randomBytes(16).toString('base64url')))); // as long as a real check: the time tells nothing
+        return false;
+      }
       const stored = account.passwordHash;
       if (!(await verifyPassword(password, stored))) return false;
       if (needsRehash(stored)) {
