@@ -3,9 +3,9 @@
  *
  * - Per account (password-reset mails): a request within `resetResendMinutes`
  *   of the last one that went out sends nothing, so the link already mailed
- *   stays the valid one; at most `resetMailsPerDay` per day-long window. The
- *   claim is one compare-and-set on the account record, so concurrent
- *   requests on any number of API replicas claim at most one mail.
+ *   stays the valid one; at most `resetMailsPerDay` in any 24 hours. Each mail
+ *   is a claim record with a unique key, so concurrent requests on any number
+ *   of API replicas claim at most one mail.
  * - Per address: reset requests per hour, and failed link uses (unknown,
  *   used or expired tokens: guessing) per hour, counted with
  *   rate-limiter-flexible in MongoDB, so the limit holds across API replicas.
@@ -18,7 +18,7 @@
 import type { RequestHandler } from 'express';
 import type { Connection } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Models } from '../../db/models';
+import { isDuplicateKey, type Models } from '../../db/models';
 import { HttpProblem } from '../errors';
 
 export interface AccountLimits {
@@ -44,35 +44,46 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 /** The collection the per-address counters live in (one document per limit and address). */
 const COLLECTION = 'account_abuse_limits';
 
+/** A reset mail an account was allowed: the claim record (released again if the mail could not be asked for). */
+export interface ResetClaim {
+  id: string;
+  accountId: string;
+}
+
 /**
  * Claims a reset mail for the active account with this email and customer
- * number, if the limits allow one now; returns its ID, or undefined (no such
- * active account, or limited: the caller cannot tell which, and need not).
+ * number, if the limits allow one now; returns the claim, or undefined (no
+ * such active account, or limited: the caller cannot tell which, and need not).
+ * Race-free on any number of replicas: the claim is a unique insert (db/models/reset-claim.ts).
  */
 export async function claimResetMail(
-  PortalAccount: Models['PortalAccount'],
+  models: Pick<Models, 'PortalAccount' | 'ResetClaim'>,
   who: { emailKey: string; customerNumber: string },
   limits: AccountLimits,
   now: Date,
-): Promise<string | undefined> {
-  const match = { emailKey: who.emailKey, customerNumber: who.customerNumber, status: 'active' };
+): Promise<ResetClaim | undefined> {
+  const account = await models.PortalAccount.findOne({ ...who, status: 'active' }, { _id: 1 }).lean();
+  if (!account) return undefined;
+  const accountId = account._id as string;
   const dayAgo = new Date(now.getTime() - DAY_MS);
-  // A new day-long window: no window yet, or the last one is over.
-  const fresh = await PortalAccount.findOneAndUpdate(
-    { ...match, $or: [{ 'resetRequests.windowStart': { $exists: false } }, { 'resetRequests.windowStart': { $lte: dayAgo } }] },
-    { $set: { resetRequests: { windowStart: now, count: 1, lastAt: now } } },
-  ).lean(); // no projection: FerretDB's findAndModify does not take one
-  if (fresh) return fresh._id as string;
-  // Within the window: past the resend interval and under the day's number.
-  const next = await PortalAccount.findOneAndUpdate(
-    {
-      ...match,
-      'resetRequests.lastAt': { $lte: new Date(now.getTime() - limits.resetResendMinutes * MINUTE_MS) },
-      'resetRequests.count': { $lt: limits.resetMailsPerDay },
-    },
-    { $set: { 'resetRequests.lastAt': now }, $inc: { 'resetRequests.count': 1 } },
-  ).lean();
-  return next ? (next._id as string) : undefined;
+  const latest = await models.ResetClaim.findOne({ accountId }).sort({ n: -1 }).lean();
+  if (latest && latest.at.getTime() > now.getTime() - limits.resetResendMinutes * MINUTE_MS) return undefined;
+  if ((await models.ResetClaim.countDocuments({ accountId, at: { $gt: dayAgo } })) >= limits.resetMailsPerDay) return undefined;
+  const n = (latest?.n ?? 0) + 1;
+  const id = `${accountId}:${n}`;
+  try {
+    await models.ResetClaim.create({ _id: id, accountId, n, at: now });
+  } catch (err) {
+    if (isDuplicateKey(err)) return undefined; // a concurrent request claimed this mail
+    throw err;
+  }
+  await models.ResetClaim.deleteMany({ accountId, at: { $lte: dayAgo }, n: { $lt: n } });
+  return { id, accountId };
+}
+
+/** Gives a claim back when its mail could not even be asked for (Temporal unreachable): the next request may try. */
+export async function releaseResetMail(ResetClaim: Models['ResetClaim'], claim: ResetClaim): Promise<void> {
+  await ResetClaim.deleteOne({ _id: claim.id });
 }
 
 export interface AddressLimiters {
@@ -94,6 +105,16 @@ export function addressLimiters(connection: Connection, limits: AccountLimits): 
     new RateLimiterMongo({ storeClient: connection, tableName: COLLECTION, keyPrefix, points, duration: 3600, disableIndexesCreation: true });
   const requests = limiter('reset-request', limits.resetRequestsPerAddressHour);
   const failures = limiter('link-failure', limits.linkFailuresPerAddressHour);
+  // FerretDB loses concurrent increments of one counter (MongoDB does not): within this process,
+  // the calls for one counter run one after another, so a burst on one replica is counted exactly.
+  const chains = new Map<string, Promise<unknown>>();
+  const inTurn = <T>(key: string, step: () => Promise<T>): Promise<T> => {
+    const run = (chains.get(key) ?? Promise.resolve()).then(step, step);
+    const tail = run.catch(() => undefined);
+    chains.set(key, tail);
+    void tail.then(() => chains.get(key) === tail && chains.delete(key));
+    return run;
+  };
 
   const tooMany = (res: Parameters<RequestHandler>[1], msBeforeNext: number, what: string) => {
     const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
@@ -104,7 +125,8 @@ export function addressLimiters(connection: Connection, limits: AccountLimits): 
   return {
     async resetRequests(req, res, next) {
       try {
-        await requests.consume(req.ip ?? 'unknown');
+        const key = req.ip ?? 'unknown';
+        await inTurn(`r:${key}`, () => requests.consume(key));
         next();
       } catch (err) {
         if (err instanceof RateLimiterRes) return next(tooMany(res, err.msBeforeNext, 'password-reset requests'));
@@ -114,13 +136,13 @@ export function addressLimiters(connection: Connection, limits: AccountLimits): 
     async linkFailures(req, res, next) {
       const key = req.ip ?? 'unknown';
       try {
-        const seen = await failures.get(key);
+        const seen = await inTurn(`f:${key}`, () => failures.get(key));
         if (seen && seen.consumedPoints >= limits.linkFailuresPerAddressHour) return next(tooMany(res, seen.msBeforeNext, 'invalid links'));
       } catch (err) {
         return next(err);
       }
       res.on('finish', () => {
-        if (res.statusCode === 400 || res.statusCode === 410) failures.penalty(key).catch(() => undefined);
+        if (res.statusCode === 400 || res.statusCode === 410) inTurn(`f:${key}`, () => failures.penalty(key)).catch(() => undefined);
       });
       next();
     },

@@ -32,7 +32,7 @@ import {
 } from '../../workflows/definitions';
 import { badRequest, conflict, fromTemporal, HttpProblem, notFound, unprocessable, type FieldError } from '../errors';
 import type { RegisterAccountBody } from '../schemas/accounts';
-import { claimResetMail, DEFAULT_ACCOUNT_LIMITS } from './account-limits';
+import { claimResetMail, DEFAULT_ACCOUNT_LIMITS, releaseResetMail } from './account-limits';
 import type { ServiceDeps } from './deps';
 import { newId } from './companies';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
@@ -185,12 +185,14 @@ export function createAccountService(deps: ServiceDeps) {
      */
     requestReset(body: { customerNumber: string; email: string }): void {
       const work = async () => {
-        const accountId = await claimResetMail(PortalAccount, { emailKey: body.email.toLowerCase(), customerNumber: body.customerNumber }, limits, now());
-        if (!accountId) return; // no such active account, or limited: nothing to send
+        const claim = await claimResetMail(deps.models, { emailKey: body.email.toLowerCase(), customerNumber: body.customerNumber }, limits, now());
+        if (!claim) return; // no such active account, or limited: nothing to send
         try {
-          await handle(accountId).signal(requestResetSignal);
+          await handle(claim.accountId).signal(requestResetSignal);
         } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          if (err instanceof WorkflowNotFoundError) return;
+          await releaseResetMail(deps.models.ResetClaim, claim); // nothing was asked for: the next request may try again
+          throw err;
         }
       };
       work().catch((err: unknown) => logger.error('password-reset request failed', { error: String((err as Error)?.message ?? err) }));

@@ -14,9 +14,10 @@ import { idempotencyRecordSchema, idempotencyRecordCollection, type IdempotencyR
 import { emailOutboxSchema, emailOutboxCollection, type EmailOutboxDoc } from './email-outbox';
 import { pendingPasswordSchema, pendingPasswordCollection, type PendingPasswordDoc } from './pending-password';
 import { portalAccountSchema, portalAccountCollection, type PortalAccountDoc } from './portal-account';
+import { resetClaimSchema, resetClaimCollection, type ResetClaimDoc } from './reset-claim';
 
 export { isDuplicateKey } from './common';
-export type { AuditEventDoc, CardApplicationDoc, CardDoc, CardUserDoc, CompanyDoc, EmailOutboxDoc, IdempotencyRecordDoc, PendingPasswordDoc, PortalAccountDoc };
+export type { AuditEventDoc, CardApplicationDoc, CardDoc, CardUserDoc, CompanyDoc, EmailOutboxDoc, IdempotencyRecordDoc, PendingPasswordDoc, PortalAccountDoc, ResetClaimDoc };
 
 export interface Models {
   Company: Model<CompanyDoc>;
@@ -25,6 +26,7 @@ export interface Models {
   Card: Model<CardDoc>;
   PortalAccount: Model<PortalAccountDoc>;
   PendingPassword: Model<PendingPasswordDoc>;
+  ResetClaim: Model<ResetClaimDoc>;
   EmailOutbox: Model<EmailOutboxDoc>;
   AuditEvent: Model<AuditEventDoc>;
   IdempotencyRecord: Model<IdempotencyRecordDoc>;
@@ -39,6 +41,7 @@ export function createModels(connection: Connection): Models {
     Card: connection.model('Card', cardSchema, cardCollection),
     PortalAccount: connection.model('PortalAccount', portalAccountSchema, portalAccountCollection),
     PendingPassword: connection.model('PendingPassword', pendingPasswordSchema, pendingPasswordCollection),
+    ResetClaim: connection.model('ResetClaim', resetClaimSchema, resetClaimCollection),
     EmailOutbox: connection.model('EmailOutbox', emailOutboxSchema, emailOutboxCollection),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, auditEventCollection),
     IdempotencyRecord: connection.model('IdempotencyRecord', idempotencyRecordSchema, idempotencyRecordCollection),

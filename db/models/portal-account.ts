@@ -51,15 +51,6 @@ export const portalAccountSchema = new Schema(
       type: new Schema({ reason: String, by: String, at: Date }, { _id: false }),
       required: false,
     },
-    /**
-     * Password-reset mails of the current day-long window (api/services/account-limits.ts):
-     * when it began, how many were asked for, the last one. A request inside the
-     * resend interval, or over the day's number, sends nothing.
-     */
-    resetRequests: {
-      type: new Schema({ windowStart: Date, count: Number, lastAt: Date }, { _id: false }),
-      required: false,
-    },
   },
   { timestamps: true, versionKey: false },
 );
