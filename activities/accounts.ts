@@ -27,7 +27,7 @@ import type { Models, PortalAccountDoc } from '../db/models';
 import { certainlyNotSent, type Mailer } from '../email/mailer';
 import { renderEmail, type Language } from '../email/templates';
 import type { BusinessRules } from '../domain/rules';
-import { notFound, type LinkPurpose } from '../workflows/definitions';
+import { conflict, notFound, type LinkPurpose } from '../workflows/definitions';
 import { recordAudit } from './audit';
 import { createEmailActivities, messageIdFor, outboxKey, sendInAttempt } from './email';
 
@@ -66,7 +66,7 @@ interface Deps {
 }
 
 export function createAccountActivities(deps: Deps) {
-  const { PortalAccount, EmailOutbox } = deps.models;
+  const { PortalAccount, PendingPassword, EmailOutbox } = deps.models;
   const { sendEmail } = createEmailActivities(deps);
   const workflowId = (): string => {
     const { info } = Context.current();
@@ -161,10 +161,32 @@ export function createAccountActivities(deps: Deps) {
       await audit('account-activated', input.accountId, 'account-holder', input.at);
     },
 
-    async changeAccountPassword(input: { accountId: string; passwordHash: string; at: string }): Promise<void> {
+    /**
+     * Puts the new password in place by the reference the API stored it under
+     * (`pending_passwords`); the hash never passes through here. Idempotent: the
+     * reference is claimed for this activity, so its retries commit the same
+     * hash again, while any other use of the reference fails (Conflict), as
+     * does an unknown one (NotFound). `passwordHash` only comes from histories
+     * recorded before the hash left them.
+     */
+    async changeAccountPassword(input: { accountId: string; passwordRef?: string; passwordHash?: string; at: string }): Promise<void> {
       const at = new Date(input.at);
-      await update(input.accountId, { passwordHash: input.passwordHash, passwordChangedAt: at, 'link.usedAt': at });
+      let passwordHash = input.passwordHash;
+      if (passwordHash === undefined) {
+        const ref = input.passwordRef ?? '';
+        const { info } = Context.current();
+        const usedBy = `${workflowId()}/${info.activityId}`;
+        await PendingPassword.updateOne({ _id: ref, accountId: input.accountId, usedAt: { $exists: false } }, { $set: { usedAt: at, usedBy } });
+        const pending = await PendingPassword.findOne({ _id: ref, accountId: input.accountId }).lean();
+        if (!pending) throw notFound(`no new password is stored under reference ${ref} for this account`);
+        if (pending.usedBy !== usedBy) throw conflict(`the new password under reference ${ref} was already used`, { field: 'password' });
+        if (!pending.hash) return; // an earlier attempt of this activity committed it and dropped the copy
+        passwordHash = pending.hash;
+      }
+      await update(input.accountId, { passwordHash, passwordChangedAt: at, 'link.usedAt': at });
       await audit('account-password-reset', input.accountId, 'account-holder', input.at);
+      // Last: once the copy is gone, a retry knows everything above was done.
+      if (input.passwordRef) await PendingPassword.updateOne({ _id: input.passwordRef }, { $unset: { hash: 1 } });
     },
 
     /** The activation link expired unused: the registration lapses and its email is free again. */

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
       idempotencyLeaseSeconds: config.api.idempotencyLeaseSeconds,
       trustedProxies: config.api.trustedProxies,
     },
+    accountLimits: config.api.accountLimits,
     logger,
     readiness: {
       mongodb: () => db.connection.db!.admin().ping(),

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
 import { DEFAULT_SMTP_CONNECTIONS } from '../email/mailer';
+import { DEFAULT_ACCOUNT_LIMITS, type AccountLimits } from '../api/services/account-limits';
 import { LOCAL_API_KEYS_ENTRY, parseApiKeys, usesLocalKeys, type ApiKey } from './api-keys';
 
 const bool = z
@@ -55,6 +56,12 @@ const schema = z.object({
   /** Trust X-Forwarded-For from this many proxies in front of the API (for per-address rate limits). */
   API_TRUSTED_PROXIES: z.coerce.number({ message: 'must be a number' }).int().min(0).max(10).default(0),
 
+  // Password-reset and link abuse (api/services/account-limits.ts)
+  ACCOUNT_RESET_RESEND_MINUTES: positiveInt.max(1440, 'must be at most 1440').default(DEFAULT_ACCOUNT_LIMITS.resetResendMinutes),
+  ACCOUNT_RESET_MAILS_PER_DAY: positiveInt.max(100, 'must be at most 100').default(DEFAULT_ACCOUNT_LIMITS.resetMailsPerDay),
+  ACCOUNT_RESET_REQUESTS_PER_ADDRESS_HOUR: positiveInt.default(DEFAULT_ACCOUNT_LIMITS.resetRequestsPerAddressHour),
+  ACCOUNT_LINK_FAILURES_PER_ADDRESS_HOUR: positiveInt.default(DEFAULT_ACCOUNT_LIMITS.linkFailuresPerAddressHour),
+
   // a workflow bundle prebuilt by dist/workers/bundle.js (the Docker image has one); unset: bundle at start
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   // workflows the worker keeps in memory between their tasks (the SDK's default: from the heap size limit)
@@ -98,6 +105,7 @@ export interface AppConfig {
     idempotencyTtlHours: number;
     idempotencyLeaseSeconds: number;
     trustedProxies: number;
+    accountLimits: AccountLimits;
   };
   worker: { metricsAddress?: string; bundlePath?: string; maxCachedWorkflows?: number };
   rules: BusinessRules;
@@ -172,6 +180,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       idempotencyTtlHours: e.API_IDEMPOTENCY_TTL_HOURS,
       idempotencyLeaseSeconds: e.API_IDEMPOTENCY_LEASE_SECONDS,
       trustedProxies: e.API_TRUSTED_PROXIES,
+      accountLimits: {
+        resetResendMinutes: e.ACCOUNT_RESET_RESEND_MINUTES,
+        resetMailsPerDay: e.ACCOUNT_RESET_MAILS_PER_DAY,
+        resetRequestsPerAddressHour: e.ACCOUNT_RESET_REQUESTS_PER_ADDRESS_HOUR,
+        linkFailuresPerAddressHour: e.ACCOUNT_LINK_FAILURES_PER_ADDRESS_HOUR,
+      },
     },
     worker: {
       ...(e.WORKER_METRICS_ADDRESS === 'off' ? {} : { metricsAddress: e.WORKER_METRICS_ADDRESS }),

@@ -11,7 +11,7 @@
  *
  * Links are minted and mailed by one activity; only their hashes are here.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { BusinessCalendar } from '../domain/calendar';
 import {
   ACCOUNT_EVENTS_PER_RUN,
@@ -21,6 +21,7 @@ import {
   invalidInput,
   linkGone,
   lockAccountUpdate,
+  PASSWORD_REF,
   requestResetSignal,
   resetPasswordUpdate,
   SA,
@@ -139,17 +140,32 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   );
   setHandler(
     resetPasswordUpdate,
-    async ({ tokenHash, passwordHash }) => {
+    async ({ tokenHash, passwordRef, passwordHash }) => {
       const at = await useLink('reset', tokenHash);
+      const link = s.link!;
+      const before = s.passwordChangedAt;
       s.passwordChangedAt = at;
       changed(true);
-      await serial(() => acts.changeAccountPassword({ accountId, passwordHash, at }));
+      // Histories from before the hash left them carry `passwordHash`: replayed with the same activity input.
+      const password = passwordHash !== undefined ? { passwordHash } : { passwordRef: passwordRef! };
+      try {
+        await serial(() => acts.changeAccountPassword({ accountId, ...password, at }));
+      } catch (err) {
+        // Nothing changed (an unknown or used reference): the link stays usable.
+        if (s.link === link && link.closed?.at === at) delete link.closed;
+        if (s.passwordChangedAt === at) s.passwordChangedAt = before;
+        changed(false);
+        // The caller gets the commit's typed failure (unknown reference: NotFound; used: Conflict).
+        throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+      }
       return { phase: s.phase, at };
     },
     {
-      validator: ({ tokenHash, passwordHash }) => {
-        if (typeof passwordHash !== 'string' || !passwordHash.startsWith('scrypt$')) {
-          throw invalidInput('passwordHash must be a scrypt hash made by the API', { field: 'password' });
+      // Not run on replay: histories with `passwordHash` replay; new Updates must bring a reference.
+      validator: ({ tokenHash, passwordRef, passwordHash }) => {
+        if (passwordHash !== undefined) throw invalidInput('send passwordRef, not a hash: hashes stay out of workflow history', { field: 'password' });
+        if (typeof passwordRef !== 'string' || !PASSWORD_REF.test(passwordRef)) {
+          throw invalidInput('passwordRef must be the reference of a password hash stored by the API', { field: 'password' });
         }
         validateLink('reset', tokenHash);
       },

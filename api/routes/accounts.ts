@@ -9,7 +9,7 @@
  * opening a link changes nothing, so mail scanners that fetch links cannot
  * use up a single-use token.
  */
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { badRequest } from '../errors';
 import { json, problemResponse } from '../openapi-helpers';
 import { endpointsFor } from '../operations';
@@ -26,13 +26,25 @@ import {
   resetRequestBody,
   unlockBody,
 } from '../schemas/accounts';
+import { addressLimiters, DEFAULT_ACCOUNT_LIMITS, type AddressLimiters } from '../services/account-limits';
 import { createAccountService } from '../services/accounts';
-import type { Resource } from '.';
+import type { Resource, RouteDeps } from '.';
 
-type Service = ReturnType<typeof createAccountService>;
+/** The account service, and the per-address limits of the public endpoints (api/services/account-limits.ts). */
+type Service = ReturnType<typeof createAccountService> & { limit: AddressLimiters };
 const endpoint = endpointsFor<Service>();
 
-const RESET_ACCEPTED = 'If an active account matches, a password-reset link valid 24 hours is on its way to its email.';
+const service = (deps: RouteDeps): Service =>
+  Object.assign(createAccountService(deps), { limit: addressLimiters(deps.models.PortalAccount.db, deps.accountLimits ?? DEFAULT_ACCOUNT_LIMITS) });
+
+/** Runs a per-address limit before the handler's work: resolves to go on, rejects with its 429. */
+const within = (limit: RequestHandler, req: Request, res: Response): Promise<void> =>
+  new Promise((resolve, reject) => void limit(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+
+/** The one answer to every well-formed reset request, whatever the account's state (api/services/account-limits.ts). */
+const RESET_ACCEPTED =
+  'If an active account matches, a password-reset link valid 24 hours is on its way to its email. ' +
+  'Asked again within a few minutes, nothing more is sent and the link already sent stays valid.';
 
 const linkGone = problemResponse('The link was used, expired (the registration then lapsed), or revoked by a lock');
 const unknownLink = problemResponse('Malformed input, or a token that is not the current link of any account');
@@ -52,7 +64,7 @@ const page = (path: string, operationId: string, summary: string, kind: 'activat
   });
 
 export const accounts: Resource<Service> = {
-  service: createAccountService,
+  service,
   endpoints: [
     endpoint({
       method: 'post',
@@ -87,7 +99,10 @@ export const accounts: Resource<Service> = {
       summary: 'Activate an account with the token from its activation link (works once, within 24 hours)',
       body: activateBody,
       responses: { '200': { description: 'Activated', content: json(linkUsed, 'output') }, '400': unknownLink, '410': linkGone },
-      handle: async ({ body }, res, service) => res.json(await service.activate(body.token)),
+      handle: async ({ body, req }, res, service) => {
+        await within(service.limit.linkFailures, req, res);
+        res.json(await service.activate(body.token));
+      },
     }),
     page('/v1/accounts/activation', 'activationPage', 'The page the activation link opens', 'activation'),
     endpoint({
@@ -97,11 +112,18 @@ export const accounts: Resource<Service> = {
       summary: 'Forgotten password: mails a reset link (24 hours, single use) when an active account matches',
       body: resetRequestBody,
       responses: {
-        '202': { description: 'Always, whether or not an account matches', content: { 'application/json': {} } },
+        '202': {
+          description:
+            'Always the same answer, whatever the state of the account (unknown, pending, active, locked, or limited: a link ' +
+            'went out within ACCOUNT_RESET_RESEND_MINUTES, or ACCOUNT_RESET_MAILS_PER_DAY were sent); the account is looked up afterwards',
+          content: { 'application/json': {} },
+        },
         '400': problemResponse('Malformed input'),
       },
-      handle: async ({ body }, res, service) => {
-        await service.requestReset(body);
+      // Answered before any account is looked up: the same answer, at the same speed, whatever the account's state.
+      handle: async ({ body, req }, res, service) => {
+        await within(service.limit.resetRequests, req, res);
+        service.requestReset(body);
         res.status(202).json({ message: RESET_ACCEPTED });
       },
     }),
@@ -119,7 +141,10 @@ export const accounts: Resource<Service> = {
         '410': linkGone,
         '422': problemResponse('Every violation of the password policy'),
       },
-      handle: async ({ body }, res, service) => res.json(await service.confirmReset(body)),
+      handle: async ({ body, req }, res, service) => {
+        await within(service.limit.linkFailures, req, res);
+        res.json(await service.confirmReset(body));
+      },
     }),
     endpoint({
       method: 'get',

@@ -1,19 +1,21 @@
 /**
  * Portal accounts: the record (with the password's scrypt hash, made here and
- * never logged, never sent to a workflow as plain text) and the
+ * never logged, never sent to a workflow: a reset hands the workflow only a
+ * reference to the hash, stored in `pending_passwords`) and the
  * `portalAccount` workflow that owns the links, their expiry, resets and locks.
  *
  * Link tokens arrive here only to be hashed: the record is found by the hash,
  * and the workflow decides (used, expired, revoked -> 410; not the current
  * link -> 400).
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { hashLinkToken } from '../../activities/accounts';
 import { isDuplicateKey, type PortalAccountDoc } from '../../db/models';
 import { checkPassword } from '../../domain/password-policy';
+import { createLogger } from '../../observability/logger';
 import type { portalAccount } from '../../workflows/portal-account';
 import {
   SA,
@@ -30,33 +32,17 @@ import {
 } from '../../workflows/definitions';
 import { badRequest, conflict, fromTemporal, HttpProblem, notFound, unprocessable, type FieldError } from '../errors';
 import type { RegisterAccountBody } from '../schemas/accounts';
+import { claimResetMail, DEFAULT_ACCOUNT_LIMITS, releaseResetMail } from './account-limits';
 import type { ServiceDeps } from './deps';
 import { newId } from './companies';
+import { hashPassword, needsRehash, verifyPassword } from './passwords';
 
-// ---- passwords: scrypt with a random salt; the parameters travel with the hash ----------
+// ---- passwords: hashing lives in ./passwords (re-exported for the callers that know it here) ----
 
-const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 64, maxmem: 64 * 1024 * 1024 };
+export { hashPassword, verifyPassword } from './passwords';
 
-function scryptAsync(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(password, salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key))));
-}
-
-/** `scrypt$N$r$p$salt$key`, salt and key base64url. */
-export async function hashPassword(password: string): Promise<string> {
-  const { N, r, p, keyLength, maxmem } = SCRYPT;
-  const salt = randomBytes(16);
-  const key = await scryptAsync(password.normalize('NFC'), salt, keyLength, { N, r, p, maxmem });
-  return ['scrypt', N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
-}
-
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, N, r, p, salt, key] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !key) return false;
-  const expected = Buffer.from(key, 'base64url');
-  const options = { N: Number(N), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem };
-  const actual = await scryptAsync(password.normalize('NFC'), Buffer.from(salt, 'base64url'), expected.length, options);
-  return timingSafeEqual(actual, expected);
-}
+/** How long a new password's hash waits in `pending_passwords` for its workflow to commit it. */
+const PENDING_PASSWORD_TTL_MS = 3_600_000;
 
 function policyErrors(password: string): FieldError[] {
   return checkPassword(password).violations.map((v) => ({ field: 'password', message: v.message, code: v.code }));
@@ -88,8 +74,12 @@ const unknownLink = () =>
   badRequest('this link is not valid; a newer link may have replaced it', [{ field: 'token', message: 'unknown link' }]);
 
 export function createAccountService(deps: ServiceDeps) {
-  const { PortalAccount, Company } = deps.models;
+  const { PortalAccount, PendingPassword, Company } = deps.models;
   const now = deps.now ?? (() => new Date());
+  const limits = deps.accountLimits ?? DEFAULT_ACCOUNT_LIMITS;
+  /** Checked against when there is no account, so a miss costs what a wrong password costs. */
+  let dummyHash: Promise<string> | undefined;
+  const logger = deps.logger ?? createLogger('warn', { service: 'api' });
   const handle = (accountId: string): WorkflowHandle<typeof portalAccount> => deps.temporal.workflow.getHandle(accountWorkflowId(accountId));
 
   async function update<A>(accountId: string, def: UpdateDefinition<AccountUpdateResult, [A]>, arg: A) {
@@ -186,23 +176,64 @@ export function createAccountService(deps: ServiceDeps) {
       return { accountId, ...(await update(accountId, activateAccountUpdate, { tokenHash })) };
     },
 
-    /** Always the same answer, whether or not the account exists (the route says 202). */
-    async requestReset(body: { customerNumber: string; email: string }): Promise<void> {
-      const account = await PortalAccount.findOne({ emailKey: body.email.toLowerCase(), customerNumber: body.customerNumber }, { status: 1 }).lean();
-      if (account?.status !== 'active') return;
-      try {
-        await handle(account._id as string).signal(requestResetSignal);
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      }
+    /**
+     * "Forgotten password". Returns before it looks at any account, so the
+     * answer and its timing are the same whatever the account's state
+     * (unknown, pending, active, locked, limited); the lookup, the limits and
+     * the signal run afterwards. A crash in between loses the request: the
+     * user asks again.
+     */
+    requestReset(body: { customerNumber: string; email: string }): void {
+      const work = async () => {
+        const claim = await claimResetMail(deps.models, { emailKey: body.email.toLowerCase(), customerNumber: body.customerNumber }, limits, now());
+        if (!claim) return; // no such active account, or limited: nothing to send
+        try {
+          await handle(claim.accountId).signal(requestResetSignal);
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return;
+          await releaseResetMail(deps.models.ResetClaim, claim); // nothing was asked for: the next request may try again
+          throw err;
+        }
+      };
+      work().catch((err: unknown) => logger.error('password-reset request failed', { error: String((err as Error)?.message ?? err) }));
     },
 
     async confirmReset(body: { token: string; password: string }) {
       const errors = policyErrors(body.password);
       if (errors.length) throw unprocessable('the new password breaks the password policy', errors);
       const { accountId, tokenHash } = await byToken(body.token, 'reset');
-      const passwordHash = await hashPassword(body.password);
-      return { accountId, ...(await update(accountId, resetPasswordUpdate, { tokenHash, passwordHash })) };
+      // The hash stays in the database; the workflow gets its reference and commits it by that.
+      const passwordRef = `pw_${randomBytes(16).toString('base64url')}`;
+      const createdAt = now();
+      await PendingPassword.deleteMany({ createdAt: { $lt: new Date(createdAt.getTime() - PENDING_PASSWORD_TTL_MS) } });
+      await PendingPassword.create({ _id: passwordRef, accountId, hash: await hashPassword(body.password), createdAt });
+      try {
+        return { accountId, ...(await update(accountId, resetPasswordUpdate, { tokenHash, passwordRef })) };
+      } catch (err) {
+        // Refused (used, expired, locked...): nothing was committed, so the hash goes now. Any other error
+        // (a timeout) may still end in a commit: that record waits for the pruning above.
+        if (err instanceof HttpProblem) await PendingPassword.deleteOne({ _id: passwordRef, usedAt: { $exists: false } });
+        throw err;
+      }
+    },
+
+    /**
+     * Checks an account's password (for the portal's sign-in) and, when it
+     * matches a hash made with weaker parameters than today's, replaces that
+     * hash with a current one (compare-and-set: a change in between wins).
+     */
+    async verifyAccountPassword(accountId: string, password: string): Promise<boolean> {
+      const account = await PortalAccount.findById(accountId, { passwordHash: 1, status: 1 }).lean();
+      if (!account || account.status === 'lapsed') {
+        await verifyPassword(password, await (dummyHash ??= hashPassword(randomBytes(16).toString('base64url')))); // as long as a real check: the time tells nothing
+        return false;
+      }
+      const stored = account.passwordHash;
+      if (!(await verifyPassword(password, stored))) return false;
+      if (needsRehash(stored)) {
+        await PortalAccount.updateOne({ _id: accountId, passwordHash: stored }, { $set: { passwordHash: await hashPassword(password) } });
+      }
+      return true;
     },
 
     async lock(accountId: string, body: LockInput) {

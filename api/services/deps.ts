@@ -2,6 +2,8 @@
 import type { Client } from '@temporalio/client';
 import type { BusinessCalendar } from '../../domain/calendar';
 import type { Models } from '../../db/models';
+import type { Logger } from '../../observability/logger';
+import type { AccountLimits } from './account-limits';
 
 export interface ServiceDeps {
   models: Models;
@@ -10,4 +12,8 @@ export interface ServiceDeps {
   calendar: BusinessCalendar;
   /** The current instant (injectable for tests of date rules). */
   now?: () => Date;
+  /** Limits on password-reset mails and link guessing (default DEFAULT_ACCOUNT_LIMITS). */
+  accountLimits?: AccountLimits;
+  /** For work done after the answer went out (a password-reset request). */
+  logger?: Logger;
 }

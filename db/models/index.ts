@@ -19,11 +19,26 @@ import {
   type IdempotencyTakeoverDoc,
 } from './idempotency-record';
 import { emailOutboxSchema, emailOutboxCollection, type EmailOutboxDoc } from './email-outbox';
+import { pendingPasswordSchema, pendingPasswordCollection, type PendingPasswordDoc } from './pending-password';
 import { rateLimitSlotSchema, rateLimitSlotCollection, type RateLimitSlotDoc } from './rate-limit-slot';
 import { portalAccountSchema, portalAccountCollection, type PortalAccountDoc } from './portal-account';
+import { resetClaimSchema, resetClaimCollection, type ResetClaimDoc } from './reset-claim';
 
 export { isDuplicateKey } from './common';
-export type { AuditEventDoc, CardApplicationDoc, CardDoc, CardUserDoc, CompanyDoc, EmailOutboxDoc, IdempotencyRecordDoc, IdempotencyTakeoverDoc, PortalAccountDoc, RateLimitSlotDoc };
+export type {
+  AuditEventDoc,
+  CardApplicationDoc,
+  CardDoc,
+  CardUserDoc,
+  CompanyDoc,
+  EmailOutboxDoc,
+  IdempotencyRecordDoc,
+  IdempotencyTakeoverDoc,
+  PendingPasswordDoc,
+  PortalAccountDoc,
+  RateLimitSlotDoc,
+  ResetClaimDoc,
+};
 
 export interface Models {
   Company: Model<CompanyDoc>;
@@ -31,6 +46,8 @@ export interface Models {
   CardApplication: Model<CardApplicationDoc>;
   Card: Model<CardDoc>;
   PortalAccount: Model<PortalAccountDoc>;
+  PendingPassword: Model<PendingPasswordDoc>;
+  ResetClaim: Model<ResetClaimDoc>;
   EmailOutbox: Model<EmailOutboxDoc>;
   AuditEvent: Model<AuditEventDoc>;
   IdempotencyRecord: Model<IdempotencyRecordDoc>;
@@ -46,6 +63,8 @@ export function createModels(connection: Connection): Models {
     CardApplication: connection.model('CardApplication', cardApplicationSchema, cardApplicationCollection),
     Card: connection.model('Card', cardSchema, cardCollection),
     PortalAccount: connection.model('PortalAccount', portalAccountSchema, portalAccountCollection),
+    PendingPassword: connection.model('PendingPassword', pendingPasswordSchema, pendingPasswordCollection),
+    ResetClaim: connection.model('ResetClaim', resetClaimSchema, resetClaimCollection),
     EmailOutbox: connection.model('EmailOutbox', emailOutboxSchema, emailOutboxCollection),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, auditEventCollection),
     IdempotencyRecord: connection.model('IdempotencyRecord', idempotencyRecordSchema, idempotencyRecordCollection),

@@ -35,7 +35,11 @@ export const portalAccountSchema = new Schema(
     name: { type: String, required: true },
     customerNumber: { type: String, required: true, index: true },
     companyId: { type: String, required: true, index: true },
-    /** `scrypt$N$r$p$salt$hash` (base64url); made by the API, never logged. */
+    /**
+     * `scrypt$N$r$p$salt$hash` (base64url); made by the API (api/services/passwords.ts),
+     * never logged, never in workflow history; upgraded to the current parameters
+     * at the next successful check.
+     */
     passwordHash: { type: String, required: true },
     status: { type: String, enum: ['pending-activation', 'active', 'locked', 'lapsed'], required: true },
     registeredAt: { type: Date, required: true },

@@ -6,16 +6,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { verifyPassword } from '../../api/services/accounts';
+import { claimResetMail, releaseResetMail, type AccountLimits } from '../../api/services/account-limits';
+import { createAccountService, verifyPassword } from '../../api/services/accounts';
+import { hashPassword } from '../../api/services/passwords';
 import type { Database } from '../../db/connection';
+import { BusinessCalendar } from '../../domain/calendar';
 import { checkPassword } from '../../domain/password-policy';
+import { DEFAULT_RULES } from '../../domain/rules';
 import { accountStateQuery, accountWorkflowId } from '../../workflows/definitions';
-import { startApiHarness, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
-import { eventually } from '../support/servers';
+import { startApiHarness, startApp, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
+import { eventually, testDatabase } from '../support/servers';
 import type { ReceivedMail, SmtpReceiver } from '../support/smtp';
 
 const PUBLIC = 'https://portal.xs-key.example';
 const GOOD = 'Harbour#2026!Key';
+const MINUTE = 60_000;
+/** Per-account limits as configured; the per-address ones high enough not to interfere (tested on an app of their own). */
+const LIMITS: AccountLimits = { resetResendMinutes: 5, resetMailsPerDay: 3, resetRequestsPerAddressHour: 100_000, linkFailuresPerAddressHour: 100_000 };
+/** The API's clock runs this far ahead of the real one (the reset limits are timed by it). */
+let clockOffset = 0;
 
 let h: ApiHarness;
 let client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
@@ -25,6 +34,8 @@ let api: Api;
 beforeAll(async () => {
   h = await startApiHarness({
     publicBaseUrl: PUBLIC,
+    accountLimits: LIMITS,
+    now: () => new Date(Date.now() + clockOffset),
     check: (_res, text) => expect(text).not.toMatch(/scrypt\$|tokenHash|passwordHash|[0-9a-f]{64}/),
   });
   ({ client, db, receiver, taskQueue, api } = h);
@@ -116,7 +127,7 @@ describe('POST /v1/accounts', () => {
     });
     const stored = await db.models.PortalAccount.findById(accountId).lean();
     expect(stored?.emailKey).toBe(body.email.toLowerCase());
-    expect(stored?.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{86}$/);
+    expect(stored?.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$[\w-]{22}\$[\w-]{86}$/); // OWASP's minimum for scrypt
     expect(await verifyPassword(GOOD, stored!.passwordHash)).toBe(true);
     expect(await verifyPassword('Harbour#2026!Kez', stored!.passwordHash)).toBe(false);
 
@@ -234,7 +245,186 @@ test('a reset request is always 202; only an active matching account is mailed a
 
   const reused = await api('POST', '/v1/accounts/password-reset/confirm', { token, password: 'Other$8Lamp&Tide' });
   expect(reused.status).toBe(410);
+  // Neither the committed nor the refused new password left a hash waiting in pending_passwords.
+  expect(await db.models.PendingPassword.countDocuments({ accountId: account.accountId })).toBe(1); // the committed one, used
+  expect(await db.models.PendingPassword.countDocuments({ accountId: account.accountId, hash: { $exists: true } })).toBe(0);
   expect(mailsTo(body.email)).toHaveLength(2);
+});
+
+// ---- password-reset abuse ------------------------------------------------------------
+
+const resetPath = '/v1/accounts/password-reset';
+const settle = () => new Promise((resolve) => setTimeout(resolve, 2_000)); // requests are worked on after the answer
+/** What a caller could tell states apart by: status, body and the headers that describe the answer. */
+const visible = (res: ApiResponse) => ({
+  status: res.status,
+  body: res.body,
+  ...Object.fromEntries(['content-type', 'content-length', 'etag', 'cache-control', 'retry-after', 'location'].map((n) => [n, res.headers.get(n)])),
+});
+
+/** The workflow's history as text, payloads decoded as UTF-8 (so a hash in any payload shows). */
+async function historyText(accountId: string): Promise<string> {
+  const history = await client.workflow.getHandle(accountWorkflowId(accountId)).fetchHistory();
+  return JSON.stringify(history, (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value));
+}
+
+describe('password-reset abuse', () => {
+  test('100 reset requests for one account within a minute send one mail; its link stays valid; no hash in the history', async () => {
+    const { body, account } = await activated();
+    const request = { customerNumber: body.customerNumber, email: body.email };
+    const started = Date.now();
+    const answers: ApiResponse[] = [];
+    for (let batch = 0; batch < 10; batch += 1) {
+      answers.push(...(await Promise.all(Array.from({ length: 10 }, () => api('POST', resetPath, request)))));
+    }
+    expect(Date.now() - started).toBeLessThan(MINUTE);
+    expect(answers.map((a) => a.status)).toEqual(Array(100).fill(202));
+
+    const token = tokenIn(await nthMail(body.email, 2));
+    await settle();
+    expect(mailsTo(body.email)).toHaveLength(2); // the activation mail and one reset mail
+    const newPassword = 'Quay$7Lamp&Tide';
+    const done = await api('POST', '/v1/accounts/password-reset/confirm', { token, password: newPassword });
+    expect(done.status).toBe(200);
+
+    // The new hash is on the record and nowhere in the workflow's history.
+    const stored = (await db.models.PortalAccount.findById(account.accountId).lean())!.passwordHash;
+    expect(await verifyPassword(newPassword, stored)).toBe(true);
+    const text = await historyText(account.accountId);
+    expect(text).toContain('resetPassword'); // the Update is there
+    expect(text).not.toContain('scrypt$');
+    expect(text).not.toContain(stored.split('$')[5]);
+    expect(text).not.toContain(stored.split('$')[4]);
+    // The pending copy is gone too.
+    expect(await db.models.PendingPassword.find({ accountId: account.accountId, hash: { $exists: true } }).lean()).toEqual([]);
+  });
+
+  test('after the resend interval a new link goes out; at most the configured number a day', async () => {
+    const { body } = await activated();
+    const request = { customerNumber: body.customerNumber, email: body.email };
+    for (let n = 1; n <= LIMITS.resetMailsPerDay + 2; n += 1) {
+      expect((await api('POST', resetPath, request)).status).toBe(202);
+      if (n <= LIMITS.resetMailsPerDay) await nthMail(body.email, 1 + n);
+      clockOffset += (LIMITS.resetResendMinutes + 1) * MINUTE;
+    }
+    await settle();
+    expect(mailsTo(body.email)).toHaveLength(1 + LIMITS.resetMailsPerDay);
+    const lastToken = tokenIn(mailsTo(body.email)[LIMITS.resetMailsPerDay]!);
+
+    clockOffset += 24 * 60 * MINUTE; // a new day
+    expect((await api('POST', resetPath, request)).status).toBe(202);
+    const next = tokenIn(await nthMail(body.email, 2 + LIMITS.resetMailsPerDay));
+    expect(next).not.toBe(lastToken);
+    expect((await api('POST', '/v1/accounts/password-reset/confirm', { token: next, password: 'Quay$7Lamp&Tide' })).status).toBe(200);
+  });
+
+  test('20 concurrent claims for one account: exactly one mail is claimed; a claim given back may be claimed again', async () => {
+    const { body, account } = await activated();
+    const who = { emailKey: body.email.toLowerCase(), customerNumber: body.customerNumber };
+    const at = new Date(Date.now() + clockOffset);
+    const claims = (await Promise.all(Array.from({ length: 20 }, () => claimResetMail(db.models, who, LIMITS, at)))).filter(Boolean);
+    expect(claims).toEqual([{ id: `${account.accountId}:1`, accountId: account.accountId }]);
+    expect(await claimResetMail(db.models, who, LIMITS, new Date(at.getTime() + 1000))).toBeUndefined(); // within the interval
+
+    await releaseResetMail(db.models.ResetClaim, claims[0]!); // e.g. Temporal was unreachable
+    expect(await claimResetMail(db.models, who, LIMITS, new Date(at.getTime() + 2000))).toEqual(claims[0]);
+  });
+
+  test('unknown, pending, active, locked and limited accounts get the same answer in a similar time', async () => {
+    const active = await activated();
+    const pending = await registered();
+    const locked = await activated();
+    expect((await api('POST', `/v1/accounts/${locked.account.accountId}/lock`, { reason: 'Check', by: 'cs-1' })).status).toBe(200);
+    const limited = await activated();
+    expect((await api('POST', resetPath, { customerNumber: limited.body.customerNumber, email: limited.body.email })).status).toBe(202);
+    await nthMail(limited.body.email, 2);
+
+    const requests: Record<string, { customerNumber: string; email: string }> = {
+      unknownEmail: { customerNumber: active.body.customerNumber, email: `nobody.${hex(4)}@haven.example` },
+      unknownCustomer: { customerNumber: '9999999', email: active.body.email },
+      pending: { customerNumber: pending.body.customerNumber, email: pending.body.email },
+      active: { customerNumber: active.body.customerNumber, email: active.body.email },
+      locked: { customerNumber: locked.body.customerNumber, email: locked.body.email },
+      limited: { customerNumber: limited.body.customerNumber, email: limited.body.email },
+    };
+    const times: Record<string, number[]> = Object.fromEntries(Object.keys(requests).map((k) => [k, []]));
+    const answers: Record<string, unknown> = {};
+    for (let round = 0; round < 11; round += 1) {
+      for (const [state, request] of Object.entries(requests)) {
+        const t0 = process.hrtime.bigint();
+        const res = await api('POST', resetPath, request);
+        times[state]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        answers[state] ??= visible(res);
+        expect(visible(res)).toEqual(answers[state]);
+      }
+    }
+    for (const state of Object.keys(requests)) expect({ state, answer: answers[state] }).toEqual({ state, answer: answers.unknownEmail });
+    expect(answers.unknownEmail).toMatchObject({ status: 202 });
+
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const medians = Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, Math.round(median(xs) * 10) / 10]));
+    console.log('password-reset answer times, median ms by account state:', medians);
+    const values = Object.values(medians);
+    expect(Math.max(...values)).toBeLessThan(2 * Math.min(...values) + 10); // generous: the machine is shared
+
+    await settle();
+    expect(mailsTo(pending.body.email)).toHaveLength(1); // its activation mail only
+    expect(mailsTo(locked.body.email).map((m) => m.subject)).not.toContainEqual(expect.stringMatching(/[Pp]asswor/));
+    expect(mailsTo(limited.body.email)).toHaveLength(2);
+    expect(mailsTo(active.body.email)).toHaveLength(2);
+  });
+
+  test('per address: reset requests and failed link uses over the hourly limit are 429, on every replica', async () => {
+    const own = await testDatabase(); // counters of their own
+    const limits: AccountLimits = { ...LIMITS, resetRequestsPerAddressHour: 3, linkFailuresPerAddressHour: 2 };
+    const replicas = [await startApp({ db: own, client, taskQueue, accountLimits: limits }), await startApp({ db: own, client, taskQueue, accountLimits: limits })];
+    try {
+      const request = { customerNumber: '1234567', email: `someone.${hex(4)}@haven.example` };
+      // A burst on one replica is counted exactly; the count is shared with the other.
+      const burst = await Promise.all(Array.from({ length: 10 }, () => replicas[0]!.api('POST', resetPath, request)));
+      expect(burst.map((r) => r.status).sort()).toEqual([202, 202, 202, ...Array(7).fill(429)]);
+      for (const replica of replicas) {
+        const over = await replica.api('POST', resetPath, request);
+        expect(over.status).toBe(429);
+        expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+
+      const guess = () => ({ token: randomBytes(32).toString('base64url') });
+      expect((await replicas[0]!.api('POST', '/v1/accounts/activate', guess())).status).toBe(400);
+      expect((await replicas[1]!.api('POST', '/v1/accounts/password-reset/confirm', { ...guess(), password: GOOD })).status).toBe(400);
+      // Failures are counted once the answer went out.
+      await eventually(async () => (await replicas[0]!.api('POST', '/v1/accounts/activate', guess())).status === 429);
+      const refused = await replicas[1]!.api('POST', '/v1/accounts/password-reset/confirm', { ...guess(), password: GOOD });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      for (const replica of replicas) await replica.close();
+      await own.connection.dropDatabase();
+      await own.close();
+    }
+  });
+});
+
+// ---- passwords: hashes upgraded at the next successful check ---------------------------
+
+test('a legacy N=2^15 hash is replaced by a current one at the next successful check; a wrong password changes nothing', async () => {
+  const { account } = await activated();
+  const record = async () => (await db.models.PortalAccount.findById(account.accountId).lean())!.passwordHash;
+  const legacy = await hashPassword(GOOD, { N: 2 ** 15, r: 8, p: 1 });
+  await db.models.PortalAccount.updateOne({ _id: account.accountId }, { $set: { passwordHash: legacy } });
+  const service = createAccountService({ models: db.models, temporal: client, taskQueue, calendar: new BusinessCalendar(DEFAULT_RULES) });
+
+  expect(await service.verifyAccountPassword(account.accountId, 'Harbour#2026!Kez')).toBe(false);
+  expect(await record()).toBe(legacy);
+
+  expect(await service.verifyAccountPassword(account.accountId, GOOD)).toBe(true);
+  const upgraded = await record();
+  expect(upgraded).toMatch(/^scrypt\$131072\$8\$1\$[\w-]{22}\$[\w-]{86}$/);
+  expect(await verifyPassword(GOOD, upgraded)).toBe(true);
+
+  expect(await service.verifyAccountPassword(account.accountId, GOOD)).toBe(true);
+  expect(await record()).toBe(upgraded); // current: left as it is
+  expect(await service.verifyAccountPassword('ac_doesnotexist1', GOOD)).toBe(false);
 });
 
 // ---- lock and unlock ----------------------------------------------------------------

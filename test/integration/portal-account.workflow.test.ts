@@ -128,7 +128,15 @@ async function requestReset(account: Account, handle: WorkflowHandle, nth: numbe
   return linkIn(await nthMail(account.email, nth));
 }
 
-const newHash = () => `scrypt$32768$8$1$${hex(8)}$${hex(16)}`;
+const newHash = () => `scrypt$131072$8$1$${hex(8)}$${hex(16)}`;
+
+/** A new password's hash stored as the API stores it; the workflow gets only the reference. */
+async function pendingPassword(account: Account) {
+  const passwordRef = `pw_${randomBytes(16).toString('base64url')}`;
+  const hash = newHash();
+  await db.models.PendingPassword.create({ _id: passwordRef, accountId: account._id, hash, createdAt: new Date() });
+  return { passwordRef, hash };
+}
 
 // ---- activation ---------------------------------------------------------------------
 
@@ -232,18 +240,26 @@ test('a reset link works once; reusing it, or using one a newer request replaced
   const second = await requestReset(account, handle, 3);
   expect(second.token).not.toBe(first.token);
 
-  const replaced = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: first.tokenHash, passwordHash: newHash() }] }));
+  const replaced = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: first.tokenHash, ...(await pendingPassword(account)) }] }));
   expect(replaced.type).toBe(FailureType.InvalidInput);
 
-  const passwordHash = newHash();
-  const done = await handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: second.tokenHash, passwordHash }] });
+  const { passwordRef, hash } = await pendingPassword(account);
+  const done = await handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: second.tokenHash, passwordRef }] });
   expect(done.phase).toBe('active');
-  expect(await record(account)).toMatchObject({ passwordHash, passwordChangedAt: new Date(done.at), link: { purpose: 'reset', issue: 2 } });
+  expect(await record(account)).toMatchObject({ passwordHash: hash, passwordChangedAt: new Date(done.at), link: { purpose: 'reset', issue: 2 } });
+  // Committed: the pending copy of the hash is gone, the reference marked used.
+  const used = await db.models.PendingPassword.findById(passwordRef).lean();
+  expect(used).toMatchObject({ usedAt: new Date(done.at) });
+  expect(used?.hash).toBeUndefined();
 
-  const reused = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: second.tokenHash, passwordHash: newHash() }] }));
+  const reused = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: second.tokenHash, passwordRef: (await pendingPassword(account)).passwordRef }] }));
   expect(reused.type).toBe(FailureType.Gone);
-  expect((await record(account))?.passwordHash).toBe(passwordHash);
+  expect((await record(account))?.passwordHash).toBe(hash);
   expect(await stateOf(handle)).toMatchObject({ phase: 'active', resetsIssued: 2, link: { purpose: 'reset', closed: { reason: 'used' } } });
+  // Neither hash nor reference material beyond the reference reaches the history.
+  const history = JSON.stringify(await handle.fetchHistory(), (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+  expect(history).not.toContain('scrypt$');
+  expect(history).not.toContain(hash.split('$')[5]);
   await recordHistory(handle, 'portal-account-reset');
 });
 
@@ -255,12 +271,44 @@ test('a reset link unused for 24 hours is refused as expired; the account stays 
 
   await env.sleep(LINK_VALIDITY + 60_000);
   expect(await stateOf(handle)).toMatchObject({ phase: 'active', link: { closed: { reason: 'expired' } } });
-  const expired = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash, passwordHash: newHash() }] }));
+  const expired = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash, ...(await pendingPassword(account)) }] }));
   expect(expired.type).toBe(FailureType.Gone);
   expect(expired.message).toMatch(/expired/);
   expect((await record(account))?.passwordChangedAt).toBeUndefined();
   expect((await handle.describe()).typedSearchAttributes.get(SA.nextDueAt)).toBeUndefined();
   expect(await detailsOf(handle)).toMatch(/^Active since .*; waiting for password-reset requests or a lock$/);
+});
+
+test('a reset Update must bring a reference: a hash, a malformed, unknown or used reference is refused and the link stays usable', async () => {
+  const { account, handle } = await activeAccount();
+  const { tokenHash } = await requestReset(account, handle, 2);
+  const other = await activeAccount();
+
+  // Refused by the validator (so never written to the history): a hash, or no proper reference.
+  for (const arg of [{ tokenHash, passwordHash: newHash() }, { tokenHash }, { tokenHash, passwordRef: 'pw_short' }]) {
+    const refused = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [arg] }));
+    expect({ arg, type: refused.type }).toEqual({ arg, type: FailureType.InvalidInput });
+  }
+  // Refused by the commit: unknown, another account's, or already used by another commit. Nothing changes.
+  const unknown = `pw_${randomBytes(16).toString('base64url')}`;
+  const othersRef = (await pendingPassword(other.account)).passwordRef;
+  const usedRef = await pendingPassword(account);
+  await db.models.PendingPassword.updateOne({ _id: usedRef.passwordRef }, { $set: { usedAt: new Date(), usedBy: 'account:elsewhere/1' } });
+  for (const [passwordRef, type] of [
+    [unknown, FailureType.NotFound],
+    [othersRef, FailureType.NotFound],
+    [usedRef.passwordRef, FailureType.Conflict],
+  ] as const) {
+    const refused = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash, passwordRef }] }));
+    expect({ passwordRef, type: refused.type }).toEqual({ passwordRef, type });
+  }
+  expect((await record(account))?.passwordHash).toBe(account.passwordHash);
+  expect((await record(account))?.passwordChangedAt).toBeUndefined();
+  expect((await stateOf(handle)).link?.closed).toBeUndefined();
+
+  const { passwordRef, hash } = await pendingPassword(account);
+  await handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash, passwordRef }] });
+  expect((await record(account))?.passwordHash).toBe(hash);
 });
 
 // ---- lock and unlock ----------------------------------------------------------------
@@ -279,7 +327,7 @@ test('customer service locks and unlocks; a lock revokes the open reset link and
   expect(await record(account)).toMatchObject({ status: 'locked', lock: { reason: 'Suspicious sign-ins', by: 'cs-1' } });
   expect((await nthMail(account.email, 3)).subject).toBe('Your XS-Key portal account is locked');
   expect((await refusal(handle.executeUpdate(lockAccountUpdate, { args: [{ reason: 'Again', by: 'cs-2' }] }))).type).toBe(FailureType.Conflict);
-  const revoked = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: open.tokenHash, passwordHash: newHash() }] }));
+  const revoked = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: open.tokenHash, ...(await pendingPassword(account)) }] }));
   expect(revoked).toMatchObject({ type: FailureType.Gone, message: expect.stringMatching(/revoked/) });
   expect((await handle.describe()).typedSearchAttributes.get(SA.phase)).toBe('locked');
   expect(await detailsOf(handle)).toMatch(/^Locked on .* by cs-1: Suspicious sign-ins; waiting for customer service to unlock$/);
@@ -295,7 +343,7 @@ test('customer service locks and unlocks; a lock revokes the open reset link and
   expect(mailsTo(account.email)).toHaveLength(4);
 
   const fresh = await requestReset(account, handle, 5);
-  await handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: fresh.tokenHash, passwordHash: newHash() }] });
+  await handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: fresh.tokenHash, passwordRef: (await pendingPassword(account)).passwordRef }] });
   await recordHistory(handle, 'portal-account-locked-unlocked');
 });
 
@@ -366,5 +414,36 @@ describe('issueAccountLink', () => {
     );
     expect(await issue(input(account))).toEqual({ tokenHash, delivery: 'uncertain' });
     expect(mailsTo(account.email)).toHaveLength(0);
+  });
+});
+
+describe('changeAccountPassword', () => {
+  const commit = (input: { accountId: string; passwordRef: string; at: string }, activityId = '7') =>
+    new MockActivityEnvironment(
+      { ...freshAttempt(), activityId, workflowExecution: { workflowId: accountWorkflowId(input.accountId), runId: 'r1' } },
+      { logger: new DefaultLogger('ERROR') },
+    ).run(activities.changeAccountPassword, input);
+
+  test('a retry commits the same hash again; another commit of the same reference fails as a conflict', async () => {
+    const account = await createAccount();
+    const { passwordRef, hash } = await pendingPassword(account);
+    const input = { accountId: account._id, passwordRef, at: new Date().toISOString() };
+    await commit(input);
+    expect((await record(account))?.passwordHash).toBe(hash);
+    await commit(input); // the retry: nothing left to copy, nothing changes, no failure
+    expect((await record(account))?.passwordHash).toBe(hash);
+
+    await expect(commit(input, '8')).rejects.toMatchObject({ type: FailureType.Conflict });
+    await expect(commit({ ...input, passwordRef: `pw_${randomBytes(16).toString('base64url')}` })).rejects.toMatchObject({ type: FailureType.NotFound });
+  });
+
+  test('an attempt that died after claiming the reference is finished by its retry', async () => {
+    const account = await createAccount();
+    const { passwordRef, hash } = await pendingPassword(account);
+    const input = { accountId: account._id, passwordRef, at: new Date().toISOString() };
+    await db.models.PendingPassword.updateOne({ _id: passwordRef }, { $set: { usedAt: new Date(input.at), usedBy: `${accountWorkflowId(account._id)}/7` } });
+    await commit(input);
+    expect((await record(account))?.passwordHash).toBe(hash);
+    expect((await db.models.PendingPassword.findById(passwordRef).lean())?.hash).toBeUndefined();
   });
 });

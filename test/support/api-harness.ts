@@ -60,6 +60,8 @@ export interface AppOptions {
   trustedProxies?: number;
   /** Default: warnings and errors to the console. */
   logger?: Logger;
+  /** Password-reset and link limits (default DEFAULT_ACCOUNT_LIMITS). */
+  accountLimits?: AppDeps['accountLimits'];
 }
 
 export interface AppServer {
@@ -80,6 +82,7 @@ export async function startApp(deps: { db: Database; client: Client; taskQueue: 
     readiness: deps.readiness ?? {},
     ...(deps.readinessMaxAgeMs === undefined ? {} : { readinessMaxAgeMs: deps.readinessMaxAgeMs }),
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.accountLimits ? { accountLimits: deps.accountLimits } : {}),
     security: {
       keys: loadConfig({}).api.keys, // the local keys (config/api-keys.ts)
       rateLimitPerMinute: deps.rateLimitPerMinute ?? 100_000,
@@ -207,7 +210,7 @@ export interface ApiHarness extends DevServerHarness {
 export async function startApiHarness(options: DevServerOptions & Omit<AppOptions, 'readiness'> = {}): Promise<ApiHarness> {
   const dev = await startDevServerHarness(options);
   const { db, client, connection, taskQueue } = dev;
-  const { now, publicBaseUrl, errorsWithoutInternals, check } = options;
+  const { now, publicBaseUrl, errorsWithoutInternals, check, accountLimits } = options;
   const app = await startApp({
     db,
     client,
@@ -216,6 +219,7 @@ export async function startApiHarness(options: DevServerOptions & Omit<AppOption
     publicBaseUrl,
     errorsWithoutInternals,
     check,
+    accountLimits,
     readiness: {
       mongodb: () => db.connection.db!.admin().ping(),
       temporal: () => connection.workflowService.getSystemInfo({}),

@@ -1,3 +1,4 @@
+import { DEFAULT_ACCOUNT_LIMITS } from '../../api/services/account-limits';
 import { ConfigError, loadConfig } from '../../config';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { LOCAL_API_KEYS, sha256 } from '../../config/api-keys';
@@ -39,6 +40,25 @@ describe('configuration', () => {
 
   test('an unreadable TLS file is named', () => {
     expect(() => loadConfig({ TEMPORAL_TLS_CA_PATH: '/nonexistent/ca.pem' })).toThrow(/TEMPORAL_TLS_CA_PATH: cannot read/);
+  });
+
+  test('the portal-account abuse limits: defaults, overrides, and every bad value named', () => {
+    expect(loadConfig({}).api.accountLimits).toEqual(DEFAULT_ACCOUNT_LIMITS);
+    expect(
+      loadConfig({
+        ACCOUNT_RESET_RESEND_MINUTES: '10',
+        ACCOUNT_RESET_MAILS_PER_DAY: '2',
+        ACCOUNT_RESET_REQUESTS_PER_ADDRESS_HOUR: '50',
+        ACCOUNT_LINK_FAILURES_PER_ADDRESS_HOUR: '7',
+      }).api.accountLimits,
+    ).toEqual({ resetResendMinutes: 10, resetMailsPerDay: 2, resetRequestsPerAddressHour: 50, linkFailuresPerAddressHour: 7 });
+    const bad = { ACCOUNT_RESET_RESEND_MINUTES: '0', ACCOUNT_RESET_MAILS_PER_DAY: 'many', ACCOUNT_RESET_REQUESTS_PER_ADDRESS_HOUR: '-1', ACCOUNT_LINK_FAILURES_PER_ADDRESS_HOUR: '1.5' };
+    expect(() => loadConfig(bad)).toThrow(ConfigError);
+    try {
+      loadConfig(bad);
+    } catch (e) {
+      for (const variable of Object.keys(bad)) expect((e as Error).message).toContain(variable);
+    }
   });
 
   test('an API key implies TLS', () => {

@@ -5,7 +5,8 @@
  *
  * Links: the token is created and mailed inside one activity and never enters
  * workflow history; the workflow, the record and the API only know its SHA-256
- * hash. The state query carries no hashes.
+ * hash. The state query carries no hashes. Passwords: a reset's Update
+ * carries a reference to the new hash, which stays in the database.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
@@ -75,9 +76,19 @@ export interface ActivateInput {
 }
 export interface ResetPasswordInput {
   tokenHash: string;
-  /** The new password's scrypt hash (made by the API; the password itself never reaches a workflow). */
-  passwordHash: string;
+  /**
+   * The reference of the new password's hash, which the API stored in
+   * `pending_passwords`: neither the password nor its hash reaches a workflow.
+   */
+  passwordRef?: string;
+  /**
+   * Only in histories recorded before the hash moved out of them: the hash
+   * itself. Replayed as it was; a new Update that carries it is refused.
+   */
+  passwordHash?: string;
 }
+/** `pw_` and 16 random bytes, base64url (api/services/accounts.ts). */
+export const PASSWORD_REF = /^pw_[A-Za-z0-9_-]{22}$/;
 export interface LockInput {
   reason: string;
   /** Customer-service user ID. */
