@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
 import { DEFAULT_SMTP_CONNECTIONS } from '../email/mailer';
 import { LOCAL_API_KEYS_ENTRY, parseApiKeys, usesLocalKeys, type ApiKey } from './api-keys';
+import { LOCAL_PAYLOAD_KEYS_ENTRY, parsePayloadKeys, usesLocalPayloadKey, type PayloadKey } from './payload-keys';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -52,6 +53,18 @@ const schema = z.object({
   API_IDEMPOTENCY_TTL_HOURS: positiveInt.default(24),
   /** Trust X-Forwarded-For from this many proxies in front of the API (for per-address rate limits). */
   API_TRUSTED_PROXIES: z.coerce.number({ message: 'must be a number' }).int().min(0).max(10).default(0),
+
+  // id:base64-32-bytes,... (config/payload-keys.ts): the first encrypts, all decrypt; required in production
+  PAYLOAD_KEYS: z.string().optional(),
+  // the codec server (codec/server.ts) the Temporal Web UI and CLI decode payloads through
+  CODEC_HOST: z.string().min(1).default('127.0.0.1'),
+  CODEC_PORT: port.default(8234),
+  // the Web UI origins allowed to call it (CORS with credentials needs exact origins), comma-separated
+  CODEC_UI_ORIGINS: z
+    .string()
+    .default('http://127.0.0.1:8233')
+    .transform((s) => s.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean))
+    .refine((origins) => origins.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'must be a comma-separated list of origins (scheme://host[:port])'),
 
   // a workflow bundle prebuilt by dist/workers/bundle.js (the Docker image has one); unset: bundle at start
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
@@ -97,6 +110,9 @@ export interface AppConfig {
     trustedProxies: number;
   };
   worker: { metricsAddress?: string; bundlePath?: string; maxCachedWorkflows?: number };
+  /** Encrypt every payload Temporal stores (codec/); the first key encrypts. */
+  payloadKeys: PayloadKey[];
+  codecServer: { host: string; port: number; uiOrigins: string[] };
   rules: BusinessRules;
 }
 
@@ -145,6 +161,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   if (e.NODE_ENV === 'production' && !e.API_KEYS) problems.push('API_KEYS: required in production (name:role:secret,...)');
   const keys = parseApiKeys(e.API_KEYS ?? LOCAL_API_KEYS_ENTRY, problems);
   if (e.NODE_ENV === 'production' && usesLocalKeys(keys)) problems.push('API_KEYS: the local development keys are refused in production');
+  if (e.NODE_ENV === 'production' && !e.PAYLOAD_KEYS) problems.push('PAYLOAD_KEYS: required in production (id:base64-32-bytes,...)');
+  const payloadKeys = parsePayloadKeys(e.PAYLOAD_KEYS ?? LOCAL_PAYLOAD_KEYS_ENTRY, problems);
+  if (e.NODE_ENV === 'production' && usesLocalPayloadKey(payloadKeys)) problems.push('PAYLOAD_KEYS: the local development key is refused in production');
   if (e.WORKFLOW_BUNDLE_PATH && !existsSync(e.WORKFLOW_BUNDLE_PATH)) problems.push(`WORKFLOW_BUNDLE_PATH: no file at ${e.WORKFLOW_BUNDLE_PATH}`);
   if (problems.length) throw new ConfigError(problems);
 
@@ -174,6 +193,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       ...(e.WORKFLOW_BUNDLE_PATH ? { bundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
       ...(e.WORKER_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS } : {}),
     },
+    payloadKeys,
+    codecServer: { host: e.CODEC_HOST, port: e.CODEC_PORT, uiOrigins: e.CODEC_UI_ORIGINS },
     rules: {
       ...DEFAULT_RULES,
       extraClosureDates: e.CLOSURE_DATES,

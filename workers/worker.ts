@@ -5,7 +5,9 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { dataConverter } from '../codec/data-converter';
 import type { TemporalConfig } from '../config';
+import type { PayloadKey } from '../config/payload-keys';
 import { temporalConnectionOptions } from '../config/temporal';
 
 /** Printed once the worker polls; `make up` waits for it. */
@@ -16,6 +18,8 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 export interface WorkerSetup {
   temporal: TemporalConfig;
   deps: ActivityDeps;
+  /** Encrypt every payload (codec/); required so no worker can run without. */
+  payloadKeys: readonly PayloadKey[];
   /** A prebuilt bundle or other overrides (tests, benchmarks). */
   options?: Partial<WorkerOptions>;
   connection?: NativeConnection;
@@ -30,6 +34,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     workflowsPath: WORKFLOWS_PATH,
     activities: createActivities(setup.deps),
     ...setup.options,
+    dataConverter: dataConverter(setup.payloadKeys),
   });
   return { worker, connection };
 }

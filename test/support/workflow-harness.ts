@@ -12,7 +12,7 @@ import { createActivities, type Activities } from '../../activities';
 import type { Database } from '../../db/connection';
 import { DEFAULT_RULES, type BusinessRules } from '../../domain/rules';
 import { createMailer, type Mailer } from '../../email/mailer';
-import { searchAttributeTypes, testDatabase, timeSkippingEnv, uniqueName } from './servers';
+import { searchAttributeTypes, testDatabase, testDataConverter, timeSkippingEnv, uniqueName } from './servers';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp';
 
 export const LEAD_EMAIL = 'lead@xs-key.example';
@@ -75,7 +75,7 @@ export async function startWorkflowHarness(options: WorkflowHarnessOptions = {})
   await registerSearchAttributes(env);
   const taskQueue = uniqueName('wf');
   const mailer = createMailer({ smtpUrl: receiver.url, from: MAIL_FROM });
-  const client = new Client({ connection: env.connection, namespace: env.namespace });
+  const client = new Client({ connection: env.connection, namespace: env.namespace, dataConverter: testDataConverter() });
   const activities = createActivities({
     models: db.models,
     mailer,
@@ -90,6 +90,7 @@ export async function startWorkflowHarness(options: WorkflowHarnessOptions = {})
     workflowsPath: options.workflowsPath ?? require.resolve('../../workflows'),
     activities,
     ...options.worker,
+    dataConverter: testDataConverter(),
   });
   const running = worker.run();
   return {
