@@ -58,7 +58,8 @@ const payloadJson = z.object({
   metadata: z.record(z.string(), z.string()).optional().nullable(),
   data: z.string().optional().nullable(),
 });
-const bodySchema = z.object({ payloads: z.array(payloadJson) });
+// proto3 JSON leaves out an empty list: the CLI sends `{}` for a message without payloads
+const bodySchema = z.object({ payloads: z.array(payloadJson).default([]) });
 
 class HttpError extends Error {
   constructor(

@@ -154,4 +154,7 @@ test('malformed bodies are 400, other content types 415, unknown paths 404; all 
   expect(bad.headers.get('content-type')).toBe('application/problem+json');
   expect((await fetch(`${url}/decode`, { method: 'POST', headers: { 'content-type': 'text/plain', ...auth }, body: 'x' })).status).toBe(415);
   expect((await fetch(`${url}/nope`, { headers: auth })).status).toBe(404);
+  // proto3 JSON leaves out an empty list, so the CLI sends {} for a message without payloads
+  const empty = await fetch(`${url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{}' });
+  expect(await empty.json()).toEqual({ payloads: [] });
 });
