@@ -4,7 +4,10 @@
  * payloads it must leave alone or refuse.
  */
 import { randomBytes } from 'node:crypto';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { decodeOptionalFailureToOptionalError, encodeErrorToFailure } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
+import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/data-converter-helpers';
+import { dataConverter } from '../../codec/data-converter';
 import { EncryptionCodec, ENCODING_ENCRYPTED, METADATA_KEY_ID, PayloadDecryptionError } from '../../codec/encryption-codec';
 import { loadConfig } from '../../config';
 import { LOCAL_PAYLOAD_KEY_ID, LOCAL_PAYLOAD_KEYS_ENTRY, type PayloadKey } from '../../config/payload-keys';
@@ -115,5 +118,21 @@ describe('PAYLOAD_KEYS', () => {
     expect(message).toContain('PAYLOAD_KEYS entry 5: must be id:base64-key');
     expect(message).not.toContain(short);
     expect(message).not.toContain(good.key.toString('base64'));
+  });
+});
+
+/** The same path the SDK takes for a failed activity, workflow or Update (codec/failure-converter.ts). */
+describe('failures', () => {
+  test('a failure\'s message and stack trace travel encrypted, and come back whole', async () => {
+    const converter = loadDataConverter(dataConverter([key('k1')]));
+    const error = ApplicationFailure.nonRetryable(`no card user ${PERSONAL.email} (${PERSONAL.name})`, 'CardUserNotFound');
+    const failure = await encodeErrorToFailure(converter, error);
+    const stored = JSON.stringify(failure, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+    expect(failure.message).toBe('Encoded failure');
+    expect(failure.applicationFailureInfo?.type).toBe('CardUserNotFound'); // types stay readable: the API maps them
+    for (const value of [PERSONAL.email, PERSONAL.name, 'no card user']) expect(stored).not.toContain(value);
+    const back = await decodeOptionalFailureToOptionalError(converter, failure);
+    expect(back).toBeInstanceOf(ApplicationFailure);
+    expect((back as Error).message).toBe(`no card user ${PERSONAL.email} (${PERSONAL.name})`);
   });
 });
