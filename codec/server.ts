@@ -4,9 +4,10 @@
  * (`temporal workflow show --codec-endpoint ... --codec-auth 'Bearer <key>'`).
  *
  * - `POST /decode` and `POST /encode` take and give `{ "payloads": [...] }`
- *   (proto3 JSON: metadata values and data in base64); `X-Namespace` is accepted
- *   and logged by nobody. Both need a caller with an operator role
- *   (CODEC_ROLES): 401 without a valid credential, 403 for another role.
+ *   (proto3 JSON: metadata values and data in base64); the keys are the same for
+ *   every namespace, so `X-Namespace` is only logged. Both need a caller with an
+ *   operator role (CODEC_ROLES): 401 without a valid credential, 403 for another
+ *   role. Every call is logged (who, what, how many payloads; never a payload).
  * - A credential is an API key (config/api-keys.ts) as `Authorization: Bearer`
  *   or `X-API-Key`, or the session cookie of the sign-in page: the Web UI
  *   cannot send a header of ours, but with "Include cross-origin credentials"
@@ -46,6 +47,8 @@ export interface CodecServerOptions {
   uiOrigins: readonly string[];
   /** Sets `Secure` on the cookie (when served over HTTPS, e.g. behind a TLS proxy). */
   secureCookie?: boolean;
+  /** Told of every encode or decode call that was answered: who read payloads, and how many. */
+  audit?: (call: { caller: string; role: Role; op: 'encode' | 'decode'; payloads: number; namespace?: string }) => void;
   now?: () => number;
 }
 
@@ -190,6 +193,8 @@ export function createCodecServer(options: CodecServerOptions): Server {
       if (err instanceof PayloadDecryptionError) throw new HttpError(422, 'Unprocessable Content', err.message);
       throw err;
     }
+    const namespace = req.headers['x-namespace'];
+    options.audit?.({ caller: caller.name, role: caller.role, op, payloads: result.length, ...(typeof namespace === 'string' ? { namespace } : {}) });
     send(res, 200, 'application/json', JSON.stringify({ payloads: result.map(toJson) }));
   }
 

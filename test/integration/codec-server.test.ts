@@ -27,8 +27,9 @@ const valueOf = (p: { metadata: Record<string, string>; data: string }) =>
     data: Buffer.from(p.data, 'base64'),
   });
 
+const audit: { caller: string; role: string; op: string; payloads: number; namespace?: string }[] = [];
 async function start(payloadKeys: PayloadKey[]): Promise<{ url: string; server: Server }> {
-  const server = createCodecServer({ payloadKeys, apiKeys, uiOrigins: [UI] });
+  const server = createCodecServer({ payloadKeys, apiKeys, uiOrigins: [UI], audit: (call) => audit.push(call) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
@@ -58,6 +59,11 @@ test('encode then decode round trip over HTTP; what /encode gives is ciphertext'
   expect(dec.status).toBe(200);
   const decoded = ((await dec.json()) as { payloads: { metadata: Record<string, string>; data: string }[] }).payloads;
   expect(valueOf(decoded[0]!)).toEqual(VALUE);
+  // Who read payloads is logged, never what they hold.
+  expect(audit.slice(-2)).toEqual([
+    { caller: 'local-backoffice', role: 'backoffice', op: 'encode', payloads: 1, namespace: 'default' },
+    { caller: 'local-customer-service', role: 'customer-service', op: 'decode', payloads: 1, namespace: 'default' },
+  ]);
 });
 
 test.each(['/encode', '/decode'])('%s: 401 without a key or with a wrong one, 403 for a role without the right, 200 for an operator role', async (path) => {
