@@ -118,11 +118,16 @@ describe('a card application through PIN email and activation', () => {
     expect((await api('POST', `${path}/pickup`, { collectedBy: fullName })).status).toBe(200);
     const pinMail = await eventually(async () => h.receiver.messages.find((m) => m.to.includes(company.contact) && /^PIN code/.test(m.subject)));
     const pin = /PIN code is:\s*(\d{4})/.exec(pinMail.text)![1]!;
+    const wrongPin = String((Number(pin) + 1) % 10_000).padStart(4, '0');
+    expect((await api('POST', `${path}/activation`, { pin: wrongPin })).status).toBe(422); // a guess must not be readable either
     expect((await api('POST', `${path}/activation`, { pin })).status).toBe(200);
+    // Four digits alone occur in any export (times, IDs); a PIN travels as a JSON string, so it is searched quoted.
+    const [quotedPin, quotedWrongPin] = [`"${pin}"`, `"${wrongPin}"`];
     await eventually(async () => (await api('GET', path)).body.status === 'active');
 
     const secrets = [
-      pin,
+      quotedPin,
+      quotedWrongPin,
       user.email,
       fullName,
       user.firstName,
@@ -139,7 +144,7 @@ describe('a card application through PIN email and activation', () => {
     }
     // The operator, through the codec server, reads the PIN typed at activation and who collected the card.
     const decoded = await exportHistory(h.env.address, cardApplicationWorkflowId(id), true);
-    expect(found(decoded, [pin, fullName])).toEqual([pin, fullName]);
+    expect(found(decoded, [quotedPin, fullName])).toEqual([quotedPin, fullName]);
   });
 });
 
