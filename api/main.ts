@@ -1,5 +1,6 @@
 /** The API process: validates configuration, connects MongoDB, Temporal and SMTP, serves HTTP. */
 import { Client, Connection } from '@temporalio/client';
+import { dataConverter } from '../codec/data-converter';
 import { loadConfig, ConfigError } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import { connectDatabase } from '../db/connection';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { service: 'api' });
   const db = await connectDatabase(config.mongodbUri);
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config.payloadKeys) });
   const mailer = createMailer(config.mail);
 
   const app = createApp({

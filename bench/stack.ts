@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { dataConverter, FAILURE_CONVERTER_PATH } from '../codec/data-converter';
+import { parsePayloadKeys } from '../config/payload-keys';
 import { connectDatabase, type Database } from '../db/connection';
 import { freePort, type ManagedProcess } from '../stack/processes';
 import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
@@ -84,12 +86,14 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
   const smtp = await startSmtpCounter();
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection, namespace: 'default' });
+  // Payloads are encrypted as in production (a key of this run's own), so the figures include the codec's cost.
+  const payloadKeys = `bench:${randomBytes(32).toString('base64')}`;
+  const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(parsePayloadKeys(payloadKeys, [])) });
   const mongoUrl = `mongodb://127.0.0.1:${mongoPort}`;
 
   log('bundling the workflows once with bundleWorkflowCode (project workflows + baselines)');
   const t0 = now();
-  const { code } = await bundleWorkflowCode({ workflowsPath: BENCH_WORKFLOWS_PATH, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: BENCH_WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger });
   const buildMs = now() - t0;
   const bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, code);
@@ -120,6 +124,7 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
         mongodbUri: `${mongoUrl}/${database}`,
         smtpUrl: smtp.url,
         statsPort,
+        payloadKeys,
         ...(variant.prebuiltBundle ? { bundlePath } : { workflowsPath: BENCH_WORKFLOWS_PATH }),
         ...(variant.smtpConnections ? { smtpConnections: variant.smtpConnections } : {}),
         options: variant.options,

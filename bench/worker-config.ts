@@ -28,6 +28,8 @@ export interface BenchWorkerConfig {
   mongodbUri: string;
   smtpUrl: string;
   statsPort: number;
+  /** PAYLOAD_KEYS of this run (config/payload-keys.ts): the worker encrypts payloads as in production. */
+  payloadKeys: string;
   /** Where the workflows are: the bundle file (prebuilt) or the module the worker bundles at start. */
   bundlePath?: string;
   workflowsPath?: string;

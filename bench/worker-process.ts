@@ -10,6 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { dataConverter } from '../codec/data-converter';
+import { parsePayloadKeys } from '../config/payload-keys';
 import { connectDatabase } from '../db/connection';
 import { DEFAULT_RULES } from '../domain/rules';
 import { createMailer } from '../email/mailer';
@@ -44,7 +46,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const [db, clientConnection] = await Promise.all([connectDatabase(cfg.mongodbUri), Connection.connect({ address: cfg.temporalAddress })]);
   const mailer = createMailer({ smtpUrl: cfg.smtpUrl, from: MAIL_FROM, ...(cfg.smtpConnections ? { maxConnections: cfg.smtpConnections } : {}) });
-  const temporal = new Client({ connection: clientConnection, namespace: 'default' });
+  const payloadKeys = parsePayloadKeys(cfg.payloadKeys, []);
+  const temporal = new Client({ connection: clientConnection, namespace: 'default', dataConverter: dataConverter(payloadKeys) });
   const deps = {
     models: db.models,
     mailer,
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
   const connected = performance.now();
   const { worker, connection } = await createWorker({
     temporal: { address: cfg.temporalAddress, namespace: 'default', taskQueue: cfg.taskQueue },
+    payloadKeys,
     deps,
     options: {
       ...(cfg.bundlePath ? { workflowBundle: { codePath: cfg.bundlePath }, workflowsPath: undefined } : { workflowsPath: cfg.workflowsPath }),

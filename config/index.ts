@@ -11,6 +11,7 @@ import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
 import { DEFAULT_SMTP_CONNECTIONS } from '../email/mailer';
 import { DEFAULT_ACCOUNT_LIMITS, type AccountLimits } from '../api/services/account-limits';
 import { LOCAL_API_KEYS_ENTRY, parseApiKeys, usesLocalKeys, type ApiKey } from './api-keys';
+import { LOCAL_PAYLOAD_KEYS_ENTRY, parsePayloadKeys, usesLocalPayloadKey, type PayloadKey } from './payload-keys';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -61,6 +62,17 @@ const schema = z.object({
   ACCOUNT_RESET_MAILS_PER_DAY: positiveInt.max(100, 'must be at most 100').default(DEFAULT_ACCOUNT_LIMITS.resetMailsPerDay),
   ACCOUNT_RESET_REQUESTS_PER_ADDRESS_HOUR: positiveInt.default(DEFAULT_ACCOUNT_LIMITS.resetRequestsPerAddressHour),
   ACCOUNT_LINK_FAILURES_PER_ADDRESS_HOUR: positiveInt.default(DEFAULT_ACCOUNT_LIMITS.linkFailuresPerAddressHour),
+  // id:base64-32-bytes,... (config/payload-keys.ts): the first encrypts, all decrypt; required in production
+  PAYLOAD_KEYS: z.string().optional(),
+  // the codec server (codec/server.ts) the Temporal Web UI and CLI decode payloads through
+  CODEC_HOST: z.string().min(1).default('127.0.0.1'),
+  CODEC_PORT: port.default(8234),
+  // the Web UI origins allowed to call it (CORS with credentials needs exact origins), comma-separated
+  CODEC_UI_ORIGINS: z
+    .string()
+    .default('http://127.0.0.1:8233')
+    .transform((s) => s.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean))
+    .refine((origins) => origins.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'must be a comma-separated list of origins (scheme://host[:port])'),
 
   // a workflow bundle prebuilt by dist/workers/bundle.js (the Docker image has one); unset: bundle at start
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
@@ -108,6 +120,9 @@ export interface AppConfig {
     accountLimits: AccountLimits;
   };
   worker: { metricsAddress?: string; bundlePath?: string; maxCachedWorkflows?: number };
+  /** Encrypt every payload Temporal stores (codec/); the first key encrypts. */
+  payloadKeys: PayloadKey[];
+  codecServer: { host: string; port: number; uiOrigins: string[] };
   rules: BusinessRules;
 }
 
@@ -156,6 +171,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   if (e.NODE_ENV === 'production' && !e.API_KEYS) problems.push('API_KEYS: required in production (name:role:secret,...)');
   const keys = parseApiKeys(e.API_KEYS ?? LOCAL_API_KEYS_ENTRY, problems);
   if (e.NODE_ENV === 'production' && usesLocalKeys(keys)) problems.push('API_KEYS: the local development keys are refused in production');
+  if (e.NODE_ENV === 'production' && !e.PAYLOAD_KEYS) problems.push('PAYLOAD_KEYS: required in production (id:base64-32-bytes,...)');
+  const payloadKeys = parsePayloadKeys(e.PAYLOAD_KEYS ?? LOCAL_PAYLOAD_KEYS_ENTRY, problems);
+  if (e.NODE_ENV === 'production' && usesLocalPayloadKey(payloadKeys)) problems.push('PAYLOAD_KEYS: the local development key is refused in production');
   if (e.WORKFLOW_BUNDLE_PATH && !existsSync(e.WORKFLOW_BUNDLE_PATH)) problems.push(`WORKFLOW_BUNDLE_PATH: no file at ${e.WORKFLOW_BUNDLE_PATH}`);
   if (problems.length) throw new ConfigError(problems);
 
@@ -192,6 +210,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       ...(e.WORKFLOW_BUNDLE_PATH ? { bundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
       ...(e.WORKER_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS } : {}),
     },
+    payloadKeys,
+    codecServer: { host: e.CODEC_HOST, port: e.CODEC_PORT, uiOrigins: e.CODEC_UI_ORIGINS },
     rules: {
       ...DEFAULT_RULES,
       extraClosureDates: e.CLOSURE_DATES,

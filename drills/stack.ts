@@ -12,9 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { dataConverter } from '../codec/data-converter';
+import { parsePayloadKeys } from '../config/payload-keys';
 import { freePort, httpOk, type ManagedProcess } from '../stack/processes';
 import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
 import { WORKER_READY_LINE } from '../workers/worker';
@@ -177,6 +180,9 @@ export class DrillStack {
     return join(this.dir, 'logs', `${name}.log`);
   }
 
+  /** A payload key of this stack's own (production refuses the local one); the drill's client encrypts with it too. */
+  private readonly payloadKeys = `drill:${randomBytes(32).toString('base64')}`;
+
   /** What the worker and the API read (config/index.ts), plus the API's keys and rate limit. */
   get env(): NodeJS.ProcessEnv {
     return {
@@ -191,6 +197,7 @@ export class DrillStack {
       API_PORT: String(this.ports.api),
       PUBLIC_BASE_URL: this.apiUrl,
       API_KEYS: Object.values(DRILL_KEYS).join(','),
+      PAYLOAD_KEYS: this.payloadKeys,
       API_RATE_LIMIT_PER_MINUTE: String(this.options.apiRateLimitPerMinute ?? 1_000_000),
       WORKER_METRICS_ADDRESS: 'off',
       WORKFLOW_BUNDLE_PATH: this.bundlePath,
@@ -204,7 +211,7 @@ export class DrillStack {
     say(`stack in ${this.dir} (Temporal 127.0.0.1:${this.ports.temporal}, FerretDB :${this.ports.mongo}, API :${this.ports.api}, SMTP ${this.mail.url})`);
     await Promise.all([this.startTemporal(), this.startFerretDb(), this.buildBundle()]);
     this.connection = await Connection.connect({ address: `127.0.0.1:${this.ports.temporal}` });
-    this.client = new Client({ connection: this.connection, namespace: 'default' });
+    this.client = new Client({ connection: this.connection, namespace: 'default', dataConverter: dataConverter(parsePayloadKeys(this.payloadKeys, [])) });
     await this.startWorker();
     await this.startApi();
   }

@@ -43,6 +43,8 @@ export interface TemporalServerOptions {
   /** SQLite file for state that survives restarts; in memory when absent. */
   dbFile?: string;
   namespace?: string;
+  /** The codec server the Web UI decrypts payloads through (codec/server.ts). */
+  uiCodecEndpoint?: string;
   logFile: string;
 }
 
@@ -51,6 +53,7 @@ export function startTemporalServer(o: TemporalServerOptions): Promise<ManagedPr
   args.push(...(o.uiPort ? ['--ui-port', String(o.uiPort)] : ['--headless']));
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   if (o.namespace && o.namespace !== 'default') args.push('--namespace', o.namespace);
+  if (o.uiPort && o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
   args.push(...searchAttributeArgs());
   const address = `127.0.0.1:${o.port}`;
   return startProcess({

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config';
 import { LOCAL_API_KEYS } from '../config/api-keys';
 import { assertPortFree, httpOk, type ManagedProcess } from './processes';
+import { CODEC_READY_LINE } from '../codec/server';
 import { WORKER_READY_LINE } from '../workers/worker';
 import { startFerretDb, startMailDev, startNodeService, startTemporalServer } from './services';
 
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     mailUi: portFrom('MAIL_UI_PORT', 1080),
     api: portFrom('API_PORT', 3000),
     workerMetrics: portFrom('WORKER_METRICS_PORT', 9464),
+    codec: portFrom('CODEC_PORT', 8234),
   };
   const external = {
     temporal: Boolean(process.env.TEMPORAL_ADDRESS),
@@ -53,7 +55,11 @@ async function main(): Promise<void> {
     API_PORT: String(ports.api),
     WORKER_METRICS_ADDRESS: process.env.WORKER_METRICS_ADDRESS || `127.0.0.1:${ports.workerMetrics}`,
     PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || `http://127.0.0.1:${ports.api}`,
+    CODEC_PORT: String(ports.codec),
+    // The Web UI's origin, exactly (CORS with credentials): the one this script prints.
+    CODEC_UI_ORIGINS: process.env.CODEC_UI_ORIGINS || `http://127.0.0.1:${ports.temporalUi}`,
   };
+  const codecUrl = `http://127.0.0.1:${ports.codec}`;
   const config = loadConfig({ ...process.env, ...env }); // fail fast, naming the variable
 
   const started: ManagedProcess[] = [];
@@ -79,13 +85,14 @@ async function main(): Promise<void> {
       await assertPortFree(ports.mailUi, 'MailDev inbox', 'MAIL_UI_PORT');
     }
     await assertPortFree(ports.api, 'API', 'API_PORT');
+    await assertPortFree(ports.codec, 'codec server', 'CODEC_PORT');
     if (env.WORKER_METRICS_ADDRESS !== 'off') await assertPortFree(ports.workerMetrics, 'worker metrics', 'WORKER_METRICS_PORT');
 
     console.log(`starting the local stack (data in ${dataDir}, logs in ${logs})`);
     const servers = await Promise.all([
       external.temporal
         ? null
-        : startTemporalServer({ port: ports.temporal, uiPort: ports.temporalUi, dbFile: join(dataDir, 'temporal.db'), namespace: config.temporal.namespace, logFile: join(logs, 'temporal.log') }),
+        : startTemporalServer({ port: ports.temporal, uiPort: ports.temporalUi, dbFile: join(dataDir, 'temporal.db'), namespace: config.temporal.namespace, uiCodecEndpoint: codecUrl, logFile: join(logs, 'temporal.log') }),
       external.mongo ? null : startFerretDb({ port: ports.mongo, dataDir: join(dataDir, 'ferretdb'), logFile: join(logs, 'ferretdb.log') }),
       external.smtp ? null : startMailDev({ smtpPort: ports.smtp, webPort: ports.mailUi, mailDir: join(dataDir, 'mail'), logFile: join(logs, 'maildev.log') }),
     ]);
@@ -107,6 +114,14 @@ async function main(): Promise<void> {
       ready: () => httpOk(`http://127.0.0.1:${ports.api}/healthz`),
     });
     started.push(api);
+    const codec = await startNodeService({
+      name: 'codec',
+      script: 'codec/main.js',
+      env,
+      logFile: join(logs, 'codec.log'),
+      ready: async (output) => output.includes(CODEC_READY_LINE),
+    });
+    started.push(codec);
   } catch (err) {
     console.error(`\n${err instanceof Error ? err.message : String(err)}`);
     await stopAll(1);
@@ -134,6 +149,8 @@ async function main(): Promise<void> {
         ? '  API keys            from API_KEYS'
         : `  API key             Authorization: Bearer ${LOCAL_API_KEYS.backoffice}   (local keys: README, "Calling the API")`,
       external.temporal ? `  Temporal            ${env.TEMPORAL_ADDRESS} (external)` : `  Temporal Web UI     http://127.0.0.1:${ports.temporalUi}   (gRPC 127.0.0.1:${ports.temporal})`,
+      `  Codec server        ${codecUrl}   (sign in with a back-office or customer-service key; then in the Web UI's Codec Server`,
+      `                      settings: "Use my browser setting", endpoint ${codecUrl}, "Include cross-origin credentials" on)`,
       external.smtp ? `  SMTP                ${env.SMTP_URL} (external)` : `  Mail inbox          http://127.0.0.1:${ports.mailUi}   (SMTP 127.0.0.1:${ports.smtp})`,
       external.mongo ? '  MongoDB             (external)' : `  MongoDB (FerretDB)  mongodb://127.0.0.1:${ports.mongo}/xs-backoffice`,
       '',

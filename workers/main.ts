@@ -1,6 +1,7 @@
 /** The worker process: validates configuration, connects MongoDB and SMTP, polls Temporal. */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { dataConverter } from '../codec/data-converter';
 import { loadConfig, ConfigError } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import { connectDatabase } from '../db/connection';
@@ -27,12 +28,13 @@ async function main(): Promise<void> {
   const db = await connectDatabase(config.mongodbUri);
   const mailer = createMailer(config.mail);
   const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
-  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: dataConverter(config.payloadKeys) });
   // The timed processes' Schedules (monthly digest, nightly reconciliation): created or updated, operator pauses kept.
   const schedules = await ensureSchedules(temporal, config);
   console.log(`worker: schedules ${schedules.map((s) => `${s.scheduleId} ${s.outcome}`).join(', ')}`);
   const { worker, connection } = await createWorker({
     temporal: config.temporal,
+    payloadKeys: config.payloadKeys,
     deps: {
       models: db.models,
       mailer,

@@ -6,7 +6,9 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { HEARTBEAT_THROTTLE_MS } from '../activities/email';
+import { dataConverter } from '../codec/data-converter';
 import type { TemporalConfig } from '../config';
+import type { PayloadKey } from '../config/payload-keys';
 import { temporalConnectionOptions } from '../config/temporal';
 
 /** Printed once the worker polls; `make up` waits for it. */
@@ -17,6 +19,8 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 export interface WorkerSetup {
   temporal: TemporalConfig;
   deps: ActivityDeps;
+  /** Encrypt every payload (codec/); required so no worker can run without. */
+  payloadKeys: readonly PayloadKey[];
   /** A prebuilt bundle or other overrides (tests, benchmarks). */
   options?: Partial<WorkerOptions>;
   connection?: NativeConnection;
@@ -33,6 +37,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     // The email outbox relies on its acceptance heartbeat going out at once (activities/email.ts).
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
     ...setup.options,
+    dataConverter: dataConverter(setup.payloadKeys),
   });
   return { worker, connection };
 }

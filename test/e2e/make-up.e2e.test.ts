@@ -18,7 +18,7 @@ jest.setTimeout(600_000);
 
 const ROOT = join(__dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'xs-e2e-'));
-let ports: Record<'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'MONGO_PORT' | 'SMTP_PORT' | 'MAIL_UI_PORT' | 'API_PORT' | 'WORKER_METRICS_PORT', number>;
+let ports: Record<'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'MONGO_PORT' | 'SMTP_PORT' | 'MAIL_UI_PORT' | 'API_PORT' | 'WORKER_METRICS_PORT' | 'CODEC_PORT', number>;
 
 interface Up {
   child: ChildProcess;
@@ -80,6 +80,7 @@ beforeAll(async () => {
     MAIL_UI_PORT: await freePort(),
     API_PORT: await freePort(),
     WORKER_METRICS_PORT: await freePort(),
+    CODEC_PORT: await freePort(),
   };
 });
 
@@ -135,6 +136,23 @@ test('register and approve over HTTP, mail in the inbox, case found by search at
         return ids.length ? ids : undefined;
       });
       expect(found).toEqual([`contract:${companyId}`]);
+
+      // The history holds the registration encrypted; the Web UI is pointed at the codec server, which
+      // decrypts it for an operator's key only.
+      const codec = `http://127.0.0.1:${ports.CODEC_PORT}`;
+      const settings = (await (await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/api/v1/settings`)).json()) as { Codec: { Endpoint: string } };
+      expect(settings.Codec.Endpoint).toBe(codec);
+      expect(up.output()).toContain(`Codec server        ${codec}`);
+      const history = await client.workflow.getHandle(`contract:${companyId}`).fetchHistory();
+      const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+      const asJson = { metadata: Object.fromEntries(Object.entries(input.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(input.data!).toString('base64') };
+      expect(Buffer.from(input.metadata!.encoding!).toString()).toBe('binary/encrypted');
+      expect(Buffer.from(input.data!).toString('latin1')).not.toContain('Maasvlakte');
+      const decode = (authorization: string) =>
+        fetch(`${codec}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ payloads: [asJson] }) });
+      expect((await decode(`Bearer ${LOCAL_API_KEYS.system}`)).status).toBe(403);
+      const decoded = (await (await decode(`Bearer ${LOCAL_API_KEYS['customer-service']}`)).json()) as { payloads: { data: string }[] };
+      expect(Buffer.from(decoded.payloads[0]!.data, 'base64').toString()).toContain('"companyName":"Maasvlakte Logistics B.V."');
     } finally {
       await connection.close();
     }

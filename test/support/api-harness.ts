@@ -23,7 +23,7 @@ import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { createMailer, type Mailer } from '../../email/mailer';
 import { createWorker } from '../../workers/worker';
-import { createNamespace, devServerAddress, devServerClient, testDatabase, uniqueName } from './servers';
+import { createNamespace, devServerAddress, devServerClient, TEST_PAYLOAD_KEYS, testDatabase, uniqueName } from './servers';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp';
 import { LEAD_EMAIL, MAIL_FROM, PUBLIC_BASE_URL } from './workflow-harness';
 
@@ -160,6 +160,7 @@ export async function startDevServerHarness(options: DevServerOptions = {}): Pro
   const mailer: Mailer = createMailer({ smtpUrl: receiver.url, from: MAIL_FROM });
   const { worker, connection } = await createWorker({
     temporal: { address: devServerAddress(), namespace, taskQueue },
+    payloadKeys: TEST_PAYLOAD_KEYS,
     deps: {
       models: db.models,
       mailer,

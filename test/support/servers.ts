@@ -13,6 +13,12 @@ import { DEFAULT_RULES } from '../../domain/rules';
 import { binaries } from '../../stack/binaries';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
 import { loadConfig, type AppConfig } from '../../config';
+import { dataConverter } from '../../codec/data-converter';
+
+/** The tests' payload keys: the local key (config/payload-keys.ts), as the local stack uses. */
+export const TEST_PAYLOAD_KEYS = loadConfig({}).payloadKeys;
+/** What every test client and worker encrypts payloads with (codec/), as the API and worker do. */
+export const testDataConverter = () => dataConverter(TEST_PAYLOAD_KEYS);
 
 function required(name: string): string {
   const value = process.env[name];
@@ -32,7 +38,7 @@ export const devServerAddress = (): string => required('XS_TEST_TEMPORAL_ADDRESS
 /** A client of the shared dev server, in `namespace` (default: 'default'). */
 export async function devServerClient(namespace?: string): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address: devServerAddress() });
-  return { client: new Client({ connection, namespace }), connection };
+  return { client: new Client({ connection, namespace, dataConverter: testDataConverter() }), connection };
 }
 
 /** The project's search attributes as the operator service takes them (name -> indexed value type). */
@@ -61,6 +67,7 @@ export async function createNamespace(connection: Connection, namespace: string)
 export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: binaries().testServer } },
+    client: { dataConverter: testDataConverter() },
   });
 }
 
@@ -73,6 +80,8 @@ export function testConfig(overrides: { taskQueue: string; smtpUrl: string; addr
     mail: { smtpUrl: overrides.smtpUrl, from: 'XS-Key Service <service@xs-key.example>', backofficeLead: 'lead@xs-key.example', maxConnections: loadConfig({}).mail.maxConnections },
     api: { ...loadConfig({}).api, port: 0, publicBaseUrl: 'http://127.0.0.1' },
     worker: {},
+    payloadKeys: TEST_PAYLOAD_KEYS,
+    codecServer: loadConfig({}).codecServer,
     rules: DEFAULT_RULES,
   };
 }

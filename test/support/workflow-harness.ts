@@ -13,7 +13,7 @@ import type { Database } from '../../db/connection';
 import { DEFAULT_RULES, type BusinessRules } from '../../domain/rules';
 import { HEARTBEAT_THROTTLE_MS } from '../../activities/email';
 import { createMailer, type Mailer } from '../../email/mailer';
-import { searchAttributeTypes, testDatabase, timeSkippingEnv, uniqueName } from './servers';
+import { searchAttributeTypes, testDatabase, testDataConverter, timeSkippingEnv, uniqueName } from './servers';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp';
 
 export const LEAD_EMAIL = 'lead@xs-key.example';
@@ -76,7 +76,7 @@ export async function startWorkflowHarness(options: WorkflowHarnessOptions = {})
   await registerSearchAttributes(env);
   const taskQueue = uniqueName('wf');
   const mailer = createMailer({ smtpUrl: receiver.url, from: MAIL_FROM });
-  const client = new Client({ connection: env.connection, namespace: env.namespace });
+  const client = new Client({ connection: env.connection, namespace: env.namespace, dataConverter: testDataConverter() });
   const activities = createActivities({
     models: db.models,
     mailer,
@@ -92,6 +92,7 @@ export async function startWorkflowHarness(options: WorkflowHarnessOptions = {})
     activities,
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
     ...options.worker,
+    dataConverter: testDataConverter(),
   });
   const running = worker.run();
   return {

@@ -12,7 +12,7 @@ import { binaries } from '../../stack/binaries';
 
 const ROOT = join(__dirname, '..', '..');
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
-const SERVICES = ['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'mongo', 'maildev', 'worker', 'api'];
+const SERVICES = ['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'mongo', 'maildev', 'worker', 'api', 'codec'];
 
 let bin: string;
 let dir: string;

@@ -78,7 +78,8 @@ describe('configuration', () => {
     test('production needs API_KEYS and refuses the local ones', () => {
       expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS: required in production/);
       expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: `x:backoffice:${LOCAL_API_KEYS.backoffice}` })).toThrow(/local development keys are refused/);
-      const keys = loadConfig({ NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}, cron:system:${secret}-2` }).api.keys;
+      const payloadKeys = `p1:${Buffer.alloc(32, 7).toString('base64')}`; // production needs these too (payload-codec.test.ts)
+      const keys = loadConfig({ NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}, cron:system:${secret}-2`, PAYLOAD_KEYS: payloadKeys }).api.keys;
       expect(keys).toEqual([
         { name: 'crm', role: 'backoffice', secretSha256: sha256(secret) },
         { name: 'cron', role: 'system', secretSha256: sha256(`${secret}-2`) },
