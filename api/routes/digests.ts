@@ -20,7 +20,7 @@ export const digests: Resource<Service> = {
       responses: {
         '202': { description: "The month's run (started, or already running)", content: json(digestTriggered, 'output') },
         '400': problemResponse('Malformed period'),
-        '422': problemResponse('The month has not begun'),
+        '409': problemResponse("Outside the month's window: a month's digest runs from its first Wednesday 08:00 (Europe/Amsterdam) to the end of the month; `window` names it"),
       },
       handle: async ({ body }, res, service) => {
         const run = await service.trigger(body.period);

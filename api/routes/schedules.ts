@@ -60,7 +60,12 @@ export const schedules: Resource<Service> = {
       operationId: 'triggerSchedule',
       summary: "Take the schedule's action now (the digest then covers the current month)",
       params: scheduleIdParam,
-      responses: { '202': { description: 'Triggered', content: json(scheduleTriggered, 'output') }, '400': malformedId, '404': unknown },
+      responses: {
+        '202': { description: 'Triggered', content: json(scheduleTriggered, 'output') },
+        '400': malformedId,
+        '404': unknown,
+        '409': problemResponse("The monthly digest outside the current month's window (from its first Wednesday 08:00 to the end of the month)"),
+      },
       handle: async ({ params }, res, service) => res.status(202).json(await service.trigger(params.scheduleId)),
     }),
   ],

@@ -1,13 +1,14 @@
 /**
  * Who may call what: the one place the API's roles are decided.
  *
- * - back-office: everything.
+ * - back-office: everything but what is reserved to one role (below).
  * - customer service: reads every case and plan, and the actions of the
  *   service desk (card collection and activation at the counter, urgent
  *   conversion, blocking a lost card, locking and unlocking portal accounts).
  *   It does not decide contracts, approve applications or run schedules.
  * - system (schedulers and other machines): the timed processes only, i.e.
- *   digest runs and Schedules.
+ *   digest runs and Schedules. Firing a Schedule by hand is the scheduler's
+ *   right alone (PROCESSES.md: the timed processes run on their calendar).
  *
  * Public operations need no key: the liveness and readiness probes, and
  * what the links in emails open (their single-use token is the credential).
@@ -61,12 +62,19 @@ export const GRANTS: Record<Role, Grant> = {
   },
 };
 
+/** Operations only these roles may call, whatever the grants above say. */
+export const RESERVED: Readonly<Record<string, readonly Role[]>> = {
+  triggerSchedule: ['system'],
+};
+
 export function isPublic(op: Operation): boolean {
   return PUBLIC_OPERATIONS.has(op.operationId);
 }
 
 export function mayCall(role: Role, op: Operation): boolean {
   if (isPublic(op)) return true;
+  const reserved = RESERVED[op.operationId];
+  if (reserved) return reserved.includes(role);
   const grant = GRANTS[role];
   if (grant.operations === 'all') return true;
   return (grant.reads && op.method === 'get' && op.path.startsWith('/v1/')) || grant.operations.includes(op.operationId);
@@ -75,7 +83,7 @@ export function mayCall(role: Role, op: Operation): boolean {
 /** Every operationId the policy names must be an endpoint's: a typo would otherwise silently grant or deny nothing. */
 export function checkPolicy(operations: readonly Operation[]): void {
   const known = new Set(operations.map((op) => op.operationId));
-  const named = [...PUBLIC_OPERATIONS, ...Object.values(GRANTS).flatMap((g) => (g.operations === 'all' ? [] : g.operations))];
+  const named = [...PUBLIC_OPERATIONS, ...Object.keys(RESERVED), ...Object.values(GRANTS).flatMap((g) => (g.operations === 'all' ? [] : g.operations))];
   const unknown = named.filter((id) => !known.has(id));
   if (unknown.length) throw new Error(`access policy: no endpoint is called ${[...new Set(unknown)].join(', ')}`);
 }

@@ -4,6 +4,7 @@
  * IDs are fixed), a real worker, a fresh FerretDB database, a real SMTP receiver.
  */
 import type { Client } from '@temporalio/client';
+import { LOCAL_API_KEYS } from '../../config/api-keys';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
@@ -14,6 +15,8 @@ import { eventually, uniqueName } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
+/** Firing a Schedule by hand is the scheduler's (system) right alone. */
+const AS_SCHEDULER = { authorization: `Bearer ${LOCAL_API_KEYS.system}` };
 const CONTACT = 'contact@pier.example';
 
 /** The API's clock: inside February 2026's digest window (first Wednesday 4 February 08:00) unless a test moves it. */
@@ -194,7 +197,7 @@ describe('/v1/schedules', () => {
   });
 
   test('trigger takes the action now: the reconciliation runs', async () => {
-    const res = await api('POST', `/v1/schedules/${NIGHTLY_RECONCILIATION_SCHEDULE_ID}/trigger`);
+    const res = await api('POST', `/v1/schedules/${NIGHTLY_RECONCILIATION_SCHEDULE_ID}/trigger`, undefined, AS_SCHEDULER);
     expect(res).toMatchObject({ status: 202, body: { scheduleId: NIGHTLY_RECONCILIATION_SCHEDULE_ID, triggered: true } });
     const action = await eventually(async () => (await api('GET', `/v1/schedules/${NIGHTLY_RECONCILIATION_SCHEDULE_ID}`)).body.recentActions[0]);
     expect(action.workflowId).toMatch(/^nightly-reconciliation-/);
@@ -206,7 +209,7 @@ describe('/v1/schedules', () => {
     const before = (await api('GET', `/v1/schedules/${MONTHLY_DIGEST_SCHEDULE_ID}`)).body.recentActions.length;
     try {
       clock = new Date('2026-03-02T10:00:00Z'); // Monday 2 March: March's window opens on Wednesday 4 March 08:00
-      const res = await api('POST', `/v1/schedules/${MONTHLY_DIGEST_SCHEDULE_ID}/trigger`);
+      const res = await api('POST', `/v1/schedules/${MONTHLY_DIGEST_SCHEDULE_ID}/trigger`, undefined, AS_SCHEDULER);
       expect(res.status).toBe(409);
       expect(res.body.detail).toContain('the digest for 2026-03 runs only from 2026-03-04T08:00:00+01:00');
     } finally {
@@ -216,10 +219,18 @@ describe('/v1/schedules', () => {
     expect((await api('GET', `/v1/schedules/${MONTHLY_DIGEST_SCHEDULE_ID}`)).body.recentActions).toHaveLength(before);
   });
 
+  test('only the scheduler (system) may fire a Schedule by hand: back-office and customer service get 403', async () => {
+    for (const role of ['backoffice', 'customer-service'] as const) {
+      const res = await api('POST', `/v1/schedules/${NIGHTLY_RECONCILIATION_SCHEDULE_ID}/trigger`, undefined, { authorization: `Bearer ${LOCAL_API_KEYS[role]}` });
+      expect({ role, status: res.status, allowedRoles: res.body.allowedRoles }).toEqual({ role, status: 403, allowedRoles: ['system'] });
+    }
+  });
+
   test('an unknown schedule is 404, a malformed ID or note 400', async () => {
-    for (const [method, path] of [['GET', '/v1/schedules/nope'], ['POST', '/v1/schedules/nope/pause'], ['POST', '/v1/schedules/nope/trigger']] as const) {
+    for (const [method, path] of [['GET', '/v1/schedules/nope'], ['POST', '/v1/schedules/nope/pause']] as const) {
       expect({ path, status: (await api(method, path)).status }).toEqual({ path, status: 404 });
     }
+    expect((await api('POST', '/v1/schedules/nope/trigger', undefined, AS_SCHEDULER)).status).toBe(404);
     expect((await api('GET', '/v1/schedules/bad%20id')).status).toBe(400);
     const badNote = await api('POST', `/v1/schedules/${MONTHLY_DIGEST_SCHEDULE_ID}/pause`, { note: '', other: 1 });
     expect(badNote.status).toBe(400);
