@@ -55,7 +55,7 @@ export async function pinMatches(pin: string, stored: string): Promise<boolean> 
 }
 
 const newCardNumber = (): string => `XK${String(randomInt(0, 10_000_000_000)).padStart(10, '0')}`;
-const newPin = (): string => String(randomInt(0, 10_000)).padStart(4, '0');
+export const newPin = (): string => String(randomInt(0, 10_000)).padStart(4, '0');
 
 /** Produces cards into the `cards` collection. */
 export function createLocalCardPrinter(models: Pick<Models, 'Card'>): CardPrinter {

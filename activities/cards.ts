@@ -3,6 +3,7 @@
  * write per activity, every instant given by the workflow (its clock), so a
  * retry writes the same values again.
  */
+import { Context } from '@temporalio/activity';
 import type { Models } from '../db/models';
 import type { Mailer } from '../email/mailer';
 import {
@@ -13,14 +14,28 @@ import {
   type CardApplicationPhase,
   type CardApplicationState,
 } from '../workflows/definitions';
-import { createLocalCardPrinter, pinMatches, type CardPrinter, type ProductionOrder } from './card-production';
+import { recordAudit } from './audit';
+import { createLocalCardPrinter, hashPin, newPin, pinMatches, type CardPrinter, type ProductionOrder } from './card-production';
 import { createEmailActivities, messageIdFor, outboxKey, type EmailKey, type SendEmailResult } from './email';
 
 /**
  * What changed on an application; only the fields given are written. The
  * fields are the workflow state's own (workflows/definitions), instants as ISO strings.
  */
-export type ApplicationProgress = { applicationId: string; status?: CardApplicationPhase; cardUserApproval?: Approval; backofficeApproval?: Approval } & Partial<
+/** The PIN attempts as the API shows them (lockedAt null: unlocked). */
+export interface PinProgress {
+  failedAttempts: number;
+  lockedAt: string | null;
+  reissued: number;
+}
+
+export type ApplicationProgress = {
+  applicationId: string;
+  status?: CardApplicationPhase;
+  cardUserApproval?: Approval;
+  backofficeApproval?: Approval;
+  pin?: PinProgress;
+} & Partial<
   Pick<
     CardApplicationState,
     | 'approvedAt'
@@ -42,7 +57,7 @@ export type ApplicationProgress = { applicationId: string; status?: CardApplicat
 const INSTANTS = ['approvedAt', 'convertedToUrgentAt', 'producedAt', 'collectedAt', 'activatedAt', 'expiresAt'] as const;
 
 function progressUpdate(p: ApplicationProgress): Record<string, unknown> {
-  const { applicationId: _id, cardUserApproval, backofficeApproval, ...rest } = p;
+  const { applicationId: _id, cardUserApproval, backofficeApproval, pin, ...rest } = p;
   const set: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rest)) {
     if (value !== undefined) set[key] = (INSTANTS as readonly string[]).includes(key) ? new Date(value as string) : value;
@@ -56,6 +71,7 @@ function progressUpdate(p: ApplicationProgress): Record<string, unknown> {
     set.backofficeApprovedAt = new Date(backofficeApproval.at);
     set.backofficeApprovedBy = backofficeApproval.by;
   }
+  if (pin) set.pin = { failedAttempts: pin.failedAttempts, lockedAt: pin.lockedAt ? new Date(pin.lockedAt) : null, reissued: pin.reissued };
   return set;
 }
 
@@ -130,6 +146,26 @@ export function createCardActivities(deps: CardActivityDeps) {
         template: 'card-pin',
         data: { ...input.data, cardNumber: input.cardNumber, pin: card.pinForDelivery },
       });
+    },
+
+    /**
+     * A new PIN for a card (customer service, e.g. after activation locked): its hash replaces the old one and
+     * the PIN waits on the card for its email, like the first. Once per `issue`: a retry finds it issued.
+     */
+    async reissueCardPin(input: { cardNumber: string; issue: number; requestedBy: string; at: string }): Promise<{ issuedAt: string }> {
+      const card = await Card.findById(input.cardNumber, { pinIssue: 1 }).lean();
+      if (!card) throw notFound(`card ${input.cardNumber} not found`);
+      if ((card.pinIssue ?? 0) < input.issue) {
+        const pin = newPin();
+        await Card.updateOne(
+          { _id: input.cardNumber, $or: [{ pinIssue: { $exists: false } }, { pinIssue: { $lt: input.issue } }] },
+          { $set: { pinHash: await hashPin(pin), pinForDelivery: pin, pinIssue: input.issue } },
+        );
+        await recordAudit(deps.models, Context.current().info, {
+          event: `card-pin-reissued-${input.issue}`, subject: input.cardNumber, actor: input.requestedBy, at: input.at,
+        });
+      }
+      return { issuedAt: input.at };
     },
 
     /** After the PIN email went out, only the hash is left. */

@@ -13,6 +13,7 @@ import {
   cardInUseWorkflowId,
   conflict,
   invalidInput,
+  MAX_PIN_ATTEMPTS,
   PIN_PATTERN,
   SA,
   type CardApplicationInput,
@@ -72,6 +73,19 @@ export function validateActivation(state: CardApplicationState, inProgress: bool
   if (state.phase !== 'collected' && state.phase !== 'shipped') {
     throw conflict(`a card is activated once it was collected or shipped; this application is ${state.phase}`);
   }
+  if (state.pinLockedAt) {
+    throw conflict(`activation is locked after ${MAX_PIN_ATTEMPTS} wrong PINs (since ${state.pinLockedAt}): customer service issues a new PIN`, {
+      pinLockedAt: state.pinLockedAt,
+    });
+  }
+}
+
+/** A new PIN for a produced card not yet activated (locked or not: a PIN letter can be lost too). */
+export function validateNewPin(state: CardApplicationState, inProgress: boolean, requestedBy: unknown): void {
+  requireText(requestedBy, 'requestedBy');
+  if (state.phase === 'active') throw conflict(`the card was already activated on ${state.activatedAt}: its PIN is the card user's`);
+  if (!state.cardNumber || state.phase === 'in-production') throw conflict(`no card was produced yet for this application (${state.phase})`);
+  if (inProgress) throw conflict('an activation or a new PIN of this card is in progress');
 }
 
 export function validatePickup(
@@ -141,12 +155,18 @@ export function cardApplicationStatus(s: CardApplicationState, calendar: Busines
       );
     }
     case 'shipped':
-      return status(`Card ${s.cardNumber} shipped by post on ${s.shippedOn}, expected by ${s.expectedDeliveryBy}; waiting for activation with ID, card and PIN`);
+      return status(`Card ${s.cardNumber} shipped by post on ${s.shippedOn}, expected by ${s.expectedDeliveryBy}; ${activationWait(s, at)}`);
     case 'collected':
-      return status(`Card ${s.cardNumber} collected ${at(s.collectedAt)}${s.collectedBy ? ` by ${s.collectedBy}` : ''}; waiting for activation with ID, card and PIN`);
+      return status(`Card ${s.cardNumber} collected ${at(s.collectedAt)}${s.collectedBy ? ` by ${s.collectedBy}` : ''}; ${activationWait(s, at)}`);
     case 'active':
       return status(`Card ${s.cardNumber} active since ${at(s.activatedAt)}, valid until ${at(s.expiresAt)}`);
   }
+}
+
+function activationWait(s: CardApplicationState, at: (iso: string | undefined) => string): string {
+  if (s.pinLockedAt) return `activation LOCKED after ${MAX_PIN_ATTEMPTS} wrong PINs (${at(s.pinLockedAt)}): waiting for customer service to issue a new PIN`;
+  const tries = s.failedPinAttempts ? ` (${s.failedPinAttempts} of ${MAX_PIN_ATTEMPTS} wrong PINs)` : '';
+  return `waiting for activation with ID, card and PIN${tries}`;
 }
 
 export function pickupHoldStatus(s: PickupHoldState, calendar: BusinessCalendar): Status {

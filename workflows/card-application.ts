@@ -8,7 +8,7 @@
  * PIN -> the card's life goes on in the `cardInUse` workflow.
  * The delivery rules and their decisions: domain/card-delivery.ts.
  */
-import { allHandlersFinished, condition, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { ApplicationProgress } from '../activities/cards';
 import { BusinessCalendar } from '../domain/calendar';
 import { approvalMoment, planDelivery, type DeliveryPlan, type PickupPlan } from '../domain/card-delivery';
@@ -22,7 +22,10 @@ import {
   collectorNamedSignal,
   convertToUrgentUpdate,
   holdEndedSignal,
+  issueNewPinUpdate,
+  MAX_PIN_ATTEMPTS,
   nameCollectorUpdate,
+  type NewPinResult,
   pickupHoldWorkflowId,
   type Approval,
   type ApprovalResult,
@@ -41,12 +44,15 @@ import {
   validateApproval,
   validateCollector,
   validateConversion,
+  validateNewPin,
   validateServicePointCheck,
 } from './card-application-support';
 import { pickupHold } from './pickup-hold';
 import { acts, loadRules, showStatus } from './support';
 
 const now = (): string => new Date().toISOString();
+/** Activation locks at the last wrong PIN (runs recorded before that never locked). */
+const PIN_LOCK_PATCH = 'pin-attempts-lock';
 
 export async function cardApplication(input: CardApplicationInput): Promise<CardApplicationResult> {
   // Handlers are set before the first await: an Update sent right after the start finds them.
@@ -66,6 +72,9 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   let hold: ChildWorkflowHandle<typeof pickupHold> | undefined;
   let activating = false;
   let pinAcceptedAt: string | undefined;
+  // Known once the application is received (step 1); the PIN handlers run only after production.
+  let names: { cardUserName: string; companyName: string } = { cardUserName: '', companyName: '' };
+  let mailData: Record<string, string> = {};
 
   const publish = (): void => showStatus(cardApplicationStatus(state, calendar));
   // The record is written one change at a time: FerretDB rewrites the whole document on an
@@ -146,7 +155,13 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
       try {
         if (!(await acts.verifyCardPin({ cardNumber: state.cardNumber!, pin }))) {
           state.failedPinAttempts += 1;
-          throw businessRule('the PIN code is wrong', { field: 'pin', failedAttempts: state.failedPinAttempts });
+          if (state.failedPinAttempts >= MAX_PIN_ATTEMPTS && patched(PIN_LOCK_PATCH)) await lockActivation();
+          throw businessRule('the PIN code is wrong', {
+            field: 'pin',
+            failedAttempts: state.failedPinAttempts,
+            attemptsLeft: Math.max(0, MAX_PIN_ATTEMPTS - state.failedPinAttempts),
+            ...(state.pinLockedAt ? { pinLockedAt: state.pinLockedAt } : {}),
+          });
         }
         pinAcceptedAt ??= now();
         await condition(() => state.phase === 'active');
@@ -157,12 +172,45 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
     },
     { validator: (i) => validateActivation(state, activating || pinAcceptedAt !== undefined, i?.pin) },
   );
+  setHandler(
+    issueNewPinUpdate,
+    async ({ requestedBy }): Promise<NewPinResult> => {
+      activating = true;
+      try {
+        const issue = (state.pinsReissued ?? 0) + 1;
+        const cardNumber = state.cardNumber!;
+        const { issuedAt } = await acts.reissueCardPin({ cardNumber, issue, requestedBy: requestedBy.trim(), at: now() });
+        await acts.sendCardPinEmail({ key: { workflowId, purpose: `pin-${issue}` }, companyId, cardNumber, data: { ...mailData, newPin: 'true' } });
+        await acts.forgetCardPin({ cardNumber });
+        Object.assign(state, { pinsReissued: issue, failedPinAttempts: 0, pinLockedAt: undefined });
+        publish();
+        await record({ pin: { failedAttempts: 0, lockedAt: null, reissued: issue } });
+        return { cardNumber, issue, issuedAt };
+      } finally {
+        activating = false;
+      }
+    },
+    { validator: (i) => validateNewPin(state, activating || pinAcceptedAt !== undefined, i?.requestedBy) },
+  );
+
+  /** The last wrong PIN: activation locks, and the company contact is told (once per issued PIN). */
+  async function lockActivation(): Promise<void> {
+    state.pinLockedAt = now();
+    publish();
+    await record({ pin: { failedAttempts: state.failedPinAttempts, lockedAt: state.pinLockedAt, reissued: state.pinsReissued ?? 0 } });
+    await acts.sendEmail({
+      key: { workflowId, purpose: `pin-locked-${state.pinsReissued ?? 0}` },
+      to: { kind: 'company-contact', companyId },
+      template: 'card-pin-locked',
+      data: { ...mailData, cardNumber: state.cardNumber!, attempts: String(MAX_PIN_ATTEMPTS) },
+    });
+  }
 
   // ---- 1. Received ------------------------------------------------------------------
   await loaded;
   showStatus({ ...cardApplicationStatus(state, calendar), extra: applicationSearchAttributes(input, { deliveryMethod: state.deliveryMethod }) });
-  const names = await acts.recordApplicationReceived(input);
-  const mailData = { ...names, applicationId, xsId, cardType };
+  names = await acts.recordApplicationReceived(input);
+  mailData = { ...names, applicationId, xsId, cardType };
   await acts.sendEmail({
     key: { workflowId, purpose: 'received' },
     to: { kind: 'company-contact', companyId },

@@ -14,10 +14,12 @@ import {
   cardApplicationView,
   collectorBody,
   conversionBody,
+  newPinBody,
   pickupBody,
   updateResult,
 } from '../schemas/cards';
 import { createCardApplicationService } from '../services/card-applications';
+import { MAX_PIN_ATTEMPTS } from '../../workflows/definitions';
 import type { Resource } from '.';
 
 type Service = ReturnType<typeof createCardApplicationService>;
@@ -128,9 +130,17 @@ export const cardApplications: Resource<Service> = {
       operationId: 'activateCard',
       summary: 'Activate the collected or shipped card with its PIN; valid 5 years, then in use (cardInUse workflow)',
       body: activationBody,
-      conflicts: 'Not yet collected or shipped, or already active',
-      extra: { '422': problemResponse('Wrong PIN code') },
+      conflicts: `Not yet collected or shipped, already active, or locked after ${MAX_PIN_ATTEMPTS} wrong PINs (refused without checking; customer service issues a new PIN)`,
+      extra: { '422': problemResponse(`Wrong PIN code (the answer says how many attempts are left; the ${MAX_PIN_ATTEMPTS}th locks activation)`) },
       run: (service, id, body) => service.activate(id, body),
+    }),
+    action({
+      step: 'pin',
+      operationId: 'issueNewCardPin',
+      summary: `Issue a new PIN (customer service): mailed to the company contact like the first; the old PIN stops working, and an activation locked after ${MAX_PIN_ATTEMPTS} wrong PINs is unlocked`,
+      body: newPinBody,
+      conflicts: 'No card produced yet, already activated, or an activation or a new PIN in progress',
+      run: (service, id, body) => service.issueNewPin(id, body),
     }),
   ],
 };

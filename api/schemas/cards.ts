@@ -92,6 +92,10 @@ export const activationBody = z
   .strictObject({ pin: z.string().regex(PIN_PATTERN, 'must be the 4-digit PIN code') })
   .meta({ id: 'CardActivation' });
 
+export const newPinBody = z
+  .strictObject({ requestedBy: name.meta({ description: 'Who at customer service issues the new PIN (audited)' }) })
+  .meta({ id: 'NewCardPin' });
+
 const approval = z.object({ by: z.string(), at: instant, atServicePoint: z.boolean().optional() });
 
 export const cardApplicationView = z
@@ -116,6 +120,10 @@ export const cardApplicationView = z
     activatedAt: instant.optional(),
     expiresAt: instant.optional(),
     plan: z.record(z.string(), z.unknown()).optional().meta({ description: 'The delivery plan: ship and delivery days, or ready day, pickup window and hold' }),
+    pin: z
+      .object({ failedAttempts: z.number().int(), maxAttempts: z.number().int(), locked: z.boolean(), lockedAt: instant.optional(), reissued: z.number().int() })
+      .optional()
+      .meta({ description: 'PIN attempts at activation: at maxAttempts wrong PINs activation locks until customer service issues a new PIN' }),
     state: z
       .object({ phase: z.enum(CARD_APPLICATION_PHASES), approvals: z.object({ cardUser: approval.optional(), backoffice: approval.optional() }) })
       .loose()

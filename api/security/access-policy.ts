@@ -51,6 +51,7 @@ export const GRANTS: Record<Role, Grant> = {
       'nameCardCollector',
       'recordCardPickup',
       'activateCard',
+      'issueNewCardPin',
       'scheduleCardBlock',
       'cancelCardBlock',
       'reportCardLost',

@@ -16,6 +16,8 @@ import {
   cardApplicationWorkflowId,
   checkAtServicePointUpdate,
   convertToUrgentUpdate,
+  issueNewPinUpdate,
+  MAX_PIN_ATTEMPTS,
   nameCollectorUpdate,
   pickupHoldWorkflowId,
   recordPickupUpdate,
@@ -33,6 +35,15 @@ type ApplicationRecord = CardApplicationDoc & { _id: string };
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
 
+/** The PIN attempts, from the live state when there is one (else the record), once a card exists. */
+function pinView(r: ApplicationRecord, state?: CardApplicationState | null) {
+  if (!(state?.cardNumber ?? r.cardNumber)) return undefined;
+  const failedAttempts = state ? state.failedPinAttempts : (r.pin?.failedAttempts ?? 0);
+  const lockedAt = state ? state.pinLockedAt : iso(r.pin?.lockedAt);
+  const reissued = state ? (state.pinsReissued ?? 0) : (r.pin?.reissued ?? 0);
+  return { failedAttempts, maxAttempts: MAX_PIN_ATTEMPTS, locked: Boolean(lockedAt), ...(lockedAt ? { lockedAt } : {}), reissued };
+}
+
 export function applicationView(r: ApplicationRecord, state?: CardApplicationState | null) {
   const optional = {
     submittedAt: iso(r.submittedAt),
@@ -47,6 +58,7 @@ export function applicationView(r: ApplicationRecord, state?: CardApplicationSta
     activatedAt: iso(r.activatedAt),
     expiresAt: iso(r.expiresAt),
     plan: (r.plan as Record<string, unknown> | undefined) ?? undefined,
+    pin: pinView(r, state),
   };
   return {
     applicationId: r._id,
@@ -221,6 +233,12 @@ export function createCardApplicationService(deps: ServiceDeps) {
     async activate(applicationId: string, body: { pin: string }) {
       await load(applicationId);
       return update(cardApplicationWorkflowId(applicationId), activateUpdate, [{ pin: body.pin }], 'the card was already activated');
+    },
+
+    /** Customer service: a new PIN to the company contact; unlocks an activation locked by wrong PINs. */
+    async issueNewPin(applicationId: string, body: { requestedBy: string }) {
+      await load(applicationId);
+      return update(cardApplicationWorkflowId(applicationId), issueNewPinUpdate, [{ requestedBy: body.requestedBy }], 'the card was already activated');
     },
   };
 

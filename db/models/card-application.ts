@@ -37,6 +37,8 @@ export const cardApplicationSchema = new Schema(
     collectedBy: { type: String },
     activatedAt: { type: Date },
     expiresAt: { type: Date },
+    /** PIN attempts at activation (MAX_PIN_ATTEMPTS): wrong ones since the last PIN, when activation locked, new PINs issued. */
+    pin: { failedAttempts: { type: Number }, lockedAt: { type: Date }, reissued: { type: Number } },
   },
   { timestamps: true, versionKey: false },
 );

@@ -17,6 +17,8 @@ export const cardSchema = new Schema(
      * removed as soon as the email went out (activities/cards.ts).
      */
     pinForDelivery: { type: String },
+    /** How many new PINs customer service issued (0 or absent: the PIN of production). */
+    pinIssue: { type: Number },
     /** Pickup or post (section 2): who collected the card, or the day it was posted. */
     collectedAt: { type: Date },
     collectedBy: { type: String },

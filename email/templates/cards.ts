@@ -51,7 +51,9 @@ export const cardTemplates = {
       subject: `PIN code for card ${d.cardNumber} (${d.cardUserName})`,
       paragraphs: [
         `Dear ${d.companyName},`,
-        `the ${cardName(d)} ${d.cardNumber} for ${d.cardUserName} has been produced. Its PIN code is:`,
+        d.newPin === 'true'
+          ? `a new PIN code was issued for the ${cardName(d)} ${d.cardNumber} for ${d.cardUserName}; the earlier one no longer works. The new PIN code is:`
+          : `the ${cardName(d)} ${d.cardNumber} for ${d.cardUserName} has been produced. Its PIN code is:`,
         d.pin ?? '',
         'Please give the PIN code to the card user personally. It is needed, with an ID document and the card, to activate the card at an activation point. Keep it separate from the card.',
       ],
@@ -60,9 +62,30 @@ export const cardTemplates = {
       subject: `PIN-Code für die Karte ${d.cardNumber} (${d.cardUserName})`,
       paragraphs: [
         `Sehr geehrte Damen und Herren der ${d.companyName},`,
-        `die ${cardName(d)} ${d.cardNumber} für ${d.cardUserName} wurde hergestellt. Ihr PIN-Code lautet:`,
+        d.newPin === 'true'
+          ? `für die ${cardName(d)} ${d.cardNumber} für ${d.cardUserName} wurde ein neuer PIN-Code ausgestellt; der bisherige gilt nicht mehr. Der neue PIN-Code lautet:`
+          : `die ${cardName(d)} ${d.cardNumber} für ${d.cardUserName} wurde hergestellt. Ihr PIN-Code lautet:`,
         d.pin ?? '',
         'Bitte geben Sie den PIN-Code dem Karteninhaber persönlich. Er wird zusammen mit Ausweis und Karte zur Aktivierung an einer Aktivierungsstelle benötigt. Bewahren Sie ihn getrennt von der Karte auf.',
+      ],
+    }),
+  },
+  /** To the company contact, when the last allowed wrong PIN locked the card's activation (MAX_PIN_ATTEMPTS). */
+  'card-pin-locked': {
+    en: (d) => ({
+      subject: `Activation of card ${d.cardNumber} (${d.cardUserName}) is locked`,
+      paragraphs: [
+        `Dear ${d.companyName},`,
+        `a wrong PIN code was entered ${d.attempts} times to activate the ${cardName(d)} ${d.cardNumber} for ${d.cardUserName}. Its activation is locked.`,
+        'If this was not the card user, please tell us. To unlock it, ask our customer service for a new PIN code: it is sent to you, like the first one.',
+      ],
+    }),
+    de: (d) => ({
+      subject: `Die Aktivierung der Karte ${d.cardNumber} (${d.cardUserName}) ist gesperrt`,
+      paragraphs: [
+        `Sehr geehrte Damen und Herren der ${d.companyName},`,
+        `bei der Aktivierung der ${cardName(d)} ${d.cardNumber} für ${d.cardUserName} wurde ${d.attempts}-mal ein falscher PIN-Code eingegeben. Die Aktivierung ist gesperrt.`,
+        'Falls das nicht der Karteninhaber war, teilen Sie es uns bitte mit. Zum Entsperren fordern Sie bei unserem Kundenservice einen neuen PIN-Code an: Er wird Ihnen wie der erste zugesandt.',
       ],
     }),
   },

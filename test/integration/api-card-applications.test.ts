@@ -5,6 +5,7 @@
  * fresh FerretDB database and a real SMTP receiver.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { LOCAL_API_KEYS } from '../../config/api-keys';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar, type IsoDay } from '../../domain/calendar';
 import { DEFAULT_RULES, type LocalTime } from '../../domain/rules';
@@ -227,7 +228,7 @@ describe('POST /v1/card-applications', () => {
 });
 
 describe('steering an application', () => {
-  test('urgent pickup over HTTP: approvals, a pickup, a wrong PIN, the right PIN', async () => {
+  test('urgent pickup over HTTP: approvals, a pickup, wrong PINs lock activation, a new PIN from customer service, the right PIN', async () => {
     const who = await companyAndUser();
     const id = await applyFor(who, { deliveryMethod: 'urgent-pickup' });
     const path = `/v1/card-applications/${id}`;
@@ -258,19 +259,43 @@ describe('steering an application', () => {
 
     await eventually(async () => receiver.messages.some((m) => m.to.includes(who.contact) && /^PIN code/.test(m.subject)));
     const pin = /PIN code is:\s*(\d{4})/.exec(receiver.messages.find((m) => m.to.includes(who.contact) && /^PIN code/.test(m.subject))!.text)![1]!;
-    const wrong = await api('POST', `${path}/activation`, { pin: String((Number(pin) + 1) % 10_000).padStart(4, '0') });
+    const notThe = (p: string) => String((Number(p) + 1) % 10_000).padStart(4, '0');
+    const wrong = await api('POST', `${path}/activation`, { pin: notThe(pin) });
     expect(wrong.status).toBe(422);
     expect(fieldsOf(wrong)).toEqual(['pin']);
     expect(fieldsOf(await api('POST', `${path}/activation`, { pin: '12345' }))).toEqual(['pin']);
+    expect((await api('GET', path)).body.pin).toEqual({ failedAttempts: 1, maxAttempts: 3, locked: false, reissued: 0 });
 
-    const activated = await api('POST', `${path}/activation`, { pin });
+    // Two more wrong PINs lock activation; then even the right PIN is refused without being checked.
+    for (let i = 2; i <= 3; i++) expect((await api('POST', `${path}/activation`, { pin: notThe(pin) })).status).toBe(422);
+    const refused = await api('POST', `${path}/activation`, { pin });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain('customer service issues a new PIN');
+    const locked = await api('GET', path);
+    expect(locked.body.pin).toMatchObject({ failedAttempts: 3, locked: true, lockedAt: expect.any(String) });
+    await eventually(async () => receiver.messages.some((m) => m.to.includes(who.contact) && /is locked$/.test(m.subject)));
+
+    // Only customer service and the back-office issue a new PIN; it goes to the company contact and unlocks activation.
+    const asRole = (role: keyof typeof LOCAL_API_KEYS) => ({ authorization: `Bearer ${LOCAL_API_KEYS[role]}` });
+    expect((await api('POST', `${path}/pin`, { requestedBy: 'sched' }, asRole('system'))).status).toBe(403);
+    expect(fieldsOf(await api('POST', `${path}/pin`, {}, asRole('customer-service')))).toEqual(['requestedBy']);
+    const reissued = await api('POST', `${path}/pin`, { requestedBy: 'cs-7' }, asRole('customer-service'));
+    expect(reissued).toMatchObject({ status: 200, body: { cardNumber: held.cardNumber, issue: 1 } });
+    const newPinMail = await eventually(async () =>
+      receiver.messages.find((m) => m.to.includes(who.contact) && /^PIN code/.test(m.subject) && /new PIN code was issued/.test(m.text)),
+    );
+    const newPin = /PIN code is:\s*(\d{4})/.exec(newPinMail.text)![1]!;
+    expect((await api('GET', path)).body.pin).toEqual({ failedAttempts: 0, maxAttempts: 3, locked: false, reissued: 1 });
+
+    const activated = await api('POST', `${path}/activation`, { pin: newPin });
     expect(activated.status).toBe(200);
     expect(activated.body).toEqual({
       cardNumber: held.cardNumber,
       activatedAt: expect.any(String),
       expiresAt: calendar.cardExpiresAt(new Date(activated.body.activatedAt)).toISOString(),
     });
-    expect((await api('POST', `${path}/activation`, { pin })).status).toBe(409);
+    expect((await api('POST', `${path}/activation`, { pin: newPin })).status).toBe(409);
+    expect((await api('POST', `${path}/pin`, { requestedBy: 'cs-7' })).status).toBe(409);
     const done = await eventually(async () => {
       const r = await api('GET', path);
       return r.body.status === 'active' ? r.body : undefined;
@@ -320,6 +345,7 @@ describe('steering an application', () => {
         '/v1/card-applications/{applicationId}/collector',
         '/v1/card-applications/{applicationId}/pickup',
         '/v1/card-applications/{applicationId}/activation',
+        '/v1/card-applications/{applicationId}/pin',
       ]),
     );
   });

@@ -84,7 +84,12 @@ export interface CardApplicationState {
   expectedDeliveryBy?: string;
   collectedAt?: string;
   collectedBy?: string;
+  /** Wrong PINs since the last PIN was issued; at MAX_PIN_ATTEMPTS activation locks. */
   failedPinAttempts: number;
+  /** Activation is locked (too many wrong PINs) until customer service issues a new PIN. */
+  pinLockedAt?: string;
+  /** New PINs issued by customer service (the first PIN, from production, is not counted). */
+  pinsReissued?: number;
   activatedAt?: string;
   expiresAt?: string;
 }
@@ -136,6 +141,26 @@ export const cardApplicationStateQuery = defineQuery<CardApplicationState>('card
 
 /** A PIN: 4 digits. */
 export const PIN_PATTERN = /^\d{4}$/;
+
+/**
+ * Wrong PINs a card takes: the last one locks its activation (the company contact is told), and any
+ * further attempt is refused without checking, until customer service issues a new PIN (issueNewPin).
+ * 3 of 10,000 PINs guessed at most per issued PIN.
+ */
+export const MAX_PIN_ATTEMPTS = 3;
+
+export interface NewPinInput {
+  /** Who at customer service issued it (audited). */
+  requestedBy: string;
+}
+export interface NewPinResult {
+  cardNumber: string;
+  /** 1 for the first new PIN after production, 2 for the next, ... */
+  issue: number;
+  issuedAt: string;
+}
+/** Customer service issues a new PIN for a card that waits for activation: mailed to the company contact; unlocks activation. */
+export const issueNewPinUpdate = defineUpdate<NewPinResult, [NewPinInput]>('issueNewPin');
 
 // ---- The pickup hold (child of the card application) -----------------------------
 

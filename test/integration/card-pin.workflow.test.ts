@@ -1,0 +1,148 @@
+/**
+ * PIN attempts at activation (issue: the card PIN could be guessed without limit), on the Java
+ * time-skipping test server with the real card-application and pickup-hold workflows and
+ * activities, a fresh database on the real FerretDB and a real SMTP receiver. A file of its own: it
+ * moves the server's clock from a fresh start.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Database } from '../../db/connection';
+import { BusinessCalendar, type IsoDay } from '../../domain/calendar';
+import { DEFAULT_RULES } from '../../domain/rules';
+import type { cardApplication, pickupHold } from '../../workflows';
+import {
+  activateUpdate,
+  approveByBackofficeUpdate,
+  approveByCardUserUpdate,
+  cardApplicationStateQuery,
+  cardApplicationWorkflowId,
+  FailureType,
+  issueNewPinUpdate,
+  MAX_PIN_ATTEMPTS,
+  pickupHoldWorkflowId,
+  recordPickupUpdate,
+} from '../../workflows/definitions';
+import { hex } from '../support/fixtures';
+import { eventually } from '../support/servers';
+import type { SmtpReceiver } from '../support/smtp';
+import { startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
+import { createCardUser, createCompany } from './card-fixtures';
+
+const calendar = new BusinessCalendar(DEFAULT_RULES);
+const DAY_MS = 86_400_000;
+
+let h: WorkflowHarness;
+let env: TestWorkflowEnvironment, db: Database, receiver: SmtpReceiver, taskQueue: string;
+
+beforeAll(async () => {
+  h = await startWorkflowHarness({ workflowsPath: require.resolve('./card-workflows') });
+  ({ env, db, receiver, taskQueue } = h);
+});
+
+afterAll(() => h?.close());
+
+const at = (day: IsoDay, time: Parameters<BusinessCalendar['atLocalTime']>[1]): Date => calendar.atLocalTime(day, time);
+const pinFrom = (text: string): string => /PIN code is:\s*(\d{4})/.exec(text)?.[1] ?? '';
+
+async function advanceTo(instant: Date): Promise<void> {
+  const ms = instant.getTime() - (await env.currentTimeMs());
+  if (ms > 0) await env.sleep(ms);
+}
+
+/** An urgent-pickup application of a company with an approved contract and a card user. */
+async function apply() {
+  const company = await createCompany(db.models);
+  const user = await createCardUser(db.models, company.companyId);
+  const applicationId = `ca_${hex(12)}`;
+  const handle = await env.client.workflow.start<typeof cardApplication>('cardApplication', {
+    taskQueue,
+    workflowId: cardApplicationWorkflowId(applicationId),
+    args: [{
+      applicationId, companyId: company.companyId, customerNumber: 'C0000001', xsId: user.xsId, cardType: 'PortKey',
+      deliveryMethod: 'urgent-pickup', destination: 'NL', submittedAt: new Date(await env.currentTimeMs()).toISOString(),
+    }],
+  });
+  return {
+    applicationId,
+    xsId: user.xsId,
+    handle,
+    hold: env.client.workflow.getHandle<typeof pickupHold>(pickupHoldWorkflowId(applicationId)),
+    state: () => handle.query(cardApplicationStateQuery),
+    mailsToContact: () => receiver.messages.filter((m) => m.to.includes(company.contact)),
+    record: () => db.models.CardApplication.findById(applicationId).lean(),
+    /** The one line the Web UI shows (the SDK's metadata query). */
+    currentDetails: async () => (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '',
+  };
+}
+
+const phase = (c: Awaited<ReturnType<typeof apply>>, expected: string) =>
+  eventually(async () => {
+    const s = await c.state();
+    return s.phase === expected ? s : undefined;
+  });
+
+test(`PIN attempts: ${MAX_PIN_ATTEMPTS} wrong PINs lock activation (the contact is told once), every further attempt is refused without checking, a new PIN from customer service unlocks it and only the new PIN activates`, async () => {
+  let day = calendar.dayOf(new Date((await env.currentTimeMs()) + 3 * DAY_MS));
+  while (!calendar.isWorkingDay(day)) day = calendar.addDays(day, 1);
+  const c = await apply();
+  await advanceTo(at(day, '09:00'));
+  await c.handle.executeUpdate(approveByBackofficeUpdate, { args: [{ approvedBy: 'bo-1' }] });
+  await c.handle.executeUpdate(approveByCardUserUpdate, { args: [{ approvedBy: c.xsId }] });
+  const held = await phase(c, 'held-for-pickup');
+  await eventually(async () => c.mailsToContact().some((m) => /^PIN code/.test(m.subject)));
+  const firstPin = pinFrom(c.mailsToContact().find((m) => /^PIN code/.test(m.subject))!.text);
+  const notThe = (pin: string) => String((Number(pin) + 1) % 10_000).padStart(4, '0');
+  const verifications = async () =>
+    (await c.handle.fetchHistory()).events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'verifyCardPin').length;
+
+  // Before the card is produced there is nothing to reissue; before collection nothing to activate.
+  await advanceTo(at(day, '09:30'));
+  await c.hold.executeUpdate(recordPickupUpdate, { args: [{ collectedBy: 'Anna de Vries' }] });
+  await phase(c, 'collected');
+
+  for (let attempt = 1; attempt <= MAX_PIN_ATTEMPTS; attempt++) {
+    const wrong = await refusal(c.handle.executeUpdate(activateUpdate, { args: [{ pin: notThe(firstPin) }] }));
+    expect(wrong.type).toBe(FailureType.BusinessRule);
+  }
+  expect(await verifications()).toBe(MAX_PIN_ATTEMPTS);
+  const locked = await c.state();
+  expect(locked).toMatchObject({ phase: 'collected', failedPinAttempts: MAX_PIN_ATTEMPTS, pinLockedAt: expect.any(String) });
+  const lockMails = await eventually(async () => {
+    const mails = c.mailsToContact().filter((m) => /^Activation of card .* is locked$/.test(m.subject));
+    return mails.length ? mails : undefined;
+  });
+  expect(lockMails).toHaveLength(1);
+  const details = await c.currentDetails();
+  expect(details).toContain(`activation LOCKED after ${MAX_PIN_ATTEMPTS} wrong PINs`);
+  expect(await c.record()).toMatchObject({ pin: { failedAttempts: MAX_PIN_ATTEMPTS, reissued: 0, lockedAt: expect.any(Date) } });
+
+  // The 4th attempt, even with the right PIN, is refused without checking: no verification, no new event.
+  for (const pin of [notThe(firstPin), firstPin]) {
+    const refused = await refusal(c.handle.executeUpdate(activateUpdate, { args: [{ pin }] }));
+    expect(refused.type).toBe(FailureType.Conflict);
+    expect(refused.message).toContain('customer service issues a new PIN');
+  }
+  expect(await verifications()).toBe(MAX_PIN_ATTEMPTS);
+
+  // Customer service issues a new PIN: mailed to the contact, the counter reset, activation unlocked.
+  expect((await refusal(c.handle.executeUpdate(issueNewPinUpdate, { args: [{ requestedBy: ' ' }] }))).type).toBe(FailureType.InvalidInput);
+  const reissued = await c.handle.executeUpdate(issueNewPinUpdate, { args: [{ requestedBy: 'cs-7' }] });
+  expect(reissued).toMatchObject({ cardNumber: held.cardNumber, issue: 1 });
+  const newPinMail = await eventually(async () => c.mailsToContact().find((m) => /^PIN code/.test(m.subject) && /new PIN code was issued/.test(m.text)));
+  const newPin = pinFrom(newPinMail.text);
+  expect(newPin).toMatch(/^\d{4}$/);
+  expect(await c.state()).toMatchObject({ failedPinAttempts: 0, pinsReissued: 1 });
+  expect((await c.state()).pinLockedAt).toBeUndefined();
+  expect((await db.models.Card.findById(held.cardNumber).lean())?.pinForDelivery).toBeUndefined();
+
+  // The old PIN no longer works (unless the new one happens to be the same 4 digits), the new one activates.
+  if (newPin !== firstPin) {
+    const old = await refusal(c.handle.executeUpdate(activateUpdate, { args: [{ pin: firstPin }] }));
+    expect(old.type).toBe(FailureType.BusinessRule);
+    expect(await c.state()).toMatchObject({ failedPinAttempts: 1 });
+  }
+  const activated = await c.handle.executeUpdate(activateUpdate, { args: [{ pin: newPin }] });
+  expect(activated.cardNumber).toBe(held.cardNumber);
+  expect(await c.handle.result()).toMatchObject({ cardNumber: held.cardNumber });
+  expect(c.mailsToContact().filter((m) => /is locked$/.test(m.subject))).toHaveLength(1);
+});
+
