@@ -184,13 +184,21 @@ export function createCardActivities(deps: CardActivityDeps) {
       const set: Record<string, unknown> = { status: input.status };
       if (input.status === 'collected') Object.assign(set, { collectedAt: new Date(input.at), collectedBy: input.collectedBy });
       if (input.status === 'shipped') set.shippedOn = input.shippedOn;
-      const res = await Card.updateOne({ _id: input.cardNumber }, { $set: set });
-      if (res.matchedCount === 0) throw notFound(`card ${input.cardNumber} not found`);
+      // A blocked card stays blocked: handing it over records who has it, never a status over the block.
+      const res = await Card.updateOne({ _id: input.cardNumber, status: { $ne: 'blocked' } }, { $set: set });
+      if (res.matchedCount === 0) {
+        const card = await Card.findById(input.cardNumber, { status: 1 }).lean();
+        if (!card) throw notFound(`card ${input.cardNumber} not found`);
+        const { status: _status, ...who } = set;
+        if (Object.keys(who).length) await Card.updateOne({ _id: input.cardNumber }, { $set: who });
+      }
     },
 
+    /** A blocked card (its company's licence expired, say) is refused before its PIN is looked at. */
     async verifyCardPin(input: { cardNumber: string; pin: string }): Promise<boolean> {
-      const card = await Card.findById(input.cardNumber, { pinHash: 1 }).lean();
+      const card = await Card.findById(input.cardNumber, { pinHash: 1, status: 1, blockReason: 1 }).lean();
       if (!card) throw notFound(`card ${input.cardNumber} not found`);
+      if (card.status === 'blocked') throw conflict(`card ${input.cardNumber} is blocked (${card.blockReason ?? 'no reason recorded'}): it cannot be activated`);
       return await pinMatches(input.pin, card.pinHash);
     },
 

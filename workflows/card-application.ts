@@ -8,7 +8,7 @@
  * PIN -> the card's life goes on in the `cardInUse` workflow.
  * The delivery rules and their decisions: domain/card-delivery.ts.
  */
-import { allHandlersFinished, condition, patched, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, patched, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { ApplicationProgress } from '../activities/cards';
 import { BusinessCalendar } from '../domain/calendar';
 import { approvalMoment, planDelivery, type DeliveryPlan, type PickupPlan } from '../domain/card-delivery';
@@ -153,7 +153,11 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
     async ({ pin }) => {
       activating = true;
       try {
-        if (!(await acts.verifyCardPin({ cardNumber: state.cardNumber!, pin }))) {
+        // A blocked card's refusal is the answer itself (409), not an activity's failure.
+        const matches = await acts.verifyCardPin({ cardNumber: state.cardNumber!, pin }).catch((err: unknown) => {
+          throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+        });
+        if (!matches) {
           state.failedPinAttempts += 1;
           if (state.failedPinAttempts >= MAX_PIN_ATTEMPTS && patched(PIN_LOCK_PATCH)) await lockActivation();
           throw businessRule('the PIN code is wrong', {

@@ -49,7 +49,7 @@ async function advanceTo(instant: Date): Promise<void> {
 }
 
 /** An urgent-pickup application of a company with an approved contract and a card user. */
-async function apply() {
+async function apply(cardType: 'PortKey' | 'CargoCard' = 'PortKey') {
   const company = await createCompany(db.models);
   const user = await createCardUser(db.models, company.companyId);
   const applicationId = `ca_${hex(12)}`;
@@ -57,7 +57,7 @@ async function apply() {
     taskQueue,
     workflowId: cardApplicationWorkflowId(applicationId),
     args: [{
-      applicationId, companyId: company.companyId, customerNumber: 'C0000001', xsId: user.xsId, cardType: 'PortKey',
+      applicationId, companyId: company.companyId, customerNumber: 'C0000001', xsId: user.xsId, cardType,
       deliveryMethod: 'urgent-pickup', destination: 'NL', submittedAt: new Date(await env.currentTimeMs()).toISOString(),
     }],
   });
@@ -74,15 +74,48 @@ async function apply() {
   };
 }
 
+/** The first working day at least 3 days ahead of the test server's clock. */
+async function workingDayAhead(): Promise<IsoDay> {
+  let day = calendar.dayOf(new Date((await env.currentTimeMs()) + 3 * DAY_MS));
+  while (!calendar.isWorkingDay(day)) day = calendar.addDays(day, 1);
+  return day;
+}
+
 const phase = (c: Awaited<ReturnType<typeof apply>>, expected: string) =>
   eventually(async () => {
     const s = await c.state();
     return s.phase === expected ? s : undefined;
   });
 
+// Runs first: after an activation in this file, the time-skipping server stops skipping (see the commit log).
+test('a CargoCard blocked while held (its licence expired) keeps its block through the pickup and cannot be activated, even with its PIN', async () => {
+  const day = await workingDayAhead();
+  const c = await apply('CargoCard');
+  await advanceTo(at(day, '09:00'));
+  await c.handle.executeUpdate(approveByBackofficeUpdate, { args: [{ approvedBy: 'bo-1' }] });
+  await c.handle.executeUpdate(approveByCardUserUpdate, { args: [{ approvedBy: c.xsId }] });
+  const held = await phase(c, 'held-for-pickup');
+  await eventually(async () => c.mailsToContact().some((m) => /^PIN code/.test(m.subject)));
+  const pin = pinFrom(c.mailsToContact().find((m) => /^PIN code/.test(m.subject))!.text);
+
+  // What the licence watch does to every CargoCard of the company not in use (activities/licences.ts).
+  const reason = 'transport licence TL-1 expired on 2026-11-30';
+  await db.models.Card.updateOne({ _id: held.cardNumber }, { $set: { status: 'blocked', blockedAt: new Date(), blockReason: reason } });
+
+  await advanceTo(at(day, '09:30'));
+  await c.hold.executeUpdate(recordPickupUpdate, { args: [{ collectedBy: 'Anna de Vries' }] });
+  await phase(c, 'collected');
+  expect(await db.models.Card.findById(held.cardNumber).lean()).toMatchObject({ status: 'blocked', blockReason: reason, collectedBy: 'Anna de Vries' });
+
+  const refused = await refusal(c.handle.executeUpdate(activateUpdate, { args: [{ pin }] }));
+  expect(refused.type).toBe(FailureType.Conflict);
+  expect(refused.message).toContain(`card ${held.cardNumber} is blocked (${reason})`);
+  expect(await c.state()).toMatchObject({ phase: 'collected', failedPinAttempts: 0 });
+  expect((await db.models.Card.findById(held.cardNumber).lean())?.status).toBe('blocked');
+});
+
 test(`PIN attempts: ${MAX_PIN_ATTEMPTS} wrong PINs lock activation (the contact is told once), every further attempt is refused without checking, a new PIN from customer service unlocks it and only the new PIN activates`, async () => {
-  let day = calendar.dayOf(new Date((await env.currentTimeMs()) + 3 * DAY_MS));
-  while (!calendar.isWorkingDay(day)) day = calendar.addDays(day, 1);
+  const day = await workingDayAhead();
   const c = await apply();
   await advanceTo(at(day, '09:00'));
   await c.handle.executeUpdate(approveByBackofficeUpdate, { args: [{ approvedBy: 'bo-1' }] });
