@@ -8,11 +8,15 @@
  * the same (account, purpose, issue):
  * - `sent`: the mail went out; the retry returns the stored hash, sends nothing.
  * - `sending`: an attempt died between minting and confirming the SMTP call
- *   (crash, timeout). The mail may have gone out, and its token cannot be
- *   recovered; a new one would make that mail's link dead (same Message-ID,
- *   so mail clients might hide the new one). The retry returns the stored hash
- *   and sends nothing: at most one link. The user asks for a new reset, or
- *   registers again when the registration lapses.
+ *   (crash, timeout, a relay that went quiet after taking the message). The
+ *   mail may have gone out. The token is HMAC-SHA256(ACCOUNT_LINK_SECRET,
+ *   account|purpose|issue|nonce) with the nonce stored on the link, so the
+ *   retry re-derives the SAME token and mails the same message again (same
+ *   Message-ID): nothing is lost when the first mail did not arrive, and if both
+ *   arrive they carry the one live link. It stays `sending` until a send is
+ *   confirmed, whatever the retry's failure: a fresh token would make the
+ *   first mail's link dead under the same Message-ID. Links minted before
+ *   the nonce existed cannot be re-derived: their retry sends nothing.
  * - `failed`: the SMTP server refused or was unreachable, or the attempt had
  *   too little time left to send, so nothing went out (email/mailer.ts
  *   `certainlyNotSent`): the retry mints a fresh token and sends it. A send that
@@ -20,7 +24,7 @@
  * Minting is a compare-and-set on the account, so two overlapping attempts
  * cannot both mint.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Context, log } from '@temporalio/activity';
 import { DateTime } from 'luxon';
 import type { Models, PortalAccountDoc } from '../db/models';
@@ -28,11 +32,16 @@ import { certainlyNotSent, type Mailer } from '../email/mailer';
 import { renderEmail, type Language } from '../email/templates';
 import type { BusinessRules } from '../domain/rules';
 import { conflict, notFound, type LinkPurpose } from '../workflows/definitions';
+import { LOCAL_LINK_SECRET } from '../config/link-secret';
 import { recordAudit } from './audit';
 import { createEmailActivities, messageIdFor, outboxKey, sendInAttempt } from './email';
 
 /** How the API and the activity turn a token into what is stored: SHA-256, hex. */
 export const hashLinkToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** The token of a link: derived, so a retry can mail the same one again; only its hash and the nonce are stored. */
+export const deriveLinkToken = (secret: Buffer, link: { accountId: string; purpose: LinkPurpose; issue: number; nonce: string }): string =>
+  createHmac('sha256', secret).update(`${link.accountId}|${link.purpose}|${link.issue}|${link.nonce}`, 'utf8').digest('base64url');
 
 /** Where each link points (a page that posts the token to the API); `?token=` is appended. */
 export const LINK_PATHS: Record<LinkPurpose, string> = {
@@ -63,11 +72,13 @@ interface Deps {
   rules: BusinessRules;
   backofficeLead: string;
   publicBaseUrl: string;
+  linkSecret?: Buffer;
 }
 
 export function createAccountActivities(deps: Deps) {
   const { PortalAccount, PendingPassword, EmailOutbox } = deps.models;
   const { sendEmail } = createEmailActivities(deps);
+  const linkSecret = deps.linkSecret ?? LOCAL_LINK_SECRET;
   const workflowId = (): string => {
     const { info } = Context.current();
     return info.workflowExecution?.workflowId ?? info.activityId;
@@ -86,14 +97,23 @@ export function createAccountActivities(deps: Deps) {
     if (res.matchedCount === 0) throw notFound(`portal account ${accountId} not found`);
   }
 
-  /** The link this attempt's (purpose, issue) already minted, unless its mail certainly did not go out. */
-  async function earlierLink(a: Account, input: IssueLinkInput, key: string): Promise<IssueLinkResult | undefined> {
+  /**
+   * The link this attempt's (purpose, issue) already minted, unless its mail certainly did not go out:
+   * done if it was sent, else its token to mail again when it can be re-derived.
+   */
+  async function earlierLink(a: Account, input: IssueLinkInput, key: string): Promise<IssueLinkResult | { resend: string; tokenHash: string } | undefined> {
     const link = a.link;
     if (!link || link.purpose !== input.purpose || link.issue !== input.issue || link.delivery === 'failed') return undefined;
     if (link.delivery === 'sent' || (await EmailOutbox.findById(key, { status: 1 }).lean())?.status === 'sent') {
       return { tokenHash: link.tokenHash, delivery: 'already-sent' };
     }
-    log.warn('an earlier attempt may have mailed this link; not minting a second one', { key });
+    const token = link.nonce ? deriveLinkToken(linkSecret, { accountId: input.accountId, purpose: input.purpose, issue: input.issue, nonce: link.nonce }) : undefined;
+    if (token && hashLinkToken(token) === link.tokenHash) {
+      log.warn('an earlier attempt may have mailed this link; mailing the same link again', { key });
+      return { resend: token, tokenHash: link.tokenHash };
+    }
+    // Minted before links were derived, or under a rotated secret: a new token would kill the first mail's link.
+    log.warn('an earlier attempt may have mailed this link, which cannot be derived again; not minting a second one', { key });
     return { tokenHash: link.tokenHash, delivery: 'uncertain' };
   }
 
@@ -103,19 +123,25 @@ export function createAccountActivities(deps: Deps) {
       const key = outboxKey({ workflowId: workflowId(), purpose: `account-${input.purpose}`, period: String(input.issue) });
       const a = await account(input.accountId);
       const earlier = await earlierLink(a, input, key);
-      if (earlier) return earlier;
+      if (earlier && !('resend' in earlier)) return earlier;
 
-      const token = randomBytes(32).toString('base64url');
-      const tokenHash = hashLinkToken(token);
-      const link = { purpose: input.purpose, issue: input.issue, tokenHash, expiresAt: new Date(input.expiresAt), delivery: 'sending' };
-      const minted = await PortalAccount.updateOne(
-        {
-          _id: input.accountId,
-          $or: [{ link: { $exists: false } }, { 'link.purpose': { $ne: input.purpose } }, { 'link.issue': { $ne: input.issue } }, { 'link.delivery': 'failed' }],
-        },
-        { $set: { link } },
-      );
-      if (minted.matchedCount === 0) throw new Error(`another attempt is minting link ${key}; retrying`);
+      let token: string, tokenHash: string;
+      if (earlier) {
+        ({ resend: token, tokenHash } = earlier);
+      } else {
+        const nonce = randomBytes(32).toString('base64url');
+        token = deriveLinkToken(linkSecret, { accountId: input.accountId, purpose: input.purpose, issue: input.issue, nonce });
+        tokenHash = hashLinkToken(token);
+        const link = { purpose: input.purpose, issue: input.issue, tokenHash, nonce, expiresAt: new Date(input.expiresAt), delivery: 'sending' };
+        const minted = await PortalAccount.updateOne(
+          {
+            _id: input.accountId,
+            $or: [{ link: { $exists: false } }, { 'link.purpose': { $ne: input.purpose } }, { 'link.issue': { $ne: input.issue } }, { 'link.delivery': 'failed' }],
+          },
+          { $set: { link } },
+        );
+        if (minted.matchedCount === 0) throw new Error(`another attempt is minting link ${key}; retrying`);
+      }
 
       const language = a.language as Language;
       const message = renderEmail(TEMPLATE[input.purpose], language, {
@@ -144,8 +170,9 @@ export function createAccountActivities(deps: Deps) {
           headers: { 'X-XS-Outbox-Key': key },
         });
       } catch (err) {
-        // Certainly not sent: the next attempt may mint a fresh token. Uncertain: `sending` stays, no second link.
-        if (certainlyNotSent(err)) {
+        // Certainly not sent, and no earlier mail: the next attempt may mint a fresh token. Otherwise
+        // `sending` stays and the next attempt mails this same link again.
+        if (!earlier && certainlyNotSent(err)) {
           await PortalAccount.updateOne({ _id: input.accountId, 'link.tokenHash': tokenHash }, { $set: { 'link.delivery': 'failed' } });
         }
         throw err;

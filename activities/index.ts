@@ -23,6 +23,8 @@ export interface ActivityDeps {
   backofficeLead: string;
   /** Where users reach the API/portal: links in emails are built from it. */
   publicBaseUrl: string;
+  /** Account link tokens are derived from it (config/link-secret.ts); tests and benches use the local one. */
+  linkSecret?: Buffer;
   /** For activities that start or signal workflows (reconciliation); the worker always passes it. */
   temporal?: Client;
 }

@@ -11,6 +11,7 @@ import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
 import { DEFAULT_SMTP_CONNECTIONS } from '../email/mailer';
 import { DEFAULT_ACCOUNT_LIMITS, type AccountLimits } from '../api/services/account-limits';
 import { LOCAL_API_KEYS_ENTRY, parseApiKeys, usesLocalKeys, type ApiKey } from './api-keys';
+import { parseLinkSecret, usesLocalLinkSecret } from './link-secret';
 import { LOCAL_PAYLOAD_KEYS_ENTRY, parsePayloadKeys, usesLocalPayloadKey, type PayloadKey } from './payload-keys';
 
 const bool = z
@@ -64,6 +65,8 @@ const schema = z.object({
   ACCOUNT_LINK_FAILURES_PER_ADDRESS_HOUR: positiveInt.default(DEFAULT_ACCOUNT_LIMITS.linkFailuresPerAddressHour),
   // id:base64-32-bytes,... (config/payload-keys.ts): the first encrypts, all decrypt; required in production
   PAYLOAD_KEYS: z.string().optional(),
+  // base64 of 32 random bytes (config/link-secret.ts): account link tokens are derived from it; required in production
+  ACCOUNT_LINK_SECRET: z.string().optional(),
   // the codec server (codec/server.ts) the Temporal Web UI and CLI decode payloads through
   CODEC_HOST: z.string().min(1).default('127.0.0.1'),
   CODEC_PORT: port.default(8234),
@@ -122,6 +125,8 @@ export interface AppConfig {
   worker: { metricsAddress?: string; bundlePath?: string; maxCachedWorkflows?: number };
   /** Encrypt every payload Temporal stores (codec/); the first key encrypts. */
   payloadKeys: PayloadKey[];
+  /** Account link tokens are HMACs under it (config/link-secret.ts). */
+  linkSecret: Buffer;
   codecServer: { host: string; port: number; uiOrigins: string[] };
   rules: BusinessRules;
 }
@@ -174,6 +179,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   if (e.NODE_ENV === 'production' && !e.PAYLOAD_KEYS) problems.push('PAYLOAD_KEYS: required in production (id:base64-32-bytes,...)');
   const payloadKeys = parsePayloadKeys(e.PAYLOAD_KEYS ?? LOCAL_PAYLOAD_KEYS_ENTRY, problems);
   if (e.NODE_ENV === 'production' && usesLocalPayloadKey(payloadKeys)) problems.push('PAYLOAD_KEYS: the local development key is refused in production');
+  if (e.NODE_ENV === 'production' && !e.ACCOUNT_LINK_SECRET) problems.push('ACCOUNT_LINK_SECRET: required in production (openssl rand -base64 32)');
+  const linkSecret = parseLinkSecret(e.ACCOUNT_LINK_SECRET, problems);
+  if (e.NODE_ENV === 'production' && usesLocalLinkSecret(linkSecret)) problems.push('ACCOUNT_LINK_SECRET: the local development secret is refused in production');
   if (e.WORKFLOW_BUNDLE_PATH && !existsSync(e.WORKFLOW_BUNDLE_PATH)) problems.push(`WORKFLOW_BUNDLE_PATH: no file at ${e.WORKFLOW_BUNDLE_PATH}`);
   if (problems.length) throw new ConfigError(problems);
 
@@ -211,6 +219,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       ...(e.WORKER_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS } : {}),
     },
     payloadKeys,
+    linkSecret,
     codecServer: { host: e.CODEC_HOST, port: e.CODEC_PORT, uiOrigins: e.CODEC_UI_ORIGINS },
     rules: {
       ...DEFAULT_RULES,

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       rules: config.rules,
       backofficeLead: config.mail.backofficeLead,
       publicBaseUrl: config.api.publicBaseUrl,
+      linkSecret: config.linkSecret,
       temporal,
     },
     options: {

@@ -8,6 +8,12 @@ const linkSchema = new Schema(
     /** With the workflow ID, keys the email: one mail per (account, purpose, issue). */
     issue: { type: Number, required: true },
     tokenHash: { type: String, required: true },
+    /**
+     * The token is HMAC(ACCOUNT_LINK_SECRET, account|purpose|issue|nonce): a retry
+     * after an uncertain send re-derives it and mails the same link. Absent on
+     * links minted before (random tokens, not derivable).
+     */
+    nonce: { type: String },
     expiresAt: { type: Date, required: true },
     /**
      * `sending` from just before the SMTP call until it is confirmed; `failed`

@@ -28,7 +28,7 @@ import {
 } from '../../workflows/definitions';
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
-import type { ReceivedMail, SmtpReceiver } from '../support/smtp';
+import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from '../support/smtp';
 import { MAIL_FROM as FROM, freshAttempt, startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
 
 const HOUR = 3_600_000;
@@ -405,7 +405,39 @@ describe('issueAccountLink', () => {
     expect((await record(account))?.link).toMatchObject({ tokenHash: retried.tokenHash, delivery: 'sent' });
   });
 
-  test('after an attempt that died mid-send, the retry sends nothing and keeps the first hash', async () => {
+  // A relay that takes the message and answers only after the client's socket timeout: the send fails
+  // uncertainly (the mail may or may not reach the user). The retry must mail the SAME link again.
+  test.each([
+    ['the first mail arrived', true],
+    ['the first mail was lost', false],
+  ])('an activation link whose send failed uncertainly is neither lost nor sent as a second live link (%s)', async (_case, firstArrived) => {
+    const account = await createAccount();
+    const slow = await startSmtpReceiver({ acceptDelayMs: () => 1_500 });
+    const timeouts = { connectionTimeout: 500, greetingTimeout: 500, socketTimeout: 500 };
+    const slowMailer = createMailer({ smtpUrl: slow.url, from: FROM, timeouts });
+    const slowActs = createActivities({ models: db.models, mailer: slowMailer, rules: DEFAULT_RULES, backofficeLead: 'x@y.example', publicBaseUrl: BASE_URL });
+    try {
+      await expect(issue(input(account), slowActs)).rejects.toThrow(/timeout/i);
+      await slow.waitFor(1, 5_000); // the relay took it after the client gave up
+    } finally {
+      slowMailer.close();
+      await slow.close();
+    }
+    expect((await record(account))?.link?.delivery).toBe('sending');
+
+    const retried = await issue(input(account));
+    expect(retried.delivery).toBe('sent');
+    const inbox = [...(firstArrived ? slow.messages : []), ...mailsTo(account.email)];
+    expect(inbox).toHaveLength(firstArrived ? 2 : 1);
+    expect(new Set(inbox.map((m) => m.messageId)).size).toBe(1);
+    expect(new Set(inbox.map((m) => linkIn(m).token)).size).toBe(1);
+    // The one token in every mail is the live link: its hash is the one stored, and the token itself is not.
+    const stored = (await record(account))?.link;
+    expect(stored).toMatchObject({ tokenHash: linkIn(inbox[0]!).tokenHash, delivery: 'sent' });
+    expect(JSON.stringify(stored)).not.toContain(linkIn(inbox[0]!).token);
+  });
+
+  test('a link minted before tokens were derived (no nonce) that died mid-send: the retry sends nothing and keeps the first hash', async () => {
     const account = await createAccount();
     const tokenHash = hashLinkToken(hex(32));
     await db.models.PortalAccount.updateOne(

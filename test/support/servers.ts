@@ -81,6 +81,7 @@ export function testConfig(overrides: { taskQueue: string; smtpUrl: string; addr
     api: { ...loadConfig({}).api, port: 0, publicBaseUrl: 'http://127.0.0.1' },
     worker: {},
     payloadKeys: TEST_PAYLOAD_KEYS,
+    linkSecret: loadConfig({}).linkSecret,
     codecServer: loadConfig({}).codecServer,
     rules: DEFAULT_RULES,
   };

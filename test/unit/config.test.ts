@@ -2,6 +2,7 @@ import { DEFAULT_ACCOUNT_LIMITS } from '../../api/services/account-limits';
 import { ConfigError, loadConfig } from '../../config';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { LOCAL_API_KEYS, sha256 } from '../../config/api-keys';
+import { LOCAL_LINK_SECRET } from '../../config/link-secret';
 
 describe('configuration', () => {
   test('an empty environment gives the local stack defaults', () => {
@@ -79,11 +80,24 @@ describe('configuration', () => {
       expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS: required in production/);
       expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: `x:backoffice:${LOCAL_API_KEYS.backoffice}` })).toThrow(/local development keys are refused/);
       const payloadKeys = `p1:${Buffer.alloc(32, 7).toString('base64')}`; // production needs these too (payload-codec.test.ts)
-      const keys = loadConfig({ NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}, cron:system:${secret}-2`, PAYLOAD_KEYS: payloadKeys }).api.keys;
+      const linkSecret = Buffer.alloc(32, 9).toString('base64'); // and this (the next test)
+      const keys = loadConfig({ NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}, cron:system:${secret}-2`, PAYLOAD_KEYS: payloadKeys, ACCOUNT_LINK_SECRET: linkSecret }).api.keys;
       expect(keys).toEqual([
         { name: 'crm', role: 'backoffice', secretSha256: sha256(secret) },
         { name: 'cron', role: 'system', secretSha256: sha256(`${secret}-2`) },
       ]);
+    });
+
+    test('account link tokens: production needs ACCOUNT_LINK_SECRET (32 bytes, base64) and refuses the local one', () => {
+      const prod = { NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}`, PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}` } as const;
+      expect(loadConfig({}).linkSecret).toEqual(LOCAL_LINK_SECRET);
+      expect(() => loadConfig(prod)).toThrow(/ACCOUNT_LINK_SECRET: required in production/);
+      expect(() => loadConfig({ ...prod, ACCOUNT_LINK_SECRET: LOCAL_LINK_SECRET.toString('base64') })).toThrow(/local development secret is refused/);
+      const bad = 'c2hvcnQ='; // "short"
+      expect(() => loadConfig({ ACCOUNT_LINK_SECRET: bad })).toThrow(/ACCOUNT_LINK_SECRET: must be 32 bytes in base64/);
+      expect(() => loadConfig({ ACCOUNT_LINK_SECRET: bad })).not.toThrow(new RegExp(bad));
+      const good = Buffer.alloc(32, 3);
+      expect(loadConfig({ ...prod, ACCOUNT_LINK_SECRET: good.toString('base64') }).linkSecret).toEqual(good);
     });
 
     test('bad entries are named by position and name, never with the secret', () => {

@@ -96,11 +96,12 @@ describe('PAYLOAD_KEYS', () => {
 
   test('production needs real keys: none, or the local one among them, refuses to start', () => {
     const apiKeys = 'crm:backoffice:a-secret-of-at-least-24-characters';
+    const ACCOUNT_LINK_SECRET = Buffer.alloc(32, 9).toString('base64'); // production needs it too (config.test.ts)
     expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys })).toThrow(/PAYLOAD_KEYS: required in production/);
     expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys, PAYLOAD_KEYS: `${b64(key('new'))},${LOCAL_PAYLOAD_KEYS_ENTRY}` })).toThrow(
       /PAYLOAD_KEYS: the local development key is refused in production/,
     );
-    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys, PAYLOAD_KEYS: b64(key('p1')) }).payloadKeys.map((k) => k.id)).toEqual(['p1']);
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys, PAYLOAD_KEYS: b64(key('p1')), ACCOUNT_LINK_SECRET }).payloadKeys.map((k) => k.id)).toEqual(['p1']);
   });
 
   test('bad entries are named by position and ID, never with the key', () => {
