@@ -183,6 +183,9 @@ export class DrillStack {
   /** A payload key of this stack's own (production refuses the local one); the drill's client encrypts with it too. */
   private readonly payloadKeys = `drill:${randomBytes(32).toString('base64')}`;
 
+  /** The account-link secret of this stack's own (production refuses the local one). */
+  private readonly linkSecret = randomBytes(32).toString('base64');
+
   /** What the worker and the API read (config/index.ts), plus the API's keys and rate limit. */
   get env(): NodeJS.ProcessEnv {
     return {
@@ -198,6 +201,7 @@ export class DrillStack {
       PUBLIC_BASE_URL: this.apiUrl,
       API_KEYS: Object.values(DRILL_KEYS).join(','),
       PAYLOAD_KEYS: this.payloadKeys,
+      ACCOUNT_LINK_SECRET: this.linkSecret,
       API_RATE_LIMIT_PER_MINUTE: String(this.options.apiRateLimitPerMinute ?? 1_000_000),
       WORKER_METRICS_ADDRESS: 'off',
       WORKFLOW_BUNDLE_PATH: this.bundlePath,
