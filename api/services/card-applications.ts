@@ -74,28 +74,44 @@ export function applicationView(r: ApplicationRecord, state?: CardApplicationSta
   };
 }
 
+/** The answer to a card request that breaks a precondition (a new application, a renewal, a replacement alike). */
+export const PRECONDITIONS_BROKEN = 'the application breaks a rule of the card process';
+
+/**
+ * What every card application needs (section 2), whether new, a renewal or a lost card's replacement: an
+ * approved contract, a card user of the company with a valid identity document, and for a CargoCard the
+ * company's request for CargoCards (so its licence is watched) and a valid transport licence.
+ */
+export async function applicationPreconditions(
+  deps: ServiceDeps,
+  request: { companyId: string; xsId: string; cardType: string },
+  today: string,
+): Promise<FieldError[]> {
+  const { Company, CardUser } = deps.models;
+  const errors = await companyErrors(deps, request.companyId);
+  const user = await CardUser.findById(request.xsId, { companyId: 1, identityDocument: 1 }).lean();
+  if (!user) errors.push({ field: 'xsId', message: 'no card user with this XS-ID' });
+  else if (user.companyId !== request.companyId) errors.push({ field: 'xsId', message: 'the card user is registered for another company' });
+  else if (user.identityDocument!.expiresOn < today) {
+    errors.push({ field: 'xsId', message: `the card user's identity document expired on ${user.identityDocument!.expiresOn}` });
+  }
+  if (request.cardType === 'CargoCard') {
+    const company = await Company.findById(request.companyId, { transportLicence: 1, requestsCargoCards: 1 }).lean();
+    const licence = company?.transportLicence;
+    const validThrough = [licence?.expiresOn, licence?.bridgingUntil].filter((d): d is string => Boolean(d)).sort().pop();
+    if (company && !company.requestsCargoCards) {
+      errors.push({ field: 'cardType', message: 'the company did not request CargoCards at registration, so no licence watch runs for it' });
+    }
+    if (!validThrough) errors.push({ field: 'cardType', message: 'a CargoCard needs the company\'s valid transport licence; none is on record' });
+    else if (validThrough < today) errors.push({ field: 'cardType', message: `a CargoCard needs a valid transport licence; the company's expired on ${validThrough}` });
+  }
+  return errors;
+}
+
 export function createCardApplicationService(deps: ServiceDeps) {
   const { Company, CardUser, CardApplication } = deps.models;
   const now = deps.now ?? (() => new Date());
   const workflow = (id: string) => deps.temporal.workflow.getHandle(cardApplicationWorkflowId(id));
-
-  /** What an application needs (section 2): an approved contract, a valid card user, a licence for a CargoCard. */
-  async function businessErrors(body: ApplyForCardBody, today: string): Promise<FieldError[]> {
-    const errors = await companyErrors(deps, body.companyId);
-    const user = await CardUser.findById(body.xsId, { companyId: 1, identityDocument: 1 }).lean();
-    if (!user) errors.push({ field: 'xsId', message: 'no card user with this XS-ID' });
-    else if (user.companyId !== body.companyId) errors.push({ field: 'xsId', message: 'the card user is registered for another company' });
-    else if (user.identityDocument!.expiresOn < today) {
-      errors.push({ field: 'xsId', message: `the card user's identity document expired on ${user.identityDocument!.expiresOn}` });
-    }
-    if (body.cardType === 'CargoCard') {
-      const licence = (await Company.findById(body.companyId, { transportLicence: 1 }).lean())?.transportLicence;
-      const validThrough = [licence?.expiresOn, licence?.bridgingUntil].filter((d): d is string => Boolean(d)).sort().pop();
-      if (!validThrough) errors.push({ field: 'cardType', message: 'a CargoCard needs the company\'s valid transport licence; none is on record' });
-      else if (validThrough < today) errors.push({ field: 'cardType', message: `a CargoCard needs a valid transport licence; the company's expired on ${validThrough}` });
-    }
-    return errors;
-  }
 
   async function load(applicationId: string): Promise<ApplicationRecord> {
     const record = await CardApplication.findById(applicationId).lean();
@@ -166,8 +182,8 @@ export function createCardApplicationService(deps: ServiceDeps) {
         if (existing) return { created: false, application: applicationView(await sameApplication(existing, body)) };
       }
       const submittedAt = now();
-      const errors = await businessErrors(body, deps.calendar.dayOf(submittedAt));
-      if (errors.length) throw unprocessable('the application breaks a rule of the card process', errors);
+      const errors = await applicationPreconditions(deps, body, deps.calendar.dayOf(submittedAt));
+      if (errors.length) throw unprocessable(PRECONDITIONS_BROKEN, errors);
       const company = await Company.findById(body.companyId, { customerNumber: 1 }).lean();
       const doc = {
         _id: body.applicationId ?? newId('ca'),

@@ -18,6 +18,7 @@ import {
   type RenewalRequest,
 } from '../../workflows/definitions';
 import { conflict, fromTemporal, notFound, unprocessable } from '../errors';
+import { applicationPreconditions, PRECONDITIONS_BROKEN } from './card-applications';
 import type { ServiceDeps } from './deps';
 
 type Card = CardDoc & { _id: string };
@@ -62,6 +63,13 @@ export function createCardService(deps: ServiceDeps) {
     if (card.status !== 'active') throw conflict(`card ${cardNumber} is not in use yet (${card.status})`, { cardStatus: card.status });
   }
 
+  /** A renewal or a lost card's replacement is a new application: the same preconditions, the same 422 (card-applications.ts). */
+  async function newCardAllowed(cardNumber: string, then?: string): Promise<void> {
+    const card = await load(cardNumber);
+    const errors = await applicationPreconditions(deps, card, deps.calendar.dayOf(now()));
+    if (errors.length) throw unprocessable(then ? `${PRECONDITIONS_BROKEN}: ${then}` : PRECONDITIONS_BROKEN, errors);
+  }
+
   /** Sends an Update to the card's workflow. */
   async function update<Ret>(cardNumber: string, send: (card: WorkflowHandle) => Promise<Ret>): Promise<Ret> {
     try {
@@ -89,11 +97,14 @@ export function createCardService(deps: ServiceDeps) {
 
     async renew(cardNumber: string, request: RenewalRequest) {
       await inUse(cardNumber, true);
+      await newCardAllowed(cardNumber);
       return update(cardNumber, (card) => card.executeUpdate(renewCardUpdate, { args: [request] }));
     },
 
     async reportLost(cardNumber: string, report: LossReport) {
       await inUse(cardNumber);
+      // Nothing is done then, the block neither: the answer says so (block it with POST /v1/cards/{n}/block).
+      await newCardAllowed(cardNumber, 'no replacement can be made, and the card was not blocked: block it on its own');
       return update(cardNumber, (card) => card.executeUpdate(reportLostUpdate, { args: [report] }));
     },
   };

@@ -197,8 +197,9 @@ describe('POST /v1/card-applications', () => {
   });
 
   test.each([
-    ['a CargoCard when the company has no transport licence', { licenceExpiresOn: null }, 'CargoCard', 'cardType', /no(ne)? .*on record/],
+    ['a CargoCard when the company has no transport licence', { licenceExpiresOn: null, requestsCargoCards: true }, 'CargoCard', 'cardType', /no(ne)? .*on record/],
     ['a CargoCard when the company\'s licence has expired', { licenceExpiresOn: '2020-01-31' }, 'CargoCard', 'cardType', /expired on 2020-01-31/],
+    ['a CargoCard when the company did not request CargoCards (a licence on record, no watch)', { requestsCargoCards: false }, 'CargoCard', 'cardType', /did not request CargoCards/],
     ['any card when the contract is not approved', { contract: 'pending' }, 'PortKey', 'companyId', /pending, not approved/],
   ] as const)('%s is 422 and starts nothing', async (_name, companyOptions, cardType, field, message) => {
     const who = await companyAndUser(companyOptions);

@@ -14,6 +14,7 @@ import { startApiHarness, type ApiHarness, type ApiResponse } from '../support/a
 import { hex, insertCompany, newCardNumber } from '../support/fixtures';
 import { eventually } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
+import { createCardUser } from './card-fixtures';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 const DAY = 86_400_000;
@@ -48,13 +49,13 @@ async function createCompany(overrides: { requestsCargoCards?: boolean; contract
 }
 
 /** An active CargoCard with its running `cardInUse` workflow; `status: 'expired'` gives a record only. */
-async function createCard(options: { expiresAt?: Date; status?: 'active' | 'expired' } = {}) {
-  const { companyId } = await createCompany();
+async function createCard(options: { expiresAt?: Date; status?: 'active' | 'expired'; company?: Parameters<typeof createCompany>[0] } = {}) {
+  const { companyId } = await createCompany(options.company);
   const activatedAt = new Date();
   const expiresAt = options.expiresAt ?? calendar.cardExpiresAt(activatedAt);
   const cardNumber = newCardNumber();
   const applicationId = `ca_${hex(16)}`;
-  const xsId = `xs_${hex(12)}`;
+  const { xsId } = await createCardUser(db.models, companyId);
   await db.models.CardApplication.create({ _id: applicationId, companyId, xsId, cardType: 'CargoCard', deliveryMethod: 'post', destination: 'abroad', status: 'active' });
   await db.models.Card.create({
     _id: cardNumber, applicationId, companyId, xsId, cardType: 'CargoCard', pinHash: 'x', status: options.status ?? 'active',
@@ -67,7 +68,7 @@ async function createCard(options: { expiresAt?: Date; status?: 'active' | 'expi
     });
     await eventually(() => handle.query(cardInUseStateQuery).then((s) => s.renewalWindowOpensAt !== '', () => false));
   }
-  return { cardNumber, companyId, expiresAt };
+  return { cardNumber, companyId, xsId, expiresAt };
 }
 
 // ---- cards ------------------------------------------------------------------------------
@@ -157,6 +158,41 @@ describe('/v1/cards', () => {
       deliveryMethod: 'post', destination: 'abroad', replaces: { cardNumber: expiring.cardNumber, reason: 'renewal' },
     });
     expect((await api('POST', `/v1/cards/${expiring.cardNumber}/renewal`, { requestedBy: 'hr-3' })).status).toBe(409);
+  });
+
+  test('a renewal and a lost card\'s replacement check the preconditions of a new application, with the same 422: expired identity document, contract not approved, no CargoCard request, lapsed licence', async () => {
+    const renew = (n: string) => api('POST', `/v1/cards/${n}/renewal`, { requestedBy: 'hr-5' });
+    const lose = (n: string) => api('POST', `/v1/cards/${n}/loss`, { reason: 'Lost', requestedBy: 'hr-5', deliveryMethod: 'pickup', destination: 'NL' });
+    const soon = new Date(Date.now() + 14 * DAY);
+    const cases: [string, () => Promise<{ cardNumber: string }>, string][] = [
+      ['identity document expired', async () => {
+        const card = await createCard({ expiresAt: soon });
+        await db.models.CardUser.updateOne({ _id: card.xsId }, { $set: { 'identityDocument.expiresOn': '2020-01-01' } });
+        return card;
+      }, 'xsId'],
+      ['contract terminated', async () => {
+        const card = await createCard({ expiresAt: soon });
+        await db.models.Company.updateOne({ _id: card.companyId }, { $set: { 'contract.status': 'terminated' } });
+        return card;
+      }, 'companyId'],
+      ['no CargoCard request', () => createCard({ expiresAt: soon, company: { requestsCargoCards: false } }), 'cardType'],
+      ['licence lapsed', async () => {
+        const card = await createCard({ expiresAt: soon });
+        await db.models.Company.updateOne({ _id: card.companyId }, { $set: { 'transportLicence.expiresOn': '2020-01-01' }, $unset: { 'transportLicence.bridgingUntil': 1 } });
+        return card;
+      }, 'cardType'],
+    ];
+    for (const [name, make, field] of cases) {
+      const { cardNumber } = await make();
+      await eventually(async () => (await api('GET', `/v1/cards/${cardNumber}`)).body.expiring);
+      for (const [what, res] of [['renewal', await renew(cardNumber)], ['loss', await lose(cardNumber)]] as const) {
+        expect({ name, what, status: res.status, fields: fieldsOf(res) }).toEqual({ name, what, status: 422, fields: expect.arrayContaining([field]) });
+        expect(res.body.detail).toContain('the application breaks a rule of the card process');
+      }
+      // Nothing was done: no replacement, and the card is still in use (a lost one must be blocked on its own).
+      expect((await api('GET', `/v1/cards/${cardNumber}`)).body.status).toBe('active');
+      expect(await db.models.CardApplication.countDocuments({ 'replaces.cardNumber': cardNumber })).toBe(0);
+    }
   });
 
   test('a loss report starts the replacement, blocks the card and answers 201; malformed is 400', async () => {

@@ -14,7 +14,7 @@ export interface CompanyFixture {
 /** A company as the contract process leaves it: approved unless told otherwise, with a transport licence valid through `licenceExpiresOn`. */
 export async function createCompany(
   models: Models,
-  options: { contract?: 'pending' | 'approved'; licenceExpiresOn?: string | null } = {},
+  options: { contract?: 'pending' | 'approved'; licenceExpiresOn?: string | null; requestsCargoCards?: boolean } = {},
 ): Promise<CompanyFixture> {
   const companyId = `co_${hex(12)}`;
   const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
@@ -30,6 +30,8 @@ export async function createCompany(
     signatory: { name: 'Anna Signer', email: `signatory.${companyId}@haven.example` },
     contact: { name: 'Jan Jansen', email: contact, language: 'en' },
     customerNumber,
+    // A company with a transport licence requested CargoCards at registration (companies.ts requires the pair).
+    requestsCargoCards: options.requestsCargoCards ?? options.licenceExpiresOn !== null,
     ...(options.licenceExpiresOn === null
       ? {}
       : { transportLicence: { number: `NIWO-${kvk}`, expiresOn: options.licenceExpiresOn ?? '2099-12-31', documentRef: 'doc-licence' } }),
