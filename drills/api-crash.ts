@@ -142,8 +142,7 @@ export async function apiCrashDrill(o: ApiCrashOptions): Promise<DrillResult> {
         const a = await call(stack.apiUrl, 'POST', c.path, c.body, headers(c.idempotencyKey), 15_000);
         c.attempts++;
         c.last = `${a.status} ${JSON.stringify(a.body).slice(0, 200)}`;
-        if (accepted[c.kind](a)) return void (c.outcome = 'done');
-        if (!transient(a)) return void (c.outcome = 'failed');
+        if (!transient(a)) return void (c.outcome = accepted[c.kind](a) ? 'done' : 'failed');
         if (c.abandons) return void (c.outcome = 'abandoned');
         await sleep(300 + Math.random() * 700);
       }
@@ -201,7 +200,7 @@ export async function apiCrashDrill(o: ApiCrashOptions): Promise<DrillResult> {
       }
       if (ids.length === 0 && c.outcome === 'done') {
         lost++;
-        problems.push(`${c.kind} ${c.key}: accepted, but no record`);
+        problems.push(`${c.kind} ${c.key}: accepted, but no record (${c.attempts} attempts, last ${c.last})`);
       }
       if (ids.length && c.outcome === 'abandoned') abandonedWithRecord++;
     }
