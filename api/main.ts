@@ -9,6 +9,7 @@ import { createMailer } from '../email/mailer';
 import { createLogger } from '../observability/logger';
 import { createApp } from './app';
 import { smtpGreeting } from './readiness';
+import { startCreationSweep } from './services/creation-sweep';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,11 +19,20 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config.payloadKeys) });
   const mailer = createMailer(config.mail);
 
-  const app = createApp({
+  const serviceDeps = {
     models: db.models,
     temporal,
     taskQueue: config.temporal.taskQueue,
     calendar: new BusinessCalendar(config.rules),
+    accountLimits: config.api.accountLimits,
+    logger,
+    // Drill only (refused in production by config/): widens the window between a record and its workflow's start.
+    ...(config.api.faultDelayAfterRecordMs
+      ? { faults: { afterRecord: () => new Promise<void>((r) => setTimeout(r, config.api.faultDelayAfterRecordMs)) } }
+      : {}),
+  };
+  const app = createApp({
+    ...serviceDeps,
     publicBaseUrl: config.api.publicBaseUrl,
     security: {
       keys: config.api.keys,
@@ -31,8 +41,6 @@ async function main(): Promise<void> {
       idempotencyLeaseSeconds: config.api.idempotencyLeaseSeconds,
       trustedProxies: config.api.trustedProxies,
     },
-    accountLimits: config.api.accountLimits,
-    logger,
     readiness: {
       mongodb: () => db.connection.db!.admin().ping(),
       temporal: () => connection.workflowService.getSystemInfo({}),
@@ -40,12 +48,15 @@ async function main(): Promise<void> {
       smtp: () => smtpGreeting(config.mail.smtpUrl),
     },
   });
+  // Half-created cases (a crash between a record and its workflow's start) are completed here.
+  const stopSweep = startCreationSweep(serviceDeps, config.api.creationSweep);
   const server = app.listen(config.api.port, config.api.host, () => {
     console.log(`api: listening on http://${config.api.host}:${config.api.port} (docs at /docs)`);
     logger.info('api keys loaded', { keys: config.api.keys.map((k) => `${k.name} (${k.role})`) });
   });
   const shutdown = () => {
     server.close(async () => {
+      await stopSweep();
       await connection.close();
       mailer.close();
       await db.close();

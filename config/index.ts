@@ -55,6 +55,11 @@ const schema = z.object({
   API_IDEMPOTENCY_TTL_HOURS: positiveInt.default(24),
   // a running request renews its claim on its Idempotency-Key every third of this; a retry takes over only a claim not renewed for this long
   API_IDEMPOTENCY_LEASE_SECONDS: positiveInt.min(3, 'must be at least 3').max(600, 'must be at most 600').default(30),
+  /** Half-created cases (a record whose workflow start was lost) are completed by a sweep this often, once this old. */
+  API_CREATION_SWEEP_SECONDS: positiveInt.min(5, 'must be at least 5').max(3600, 'must be at most 3600').default(60),
+  API_CREATION_GRACE_SECONDS: positiveInt.min(5, 'must be at least 5').max(3600, 'must be at most 3600').default(30),
+  /** Drill-only: the API sleeps this long between writing a record and starting its workflow. Refused in production. */
+  XS_FAULT_DELAY_AFTER_RECORD_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).max(60_000).optional(),
   /** Trust X-Forwarded-For from this many proxies in front of the API (for per-address rate limits). */
   API_TRUSTED_PROXIES: z.coerce.number({ message: 'must be a number' }).int().min(0).max(10).default(0),
 
@@ -121,6 +126,10 @@ export interface AppConfig {
     idempotencyLeaseSeconds: number;
     trustedProxies: number;
     accountLimits: AccountLimits;
+    /** The creation sweep (api/services/creation.ts). */
+    creationSweep: { intervalMs: number; graceMs: number };
+    /** Drill-only fault point (XS_FAULT_DELAY_AFTER_RECORD_MS). */
+    faultDelayAfterRecordMs?: number;
   };
   worker: { metricsAddress?: string; bundlePath?: string; maxCachedWorkflows?: number };
   /** Encrypt every payload Temporal stores (codec/); the first key encrypts. */
@@ -183,6 +192,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   const linkSecret = parseLinkSecret(e.ACCOUNT_LINK_SECRET, problems);
   if (e.NODE_ENV === 'production' && usesLocalLinkSecret(linkSecret)) problems.push('ACCOUNT_LINK_SECRET: the local development secret is refused in production');
   if (e.WORKFLOW_BUNDLE_PATH && !existsSync(e.WORKFLOW_BUNDLE_PATH)) problems.push(`WORKFLOW_BUNDLE_PATH: no file at ${e.WORKFLOW_BUNDLE_PATH}`);
+  if (e.NODE_ENV === 'production' && e.XS_FAULT_DELAY_AFTER_RECORD_MS) problems.push('XS_FAULT_DELAY_AFTER_RECORD_MS: a drill-only fault point, refused in production');
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -206,6 +216,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       idempotencyTtlHours: e.API_IDEMPOTENCY_TTL_HOURS,
       idempotencyLeaseSeconds: e.API_IDEMPOTENCY_LEASE_SECONDS,
       trustedProxies: e.API_TRUSTED_PROXIES,
+      creationSweep: { intervalMs: e.API_CREATION_SWEEP_SECONDS * 1000, graceMs: e.API_CREATION_GRACE_SECONDS * 1000 },
+      ...(e.XS_FAULT_DELAY_AFTER_RECORD_MS ? { faultDelayAfterRecordMs: e.XS_FAULT_DELAY_AFTER_RECORD_MS } : {}),
       accountLimits: {
         resetResendMinutes: e.ACCOUNT_RESET_RESEND_MINUTES,
         resetMailsPerDay: e.ACCOUNT_RESET_MAILS_PER_DAY,

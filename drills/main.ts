@@ -7,17 +7,19 @@
  *   worker-kill       --applications=200 --kills=5 --interval=8 --down=2
  *   temporal-restart  --applications=60 --restarts=1 --temporal-down=10
  *   ferretdb-outage   --applications=60 --freeze=40 --ferret-down=10
+ *   api-crash         --cases=90 --kills=6 --delay-ms=400 --abandon-every=5 --converge=60
  *   api-burst         --seconds=15 --burst-connections=64 --valid-rate=50 --min-success-rate=0.99 [--max-p95-ms=N]
  *   (all)             --concurrency=N (cases driven at once; default: all of them) --case-timeout=25 (minutes)
  *                     --keep (keep the stacks' folders)
  */
 import { apiBurstDrill } from './api-burst';
+import { apiCrashDrill } from './api-crash';
 import { ferretDbOutageDrill } from './ferretdb-outage';
 import { activeStacks, say, type DrillResult } from './stack';
 import { temporalRestartDrill } from './temporal-restart';
 import { workerKillDrill } from './worker-kill';
 
-const DRILLS = ['worker-kill', 'temporal-restart', 'ferretdb-outage', 'api-burst'] as const;
+const DRILLS = ['worker-kill', 'temporal-restart', 'ferretdb-outage', 'api-burst', 'api-crash'] as const;
 type DrillName = (typeof DRILLS)[number];
 
 function parseArgs(argv: string[]): { names: DrillName[]; opts: Record<string, string> } {
@@ -79,6 +81,15 @@ export async function runDrill(name: DrillName, opts: Record<string, string>): P
         validRate: num(opts, 'valid-rate', 50),
         ...(opts['min-success-rate'] ? { minSuccessRate: num(opts, 'min-success-rate', 0.99) } : {}),
         ...(opts['max-p95-ms'] ? { maxP95Ms: num(opts, 'max-p95-ms', 0) } : {}),
+        keep,
+      });
+    case 'api-crash':
+      return apiCrashDrill({
+        cases: num(opts, 'cases', 90),
+        kills: num(opts, 'kills', 6),
+        delayMs: num(opts, 'delay-ms', 400),
+        abandonEvery: num(opts, 'abandon-every', 5),
+        convergeSeconds: num(opts, 'converge', 60),
         keep,
       });
   }

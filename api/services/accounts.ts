@@ -9,7 +9,7 @@
  * link -> 400).
  */
 import { randomBytes } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { hashLinkToken } from '../../activities/accounts';
@@ -31,6 +31,7 @@ import {
   type UnlockInput,
 } from '../../workflows/definitions';
 import { badRequest, conflict, fromTemporal, HttpProblem, notFound, unprocessable, type FieldError } from '../errors';
+import { clearPending, startOnce } from './creation';
 import type { RegisterAccountBody } from '../schemas/accounts';
 import { claimResetMail, DEFAULT_ACCOUNT_LIMITS, releaseResetMail } from './account-limits';
 import type { ServiceDeps } from './deps';
@@ -108,6 +109,35 @@ export function createAccountService(deps: ServiceDeps) {
     if (account.status === 'lapsed') throw conflict('the registration lapsed; the account no longer exists', { accountStatus: 'lapsed' });
   }
 
+  /**
+   * Starts the account's workflow from its record (idempotent: the ID is derived
+   * from the account's) and clears the record's pending mark; see creation.ts.
+   * Used by registration, by a retried registration and by the sweep.
+   */
+  async function completeCreation(accountId: string): Promise<void> {
+    const a = await PortalAccount.findById(accountId, { passwordHash: 0 }).lean();
+    if (!a || !a.startPendingSince) return;
+    const { customerNumber, companyId, registeredAt } = a;
+    await startOnce(() =>
+      deps.temporal.workflow.start<typeof portalAccount>('portalAccount', {
+        taskQueue: deps.taskQueue,
+        workflowId: accountWorkflowId(accountId),
+        args: [{ accountId, customerNumber, companyId, registeredAt: registeredAt.toISOString() }],
+        typedSearchAttributes: [
+          { key: SA.customerNumber, value: customerNumber },
+          { key: SA.companyId, value: companyId },
+          { key: SA.phase, value: 'pending-activation' },
+        ],
+        staticSummary: `Portal account ${accountId} (customer ${customerNumber})`,
+        staticDetails:
+          `Portal account \`${accountId}\` of customer number ${customerNumber}, registered ` +
+          `${deps.calendar.toLocalIso(registeredAt)}. Activation link valid ${deps.calendar.rules.accountLinkValidityHours} hours; ` +
+          'then the account serves password resets (`requestReset`, `resetPassword`) and locks (`lock`, `unlock`).',
+      }),
+    );
+    await clearPending(PortalAccount, accountId);
+  }
+
   return {
     checkPassword: (password: string) => checkPassword(password),
 
@@ -134,36 +164,23 @@ export function createAccountService(deps: ServiceDeps) {
           passwordHash: await hashPassword(body.password),
           status: 'pending-activation',
           registeredAt,
+          startPendingSince: registeredAt,
         });
       } catch (err) {
-        if (isDuplicateKey(err)) throw conflict('an account with this email is already pending activation or active');
+        if (isDuplicateKey(err)) {
+          // A retry finishes a half-created registration, so its email is not blocked for good.
+          const held = await PortalAccount.findOne({ emailKey: body.email.toLowerCase() }, { _id: 1 }).lean();
+          if (held) await completeCreation(held._id as string);
+          throw conflict('an account with this email is already pending activation or active');
+        }
         throw err;
       }
-      try {
-        await deps.temporal.workflow.start<typeof portalAccount>('portalAccount', {
-          taskQueue: deps.taskQueue,
-          workflowId: accountWorkflowId(accountId),
-          args: [{ accountId, customerNumber: body.customerNumber, companyId: company._id, registeredAt: registeredAt.toISOString() }],
-          typedSearchAttributes: [
-            { key: SA.customerNumber, value: body.customerNumber },
-            { key: SA.companyId, value: company._id },
-            { key: SA.phase, value: 'pending-activation' },
-          ],
-          staticSummary: `Portal account ${accountId} (customer ${body.customerNumber})`,
-          staticDetails:
-            `Portal account \`${accountId}\` of customer number ${body.customerNumber}, registered ` +
-            `${deps.calendar.toLocalIso(registeredAt)}. Activation link valid ${deps.calendar.rules.accountLinkValidityHours} hours; ` +
-            'then the account serves password resets (`requestReset`, `resetPassword`) and locks (`lock`, `unlock`).',
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-          // Without its workflow the record would block the email for good: remove it.
-          await PortalAccount.deleteOne({ _id: accountId });
-          throw err;
-        }
-      }
+      await deps.faults?.afterRecord?.('account', accountId);
+      await completeCreation(accountId);
       return accountView(created.toObject() as Account);
     },
+
+    completeCreation,
 
     async get(accountId: string) {
       const account = await PortalAccount.findById(accountId, { passwordHash: 0 }).lean();

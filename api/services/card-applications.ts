@@ -26,6 +26,7 @@ import {
   type CardApplicationState,
 } from '../../workflows/definitions';
 import { conflict, fromTemporal, notFound, unprocessable, type FieldError } from '../errors';
+import { clearPending } from './creation';
 import type { ApplyForCardBody } from '../schemas/cards';
 import { companyErrors } from './card-users';
 import { newId } from './companies';
@@ -164,6 +165,14 @@ export function createCardApplicationService(deps: ServiceDeps) {
     }
   }
 
+  /** Starts the application's workflow if its record is still marked pending, then clears the mark (creation.ts). */
+  async function completeCreation(applicationId: string): Promise<void> {
+    const record = (await CardApplication.findById(applicationId).lean()) as (ApplicationRecord & { startPendingSince?: Date }) | null;
+    if (!record?.startPendingSince) return;
+    await startWorkflow(record);
+    await clearPending(CardApplication, applicationId);
+  }
+
   /** An Update on a workflow of the application; a closed workflow takes none. */
   async function update<R, A>(workflowId: string, def: UpdateDefinition<R, [A]>, args: [A], closed: string): Promise<R> {
     try {
@@ -179,7 +188,11 @@ export function createCardApplicationService(deps: ServiceDeps) {
     async apply(body: ApplyForCardBody): Promise<{ created: boolean; application: ReturnType<typeof applicationView> }> {
       if (body.applicationId) {
         const existing = (await CardApplication.findById(body.applicationId).lean()) as ApplicationRecord | null;
-        if (existing) return { created: false, application: applicationView(await sameApplication(existing, body)) };
+        if (existing) {
+          const same = await sameApplication(existing, body);
+          await completeCreation(same._id); // a retry finishes a half-created case (creation.ts)
+          return { created: false, application: applicationView(await load(same._id)) };
+        }
       }
       const submittedAt = now();
       const errors = await applicationPreconditions(deps, body, deps.calendar.dayOf(submittedAt));
@@ -195,6 +208,7 @@ export function createCardApplicationService(deps: ServiceDeps) {
         destination: body.destination,
         submittedAt,
         status: 'awaiting-approvals',
+        startPendingSince: submittedAt,
       };
       try {
         await CardApplication.create(doc);
@@ -203,14 +217,13 @@ export function createCardApplicationService(deps: ServiceDeps) {
         // The same applicationId sent twice at once: the first one is the application.
         return { created: false, application: applicationView(await sameApplication(await load(doc._id), body)) };
       }
-      try {
-        await startWorkflow(doc as unknown as ApplicationRecord);
-      } catch (err) {
-        await CardApplication.deleteOne({ _id: doc._id }); // nothing half-done stays behind
-        throw err;
-      }
+      // Never deleted on a failed start (it may have been accepted): a retry or the sweep completes it.
+      await deps.faults?.afterRecord?.('card-application', doc._id);
+      await completeCreation(doc._id);
       return { created: true, application: applicationView(await load(doc._id)) };
     },
+
+    completeCreation,
 
     async get(applicationId: string) {
       const record = await load(applicationId);

@@ -4,7 +4,6 @@
  * domain modules and in the workflow.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { isDuplicateKey, type CompanyDoc } from '../../db/models';
 import type { ServiceDeps } from './deps';
 import type { contractApproval } from '../../workflows/contract-approval';
@@ -17,6 +16,7 @@ import {
 } from '../../workflows/definitions';
 import { conflict, fromTemporal, notFound, unprocessable, type FieldError } from '../errors';
 import type { RegisterCompanyBody } from '../schemas/companies';
+import { clearPending, startOnce } from './creation';
 
 
 export const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
@@ -63,6 +63,37 @@ export function createCompanyService(deps: ServiceDeps) {
     return errors;
   }
 
+  /**
+   * Starts the company's contract workflow from its record (idempotent: the ID
+   * is derived from the company's) and clears the record's pending mark; see
+   * creation.ts. Used by registration, by a retried registration and by the sweep.
+   */
+  async function completeCreation(companyId: string): Promise<void> {
+    const c = await Company.findById(companyId).lean();
+    if (!c || !c.startPendingSince) return;
+    const { submittedAt, dueAt } = c.contract!;
+    await startOnce(() =>
+      deps.temporal.workflow.start<typeof contractApproval>('contractApproval', {
+        taskQueue: deps.taskQueue,
+        workflowId: contractWorkflowId(companyId),
+        args: [{ companyId, companyName: c.name, submittedAt: submittedAt.toISOString() }],
+        typedSearchAttributes: [
+          { key: SA.companyId, value: companyId },
+          { key: SA.customerNumber, value: c.customerNumber },
+          { key: SA.phase, value: 'awaiting-decision' },
+          { key: SA.nextDueAt, value: dueAt },
+          { key: SA.slaBreached, value: false },
+        ],
+        staticSummary: `Contract approval: ${c.name} (KvK ${c.kvkNumber})`,
+        staticDetails:
+          `Company **${c.name}**, ID \`${companyId}\`, customer number ${c.customerNumber}.\n\n` +
+          `Registered ${deps.calendar.toLocalIso(submittedAt)}; decision due within 24 working hours, ` +
+          `by ${deps.calendar.toLocalIso(dueAt)}. Decide with the \`decideContract\` update.`,
+      }),
+    );
+    await clearPending(Company, companyId);
+  }
+
   async function insertWithCustomerNumber(doc: Omit<CompanyDoc, 'customerNumber' | 'createdAt' | 'updatedAt'> & { _id: string }) {
     for (let attempt = 0; ; attempt++) {
       const customerNumber = String(randomInt(1_000_000, 10_000_000));
@@ -72,6 +103,7 @@ export function createCompanyService(deps: ServiceDeps) {
         if (!isDuplicateKey(err)) throw err;
         const existing = await Company.findOne({ registrationKey: doc.registrationKey }, { _id: 1 }).lean();
         if (existing) {
+          await completeCreation(existing._id as string); // a retry finishes a half-created case
           throw conflict('a registration with this Chamber of Commerce number and VAT ID already exists', {
             companyId: existing._id,
           });
@@ -102,35 +134,15 @@ export function createCompanyService(deps: ServiceDeps) {
         requestsCargoCards: body.requestsCargoCards,
         ...(body.transportLicence ? { transportLicence: body.transportLicence } : {}),
         contract: { status: 'pending', submittedAt, dueAt, slaBreached: false },
+        startPendingSince: submittedAt,
       } as never);
 
-      try {
-        await deps.temporal.workflow.start<typeof contractApproval>('contractApproval', {
-          taskQueue: deps.taskQueue,
-          workflowId: contractWorkflowId(companyId),
-          args: [{ companyId, companyName: body.companyName, submittedAt: submittedAt.toISOString() }],
-          typedSearchAttributes: [
-            { key: SA.companyId, value: companyId },
-            { key: SA.customerNumber, value: created.customerNumber },
-            { key: SA.phase, value: 'awaiting-decision' },
-            { key: SA.nextDueAt, value: dueAt },
-            { key: SA.slaBreached, value: false },
-          ],
-          staticSummary: `Contract approval: ${body.companyName} (KvK ${body.kvkNumber})`,
-          staticDetails:
-            `Company **${body.companyName}**, ID \`${companyId}\`, customer number ${created.customerNumber}.\n\n` +
-            `Registered ${deps.calendar.toLocalIso(submittedAt)}; decision due within 24 working hours, ` +
-            `by ${deps.calendar.toLocalIso(dueAt)}. Decide with the \`decideContract\` update.`,
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-          // Nothing half-done stays behind: without its workflow the record is removed.
-          await Company.deleteOne({ _id: companyId });
-          throw err;
-        }
-      }
+      await deps.faults?.afterRecord?.('company', companyId);
+      await completeCreation(companyId);
       return companyView(created.toObject() as CompanyDoc & { _id: string });
     },
+
+    completeCreation,
 
     async get(companyId: string) {
       const company = await Company.findById(companyId).lean();

@@ -4,6 +4,7 @@ import type { BusinessCalendar } from '../../domain/calendar';
 import type { Models } from '../../db/models';
 import type { Logger } from '../../observability/logger';
 import type { AccountLimits } from './account-limits';
+import type { CreationFaults } from './creation';
 
 export interface ServiceDeps {
   models: Models;
@@ -16,4 +17,6 @@ export interface ServiceDeps {
   accountLimits?: AccountLimits;
   /** For work done after the answer went out (a password-reset request). */
   logger?: Logger;
+  /** Test- and drill-only fault points in the create paths (never set in production). */
+  faults?: CreationFaults;
 }

@@ -16,6 +16,13 @@ export const cardApplicationSchema = new Schema(
     deliveryMethod: { type: String, enum: DELIVERY_METHODS, required: true },
     destination: { type: String, enum: ['NL', 'abroad'], required: true },
     submittedAt: { type: Date },
+    /**
+     * Set by the API when it writes the record, before it starts the record's
+     * workflow; removed once the start is known to have happened. A record that
+     * keeps it past the grace period is a half-created case: the creation sweep
+     * (api/services/creation.ts) starts its workflow under the same ID.
+     */
+    startPendingSince: { type: Date, index: { sparse: true } },
     replaces: { cardNumber: { type: String }, reason: { type: String } },
     collectorName: { type: String },
     status: { type: String, enum: CARD_APPLICATION_PHASES, required: true },

@@ -26,6 +26,13 @@ export const companySchema = new Schema(
      * companies move it to `closed:<id>`, so the same numbers can register again.
      */
     registrationKey: { type: String, required: true, unique: true },
+    /**
+     * Set by the API when it writes the record, before it starts the record's
+     * workflow; removed once the start is known to have happened. A record that
+     * keeps it past the grace period is a half-created case: the creation sweep
+     * (api/services/creation.ts) starts its workflow under the same ID.
+     */
+    startPendingSince: { type: Date, index: { sparse: true } },
     kvkExtract: {
       documentRef: { type: String, required: true },
       issuedOn: { type: String, required: true },

@@ -35,6 +35,13 @@ export const portalAccountSchema = new Schema(
      * moves it to `lapsed:<id>`, so the same email can register again.
      */
     emailKey: { type: String, required: true, unique: true },
+    /**
+     * Set by the API when it writes the record, before it starts the record's
+     * workflow; removed once the start is known to have happened. A record that
+     * keeps it past the grace period is a half-created case: the creation sweep
+     * (api/services/creation.ts) starts its workflow under the same ID.
+     */
+    startPendingSince: { type: Date, index: { sparse: true } },
     email: { type: String, required: true },
     language: { type: String, enum: languages, required: true },
     /** Last name, or company name. */

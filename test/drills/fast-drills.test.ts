@@ -9,12 +9,15 @@
  */
 import type { DrillResult } from '../../drills/stack';
 import type { apiBurstDrill as ApiBurstDrill } from '../../drills/api-burst';
+import type { apiCrashDrill as ApiCrashDrill } from '../../drills/api-crash';
 import type { workerKillDrill as WorkerKillDrill } from '../../drills/worker-kill';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { workerKillDrill } = require('../../dist/drills/worker-kill') as { workerKillDrill: typeof WorkerKillDrill };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { apiBurstDrill } = require('../../dist/drills/api-burst') as { apiBurstDrill: typeof ApiBurstDrill };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { apiCrashDrill } = require('../../dist/drills/api-crash') as { apiCrashDrill: typeof ApiCrashDrill };
 
 // Each drill ends itself: a case that does not reach its target in time is reported by the drill
 // (caseTimeoutMinutes), well before jest's own timeout. On an idle 2-core machine both take
@@ -45,4 +48,11 @@ test('the API under a burst of malformed, unauthenticated and role-bypass reques
   if (r.figures.authEnforced) expect(r.figures.unauthenticatedServed).toBe(0);
   expect(r.figures.bypassAttemptsSent).toBeGreaterThan(0);
   expect(r.figures.bypassReachedHandler).toBe(0);
+});
+
+test('the API SIGKILLed between records and their workflows while 45 creations are in flight: none lost, none twice, no orphan', async () => {
+  const r = await apiCrashDrill({ cases: 45, kills: 3, delayMs: 400, abandonEvery: 5, convergeSeconds: 60 });
+  show(r);
+  expect(r.problems).toEqual([]);
+  expect(r.figures).toMatchObject({ failed: 0, lost: 0, duplicates: 0, recordsWithoutWorkflow: 0, workflowsWithoutRecord: 0, stillHalfCreated: 0, apiKills: 3 });
 });
