@@ -1,7 +1,7 @@
 /**
  * `npm run drill [-- <drill>... [--name=value]...]`: the fault drills of the
  * local stack, each on a stack of its own (drills/stack.ts). Without names,
- * all four run in order. Exits non-zero when a drill lost or duplicated
+ * all of them run in order. Exits non-zero when a drill lost or duplicated
  * anything (or the API stopped serving valid requests).
  *
  *   worker-kill       --applications=200 --kills=5 --interval=8 --down=2
