@@ -90,8 +90,6 @@ export function isTransient(err: unknown, depth = 0): boolean {
   return isTransient(e.cause, depth + 1);
 }
 
-export const notFoundHandler: RequestHandler = (req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`));
-
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     let problem: HttpProblem;
