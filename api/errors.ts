@@ -5,7 +5,7 @@
  * with Retry-After; anything else unexpected is a 500 without internals
  * (logged with the request ID).
  */
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler } from 'express';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { FailureType } from '../workflows/definitions';
