@@ -14,6 +14,7 @@ import {
   type CardApplicationPhase,
   type CardApplicationState,
 } from '../workflows/definitions';
+import { loadPreconditionFacts, preconditionBreaches, type PreconditionRequest, type RuleBreach } from '../domain/card-preconditions';
 import { recordAudit } from './audit';
 import { createLocalCardPrinter, hashPin, newPin, pinMatches, type CardPrinter, type ProductionOrder } from './card-production';
 import { createEmailActivities, messageIdFor, outboxKey, type EmailKey, type SendEmailResult } from './email';
@@ -51,10 +52,12 @@ export type ApplicationProgress = {
     | 'collectedBy'
     | 'activatedAt'
     | 'expiresAt'
+    | 'cancelledAt'
+    | 'cancellationReason'
   >
 >;
 
-const INSTANTS = ['approvedAt', 'convertedToUrgentAt', 'producedAt', 'collectedAt', 'activatedAt', 'expiresAt'] as const;
+const INSTANTS = ['approvedAt', 'convertedToUrgentAt', 'producedAt', 'collectedAt', 'activatedAt', 'expiresAt', 'cancelledAt'] as const;
 
 function progressUpdate(p: ApplicationProgress): Record<string, unknown> {
   const { applicationId: _id, cardUserApproval, backofficeApproval, pin, ...rest } = p;
@@ -202,12 +205,32 @@ export function createCardActivities(deps: CardActivityDeps) {
       return await pinMatches(input.pin, card.pinHash);
     },
 
+    /** Never over a block: a card blocked after its PIN was accepted stays blocked (its workflow then blocks it too). */
     async recordCardActivated(input: { cardNumber: string; activatedAt: string; expiresAt: string }): Promise<void> {
       const res = await Card.updateOne(
-        { _id: input.cardNumber },
+        { _id: input.cardNumber, status: { $ne: 'blocked' } },
         { $set: { status: 'active', activatedAt: new Date(input.activatedAt), expiresAt: new Date(input.expiresAt) } },
       );
-      if (res.matchedCount === 0) throw notFound(`card ${input.cardNumber} not found`);
+      if (res.matchedCount === 0 && !(await Card.exists({ _id: input.cardNumber }))) throw notFound(`card ${input.cardNumber} not found`);
+    },
+
+    /**
+     * The rules of every card application (domain/card-preconditions.ts) as of `today` (the workflow's
+     * local day): the workflow asks again when both approvals are in and right before production.
+     */
+    async checkApplicationPreconditions(input: PreconditionRequest & { today: string }): Promise<RuleBreach[]> {
+      return preconditionBreaches(input, await loadPreconditionFacts(deps.models, input), input.today);
+    },
+
+    /** A cancelled application's card, if one was produced, can never be handed over or activated. */
+    async blockCardOfCancelledApplication(input: { cardNumber: string; at: string; reason: string }): Promise<void> {
+      await Card.updateOne(
+        { _id: input.cardNumber, status: { $nin: ['blocked', 'expired'] } },
+        { $set: { status: 'blocked', blockedAt: new Date(input.at), blockReason: input.reason } },
+      );
+      await recordAudit(deps.models, Context.current().info, {
+        event: 'card-blocked-application-cancelled', subject: input.cardNumber, actor: 'card-application', at: input.at, data: { reason: input.reason },
+      });
     },
   };
 }

@@ -4,11 +4,28 @@
  * database write per activity; instants come from the workflow.
  */
 import { Context } from '@temporalio/activity';
-import type { Models } from '../db/models';
+import type { Client } from '@temporalio/client';
+import type { CompanyDoc, Models } from '../db/models';
 import { notFound, type TransportLicence } from '../workflows/definitions';
 import { recordAudit } from './audit';
+import { ensureRunning, licenceWatchStart } from './reconciliation';
 
 const NOT_IN_USE = ['blocked', 'expired'];
+/** Application phases that are over: the card is in use (its own workflow) or there never will be one. */
+const CLOSED_APPLICATIONS = ['active', 'cancelled'];
+
+/**
+ * Companies whose licence must be watched, whatever their registration said: those that requested
+ * CargoCards, hold one in use or have an open application for one (PROCESSES.md section 4).
+ */
+export async function cargoCardCompanyIds(models: Models, among?: string[]): Promise<Set<string>> {
+  const scope = among ? { companyId: { $in: among } } : {};
+  const [holders, applicants] = await Promise.all([
+    models.Card.distinct('companyId', { ...scope, cardType: 'CargoCard', status: { $nin: NOT_IN_USE } }),
+    models.CardApplication.distinct('companyId', { ...scope, cardType: 'CargoCard', status: { $nin: CLOSED_APPLICATIONS } }),
+  ]);
+  return new Set([...holders, ...applicants].map(String));
+}
 
 export interface WatchedCompany {
   companyName: string;
@@ -18,19 +35,21 @@ export interface WatchedCompany {
   reason: string;
 }
 
-export function createLicenceActivities(deps: { models: Models }) {
-  const { Company, Card } = deps.models;
+export function createLicenceActivities(deps: { models: Models; temporal?: Client }) {
+  const { Company, Card, CardApplication } = deps.models;
   const audit = (subject: string, event: string, at: string, data?: Record<string, unknown>) =>
     recordAudit(deps.models, Context.current().info, { subject, event, actor: 'licence-watch', at, data });
 
   return {
-    /** The licence the watch plans from, if the company has CargoCards, a licence and an approved contract. */
+    /** The licence the watch plans from, if the company requested or holds CargoCards, has a licence and an approved contract. */
     async loadLicenceWatch(input: { companyId: string }): Promise<WatchedCompany> {
       const company = await Company.findById(input.companyId).lean();
       if (!company) throw notFound(`company ${input.companyId} not found`);
       const base = { companyName: company.name, customerNumber: company.customerNumber };
       const l = company.transportLicence;
-      if (!company.requestsCargoCards) return { ...base, reason: 'the company does not request CargoCards' };
+      if (!company.requestsCargoCards && !(await cargoCardCompanyIds(deps.models, [input.companyId])).size) {
+        return { ...base, reason: 'the company neither requests nor holds CargoCards' };
+      }
       if (company.contract?.status !== 'approved') return { ...base, reason: `the contract is ${company.contract?.status}` };
       if (!l) return { ...base, reason: 'the company has no transport licence' };
       const licence: TransportLicence = { number: l.number, expiresOn: l.expiresOn, documentRef: l.documentRef };
@@ -62,6 +81,28 @@ export function createLicenceActivities(deps: { models: Models }) {
         .sort({ _id: 1 })
         .lean();
       return cards.map((c) => String(c._id));
+    },
+
+    /** Open CargoCard applications of the company (no active card yet, not cancelled), by application ID. */
+    async listOpenCargoCardApplications(input: { companyId: string }): Promise<string[]> {
+      const apps = await CardApplication.find(
+        { companyId: input.companyId, cardType: 'CargoCard', status: { $nin: CLOSED_APPLICATIONS } },
+        { _id: 1 },
+      )
+        .sort({ _id: 1 })
+        .lean();
+      return apps.map((a) => String(a._id));
+    },
+
+    /**
+     * A company that applies for a CargoCard has a running licence watch (started if missing, restarted if it
+     * failed), whatever its registration said; the nightly reconciliation checks the same invariant.
+     */
+    async ensureLicenceWatch(input: { companyId: string }): Promise<string> {
+      if (!deps.temporal) throw new Error('ensureLicenceWatch needs a Temporal client (ActivityDeps.temporal)');
+      const company = await Company.findById(input.companyId).lean();
+      if (!company) throw notFound(`company ${input.companyId} not found`);
+      return ensureRunning(deps.temporal, Context.current().info.taskQueue, licenceWatchStart(company as CompanyDoc & { _id: string }));
     },
 
     /** Blocks the records of those CargoCards, including any without a running workflow. */

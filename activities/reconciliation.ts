@@ -24,6 +24,7 @@ import {
   type ReconciledKind,
   type ReconcilePage,
 } from '../workflows/definitions';
+import { cargoCardCompanyIds } from './licences';
 
 export interface WorkflowStart {
   workflowType: string;
@@ -134,8 +135,10 @@ export function createReconciliationActivities(deps: { models: Models; temporal?
   /** Each record's workflow start, one page of records in ID order after the cursor. */
   const pages: Record<ReconciledKind, (after: string | null, limit: number) => Promise<Page>> = {
     async 'licence-watches'(after, limit) {
+      // Whatever the registration said: a company holding or applying for a CargoCard is watched too.
+      const cargoCardCompanies = [...(await cargoCardCompanyIds(deps.models))];
       const companies = await Company.find({
-        requestsCargoCards: true,
+        $or: [{ requestsCargoCards: true }, { _id: { $in: cargoCardCompanies } }],
         'contract.status': 'approved',
         'transportLicence.expiresOn': { $exists: true },
         ...(after ? { _id: { $gt: after } } : {}),

@@ -33,8 +33,21 @@ function requireText(value: unknown, field: string): void {
   if (typeof value !== 'string' || value.trim() === '') throw invalidInput(`${field} is required`, { field });
 }
 
+/** The answer to anything asked of a cancelled application: 409, with when and why. */
+export function cancelledConflict(state: CardApplicationState) {
+  return conflict(`the application was cancelled on ${state.cancelledAt}: ${state.cancellationReason}`, {
+    cancelledAt: state.cancelledAt,
+    reason: state.cancellationReason,
+  });
+}
+
+function refuseCancelled(state: CardApplicationState): void {
+  if (state.phase === 'cancelled') throw cancelledConflict(state);
+}
+
 export function validateApproval(state: CardApplicationState, party: keyof typeof PARTY, by: unknown, field = 'approvedBy'): void {
   requireText(by, field);
+  refuseCancelled(state);
   const earlier = state.approvals[party];
   if (earlier) {
     const how = earlier.atServicePoint ? ' (checked at the service point)' : '';
@@ -52,6 +65,7 @@ export function validateServicePointCheck(state: CardApplicationState, checkedBy
 }
 
 export function validateConversion(state: CardApplicationState): void {
+  refuseCancelled(state);
   if (state.deliveryMethod === 'urgent-pickup') throw conflict('the application is already urgent');
   if (state.phase !== 'awaiting-approvals' && state.phase !== 'awaiting-production') {
     throw conflict(`the card was already produced (${state.producedAt ?? 'in production'}); it can no longer be converted to urgent`);
@@ -60,6 +74,7 @@ export function validateConversion(state: CardApplicationState): void {
 
 export function validateCollector(state: CardApplicationState, name: unknown): void {
   requireText(name, 'name');
+  refuseCancelled(state);
   if (state.phase === 'collected' || state.phase === 'shipped' || state.phase === 'active') {
     throw conflict(`the card was already ${state.phase === 'active' ? 'activated' : state.phase}: it is no longer collected`);
   }
@@ -68,6 +83,7 @@ export function validateCollector(state: CardApplicationState, name: unknown): v
 
 export function validateActivation(state: CardApplicationState, inProgress: boolean, pin: unknown): void {
   if (typeof pin !== 'string' || !PIN_PATTERN.test(pin)) throw invalidInput('pin must be the 4-digit PIN code', { field: 'pin' });
+  refuseCancelled(state);
   if (state.phase === 'active') throw conflict(`the card was already activated on ${state.activatedAt}`);
   if (inProgress) throw conflict('an activation of this card is in progress');
   if (state.phase !== 'collected' && state.phase !== 'shipped') {
@@ -83,6 +99,7 @@ export function validateActivation(state: CardApplicationState, inProgress: bool
 /** A new PIN for a produced card not yet activated (locked or not: a PIN letter can be lost too). */
 export function validateNewPin(state: CardApplicationState, inProgress: boolean, requestedBy: unknown): void {
   requireText(requestedBy, 'requestedBy');
+  refuseCancelled(state);
   if (state.phase === 'active') throw conflict(`the card was already activated on ${state.activatedAt}: its PIN is the card user's`);
   if (!state.cardNumber || state.phase === 'in-production') throw conflict(`no card was produced yet for this application (${state.phase})`);
   if (inProgress) throw conflict('an activation or a new PIN of this card is in progress');
@@ -160,6 +177,8 @@ export function cardApplicationStatus(s: CardApplicationState, calendar: Busines
       return status(`Card ${s.cardNumber} collected ${at(s.collectedAt)}${s.collectedBy ? ` by ${s.collectedBy}` : ''}; ${activationWait(s, at)}`);
     case 'active':
       return status(`Card ${s.cardNumber} active since ${at(s.activatedAt)}, valid until ${at(s.expiresAt)}`);
+    case 'cancelled':
+      return status(`Cancelled ${at(s.cancelledAt)}${s.cardNumber ? ` (card ${s.cardNumber} blocked)` : ''}: ${s.cancellationReason}`);
   }
 }
 

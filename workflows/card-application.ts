@@ -8,7 +8,21 @@
  * PIN -> the card's life goes on in the `cardInUse` workflow.
  * The delivery rules and their decisions: domain/card-delivery.ts.
  */
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, patched, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  patched,
+  setHandler,
+  startChild,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
 import type { ApplicationProgress } from '../activities/cards';
 import { BusinessCalendar } from '../domain/calendar';
 import { approvalMoment, planDelivery, type DeliveryPlan, type PickupPlan } from '../domain/card-delivery';
@@ -17,6 +31,7 @@ import {
   approveByBackofficeUpdate,
   approveByCardUserUpdate,
   businessRule,
+  cancelApplicationSignal,
   cardApplicationStateQuery,
   checkAtServicePointUpdate,
   collectorNamedSignal,
@@ -32,11 +47,13 @@ import {
   type CardApplicationInput,
   type CardApplicationResult,
   type CardApplicationState,
+  type CancellationRequest,
   type ConversionInput,
   type ConversionResult,
 } from './definitions';
 import {
   applicationSearchAttributes,
+  cancelledConflict,
   cardApplicationStatus,
   deliveryEmailData,
   startCardInUse,
@@ -53,6 +70,12 @@ import { acts, loadRules, showStatus } from './support';
 const now = (): string => new Date().toISOString();
 /** Activation locks at the last wrong PIN (runs recorded before that never locked). */
 const PIN_LOCK_PATCH = 'pin-attempts-lock';
+/**
+ * The rules of the application are checked again when both approvals are in and before production, a CargoCard
+ * application makes sure its company's licence watch runs, and a cancellation ends the application (runs
+ * recorded before that did none of it).
+ */
+const INTEGRITY_PATCH = 'application-integrity';
 
 export async function cardApplication(input: CardApplicationInput): Promise<CardApplicationResult> {
   // Handlers are set before the first await: an Update sent right after the start finds them.
@@ -70,11 +93,14 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
     failedPinAttempts: 0,
   };
   let hold: ChildWorkflowHandle<typeof pickupHold> | undefined;
+  let holdEnded = false;
   let activating = false;
   let pinAcceptedAt: string | undefined;
   // Known once the application is received (step 1); the PIN handlers run only after production.
   let names: { cardUserName: string; companyName: string } = { cardUserName: '', companyName: '' };
   let mailData: Record<string, string> = {};
+  /** Set once the application must end without a card; the story stops at its next step (cancel()). */
+  let cancellation: (CancellationRequest & { at: string }) | undefined;
 
   const publish = (): void => showStatus(cardApplicationStatus(state, calendar));
   // The record is written one change at a time: FerretDB rewrites the whole document on an
@@ -102,7 +128,8 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
     publish();
     await record(party === 'cardUser' ? { cardUserApproval: approval } : { backofficeApproval: approval });
     const both = state.approvals.cardUser && state.approvals.backoffice;
-    await condition(() => !both || state.plan !== undefined);
+    await condition(() => !both || state.plan !== undefined || state.phase === 'cancelled');
+    if (state.phase === 'cancelled') throw cancelledConflict(state);
     return { approvals: state.approvals, approvedForProduction: Boolean(both), ...(state.plan ? { plan: state.plan } : {}) };
   };
   setHandler(approveByCardUserUpdate, (i) => approve('cardUser', { by: i.approvedBy.trim(), at: now() }), {
@@ -140,6 +167,7 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   );
   // Before the hold completes, so an activation right after the pickup finds the card collected.
   setHandler(holdEndedSignal, ({ outcome, at }) => {
+    holdEnded = true;
     if (outcome === 'collected') {
       Object.assign(state, { phase: 'collected', collectedAt: at });
     } else {
@@ -168,7 +196,8 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
           });
         }
         pinAcceptedAt ??= now();
-        await condition(() => state.phase === 'active');
+        await condition(() => state.phase === 'active' || state.phase === 'cancelled');
+        if (state.phase === 'cancelled') throw cancelledConflict(state);
         return { cardNumber: state.cardNumber!, activatedAt: state.activatedAt!, expiresAt: state.expiresAt! };
       } finally {
         activating = false;
@@ -197,6 +226,11 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
     { validator: (i) => validateNewPin(state, activating || pinAcceptedAt !== undefined, i?.requestedBy) },
   );
 
+  setHandler(cancelApplicationSignal, ({ reason, by }) => {
+    if (cancellation || state.phase === 'active' || typeof reason !== 'string' || !reason.trim()) return;
+    cancellation = { reason: reason.trim(), by: String(by ?? 'operator'), at: now() };
+  });
+
   /** The last wrong PIN: activation locks, and the company contact is told (once per issued PIN). */
   async function lockActivation(): Promise<void> {
     state.pinLockedAt = now();
@@ -221,9 +255,13 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
     template: 'card-application-received',
     data: { ...mailData, deliveryMethod: state.deliveryMethod },
   });
+  const integrity = patched(INTEGRITY_PATCH);
+  // Whatever the registration said, a company applying for a CargoCard has a running licence watch.
+  if (integrity && cardType === 'CargoCard') await acts.ensureLicenceWatch({ companyId });
 
   // ---- 2. Approved for production by both parties, in either order: the moment A -----
-  await condition(() => approvalMoment(state.approvals.cardUser?.at, state.approvals.backoffice?.at) !== undefined);
+  await condition(() => approvalMoment(state.approvals.cardUser?.at, state.approvals.backoffice?.at) !== undefined || cancellation !== undefined);
+  if (cancellation || (integrity && (await rulesBroken('approval')))) return cancel();
   state.approvedAt = approvalMoment(state.approvals.cardUser!.at, state.approvals.backoffice!.at)!.toISOString();
   state.plan = replan();
   state.phase = 'awaiting-production';
@@ -234,8 +272,10 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
     publish();
     await record({ status: 'awaiting-production', approvedAt: state.approvedAt, plan });
     const wait = Date.parse(plan.productionAt) - Date.now();
-    if (state.plan === plan && (wait <= 0 || !(await condition(() => state.plan !== plan, wait)))) break;
+    if (state.plan === plan && (wait <= 0 || !(await condition(() => state.plan !== plan || cancellation !== undefined, wait)))) break;
+    if (cancellation) break;
   }
+  if (cancellation || (integrity && (await rulesBroken('production')))) return cancel();
   const plan = state.plan;
   state.phase = 'in-production';
   publish();
@@ -244,6 +284,7 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   Object.assign(state, { cardNumber, producedAt });
   publish();
   await record({ status: 'in-production', cardNumber, producedAt });
+  if (cancellation) return cancel(); // cancelled while in production: the PIN never goes out
   await acts.sendCardPinEmail({ key: { workflowId, purpose: 'pin' }, companyId, cardNumber, data: mailData });
   await acts.forgetCardPin({ cardNumber });
   await acts.sendEmail({
@@ -254,6 +295,7 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   });
 
   // ---- 4. Delivery: by post at once, or held for pickup ------------------------------
+  if (cancellation) return cancel();
   if (plan.method === 'post') {
     Object.assign(state, { phase: 'shipped', shippedOn: plan.shipOn, expectedDeliveryBy: plan.expectedDeliveryBy });
     publish();
@@ -271,7 +313,8 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
 
   // ---- 5. Activated with ID, card and PIN; then the card is in use ----------------------
   publish();
-  await condition(() => pinAcceptedAt !== undefined);
+  await condition(() => pinAcceptedAt !== undefined || cancellation !== undefined);
+  if (cancellation) return cancel();
   const activatedAt = pinAcceptedAt!;
   const expiresAt = calendar.cardExpiresAt(new Date(activatedAt)).toISOString();
   await acts.recordCardActivated({ cardNumber, activatedAt, expiresAt });
@@ -281,6 +324,34 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   publish();
   await condition(allHandlersFinished);
   return { applicationId, cardNumber, activatedAt, expiresAt };
+
+  /** Asks the rules again at a step (domain/card-preconditions.ts); a broken one cancels the application. */
+  async function rulesBroken(step: 'approval' | 'production'): Promise<boolean> {
+    const breaches = await acts.checkApplicationPreconditions({ companyId, xsId, cardType, today: calendar.dayOf(new Date()) });
+    if (breaches.length === 0) return false;
+    cancellation = { reason: `checked at ${step}: ${breaches.map((b) => b.message).join('; ')}`, by: 'card-application', at: now() };
+    return true;
+  }
+
+  /**
+   * Ends the application without an active card: the pickup hold (if any) stops, a produced card is blocked,
+   * the record says why and the company contact gets one email saying why.
+   */
+  async function cancel(): Promise<CardApplicationResult> {
+    const { reason, by, at } = cancellation!;
+    Object.assign(state, { phase: 'cancelled', cancelledAt: at, cancellationReason: reason });
+    publish();
+    if (state.cardNumber) await acts.blockCardOfCancelledApplication({ cardNumber: state.cardNumber, at, reason });
+    await record({ status: 'cancelled', cancelledAt: at, cancellationReason: reason });
+    await acts.sendEmail({
+      key: { workflowId, purpose: 'cancelled' },
+      to: { kind: 'company-contact', companyId },
+      template: 'card-application-cancelled',
+      data: { ...mailData, reason, cancelledBy: by, ...(state.cardNumber ? { cardNumber: state.cardNumber } : {}) },
+    });
+    await condition(allHandlersFinished);
+    return { applicationId, outcome: 'cancelled', cancelledAt: at, reason, ...(state.cardNumber ? { cardNumber: state.cardNumber } : {}) };
+  }
 
   /** The pickup hold runs as a child; it signals its end (holdEndedSignal) before it completes. */
   async function holdForPickup(pickup: PickupPlan, cardNumber: string, names: { cardUserName: string; companyName: string }): Promise<void> {
@@ -294,8 +365,22 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
     });
     if (state.collectorName && state.collectorName !== named) await hold.signal(collectorNamedSignal, { name: state.collectorName });
     await record({ status: 'held-for-pickup' });
-    const ended = await hold.result();
+    // A cancellation stops the hold: the card is no longer handed over. The hold signals its end before it
+    // completes (holdEndedSignal), so waiting for either adds no command to the histories of earlier runs.
+    await condition(() => holdEnded || cancellation !== undefined);
+    if (!holdEnded) {
+      try {
+        await getExternalWorkflowHandle(hold.workflowId).cancel();
+      } catch (err) {
+        log.info('the pickup hold ended before its cancellation', { error: String(err) }); // its result says how
+      }
+    }
+    const ended = await hold.result().catch((err: unknown) => {
+      if (cancellation && err instanceof ChildWorkflowFailure && isCancellation(err.cause)) return undefined;
+      throw err;
+    });
     hold = undefined;
+    if (!ended) return;
     if (ended.outcome === 'collected') {
       Object.assign(state, { phase: 'collected', collectedAt: ended.at, collectedBy: ended.collectedBy });
       await record({ status: 'collected', collectedAt: ended.at, collectedBy: ended.collectedBy });

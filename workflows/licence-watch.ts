@@ -1,11 +1,11 @@
 /**
- * The transport-licence watch (PROCESSES.md section 4), one per company with
- * CargoCards and an approved contract.
+ * The transport-licence watch (PROCESSES.md section 4), one per company with an
+ * approved contract that requested, holds or applies for CargoCards.
  *
  * A licence valid through day E (or its NIWO bridging period's end): at 09:00
  * on the 5th working day before E the company contact is warned; unless a
- * renewal arrives, at 00:00 after E every CargoCard of the company is blocked
- * and the contract terminated, with an email. A renewal or a bridging period
+ * renewal arrives, at 00:00 after E every CargoCard of the company is blocked,
+ * the contract terminated and its open CargoCard applications cancelled, with an email. A renewal or a bridging period
  * is recorded on the company and the watch continues as new from the record,
  * so its history stays small however often the licence is renewed.
  */
@@ -15,6 +15,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -23,6 +24,8 @@ import { BusinessCalendar, isIsoDay } from '../domain/calendar';
 import {
   blockCardNowSignal,
   businessRule,
+  cancelApplicationSignal,
+  cardApplicationWorkflowId,
   cardInUseWorkflowId,
   conflict,
   effectiveExpiry,
@@ -42,6 +45,8 @@ import {
 import { acts, loadRules, showStatus, type Status } from './support';
 
 const now = (): string => new Date().toISOString();
+/** After the termination, the company's open CargoCard applications are cancelled (runs recorded before did not). */
+const CANCEL_APPLICATIONS_PATCH = 'licence-watch-cancels-applications';
 
 export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWatchResult> {
   // Handlers are set before the first await; until the licence is loaded the
@@ -99,6 +104,12 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   await Promise.all(cards.map((cardNumber) => signalBlock(cardNumber, reason)));
   await acts.blockCompanyCargoCards({ companyId, at: blockedAt, reason });
   await acts.terminateContractForExpiredLicence({ companyId, at: blockedAt, reason });
+  if (patched(CANCEL_APPLICATIONS_PATCH)) {
+    // No CargoCard of the company is produced, handed over or activated from now on (their cards are blocked above).
+    const open = await acts.listOpenCargoCardApplications({ companyId });
+    const why = `the company's contract was terminated because its ${reason}`;
+    await Promise.all(open.map((applicationId) => signalCancel(applicationId, why)));
+  }
   Object.assign(state, { phase: 'blocked', blockedAt, blockedCards: cards });
   showStatus(status());
   await acts.sendEmail({
@@ -160,6 +171,16 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
     } catch (err) {
       if (!(err instanceof ApplicationFailure)) throw err;
       log.info('card has no running workflow; its record is blocked directly', { cardNumber, error: err.message });
+    }
+  }
+
+  /** Ends an open application through its workflow; one without a running workflow stops at its next rule check. */
+  async function signalCancel(applicationId: string, reason: string): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(cardApplicationWorkflowId(applicationId)).signal(cancelApplicationSignal, { reason, by: 'licence-watch' });
+    } catch (err) {
+      if (!(err instanceof ApplicationFailure)) throw err;
+      log.info('application has no running workflow; it stops at its next rule check', { applicationId, error: err.message });
     }
   }
 

@@ -119,6 +119,8 @@ export const cardApplicationView = z
     collectedBy: z.string().optional(),
     activatedAt: instant.optional(),
     expiresAt: instant.optional(),
+    cancelledAt: instant.optional(),
+    cancellationReason: z.string().optional().meta({ description: 'Why the application ended without a card (status cancelled)' }),
     plan: z.record(z.string(), z.unknown()).optional().meta({ description: 'The delivery plan: ship and delivery days, or ready day, pickup window and hold' }),
     pin: z
       .object({ failedAttempts: z.number().int(), maxAttempts: z.number().int(), locked: z.boolean(), lockedAt: instant.optional(), reissued: z.number().int() })

@@ -7,6 +7,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { isDuplicateKey, type CardApplicationDoc } from '../../db/models';
+import { loadPreconditionFacts, preconditionBreaches, type PreconditionRequest } from '../../domain/card-preconditions';
 import type { cardApplication } from '../../workflows/card-application';
 import {
   activateUpdate,
@@ -28,7 +29,6 @@ import {
 import { conflict, fromTemporal, notFound, unprocessable, type FieldError } from '../errors';
 import { clearPending } from './creation';
 import type { ApplyForCardBody } from '../schemas/cards';
-import { companyErrors } from './card-users';
 import { newId } from './companies';
 import type { ServiceDeps } from './deps';
 
@@ -60,6 +60,8 @@ export function applicationView(r: ApplicationRecord, state?: CardApplicationSta
     expiresAt: iso(r.expiresAt),
     plan: (r.plan as Record<string, unknown> | undefined) ?? undefined,
     pin: pinView(r, state),
+    cancelledAt: iso(r.cancelledAt),
+    cancellationReason: r.cancellationReason ?? undefined,
   };
   return {
     applicationId: r._id,
@@ -78,35 +80,9 @@ export function applicationView(r: ApplicationRecord, state?: CardApplicationSta
 /** The answer to a card request that breaks a precondition (a new application, a renewal, a replacement alike). */
 export const PRECONDITIONS_BROKEN = 'the application breaks a rule of the card process';
 
-/**
- * What every card application needs (section 2), whether new, a renewal or a lost card's replacement: an
- * approved contract, a card user of the company with a valid identity document, and for a CargoCard the
- * company's request for CargoCards (so its licence is watched) and a valid transport licence.
- */
-export async function applicationPreconditions(
-  deps: ServiceDeps,
-  request: { companyId: string; xsId: string; cardType: string },
-  today: string,
-): Promise<FieldError[]> {
-  const { Company, CardUser } = deps.models;
-  const errors = await companyErrors(deps, request.companyId);
-  const user = await CardUser.findById(request.xsId, { companyId: 1, identityDocument: 1 }).lean();
-  if (!user) errors.push({ field: 'xsId', message: 'no card user with this XS-ID' });
-  else if (user.companyId !== request.companyId) errors.push({ field: 'xsId', message: 'the card user is registered for another company' });
-  else if (user.identityDocument!.expiresOn < today) {
-    errors.push({ field: 'xsId', message: `the card user's identity document expired on ${user.identityDocument!.expiresOn}` });
-  }
-  if (request.cardType === 'CargoCard') {
-    const company = await Company.findById(request.companyId, { transportLicence: 1, requestsCargoCards: 1 }).lean();
-    const licence = company?.transportLicence;
-    const validThrough = [licence?.expiresOn, licence?.bridgingUntil].filter((d): d is string => Boolean(d)).sort().pop();
-    if (company && !company.requestsCargoCards) {
-      errors.push({ field: 'cardType', message: 'the company did not request CargoCards at registration, so no licence watch runs for it' });
-    }
-    if (!validThrough) errors.push({ field: 'cardType', message: 'a CargoCard needs the company\'s valid transport licence; none is on record' });
-    else if (validThrough < today) errors.push({ field: 'cardType', message: `a CargoCard needs a valid transport licence; the company's expired on ${validThrough}` });
-  }
-  return errors;
+/** The rules of every card application (domain/card-preconditions.ts), read from the records as of `today`. */
+export async function applicationPreconditions(deps: ServiceDeps, request: PreconditionRequest, today: string): Promise<FieldError[]> {
+  return preconditionBreaches(request, await loadPreconditionFacts(deps.models, request), today);
 }
 
 export function createCardApplicationService(deps: ServiceDeps) {
@@ -173,13 +149,23 @@ export function createCardApplicationService(deps: ServiceDeps) {
     await clearPending(CardApplication, applicationId);
   }
 
-  /** An Update on a workflow of the application; a closed workflow takes none. */
-  async function update<R, A>(workflowId: string, def: UpdateDefinition<R, [A]>, args: [A], closed: string): Promise<R> {
+  /**
+   * An Update on a workflow of the application; a closed workflow takes none: `closed` says why, unless the
+   * application was cancelled (then when and why it was).
+   */
+  async function update<R, A>(applicationId: string, workflowId: string, def: UpdateDefinition<R, [A]>, args: [A], closed: string): Promise<R> {
     try {
       return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(def, { args });
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw conflict(closed);
-      throw fromTemporal(err);
+      if (!(err instanceof WorkflowNotFoundError)) throw fromTemporal(err);
+      const record = await load(applicationId);
+      if (record.status === 'cancelled') {
+        throw conflict(`the application was cancelled on ${iso(record.cancelledAt)}: ${record.cancellationReason}`, {
+          cancelledAt: iso(record.cancelledAt),
+          reason: record.cancellationReason,
+        });
+      }
+      throw conflict(closed);
     }
   }
 
@@ -237,37 +223,37 @@ export function createCardApplicationService(deps: ServiceDeps) {
       await load(applicationId);
       const closed = 'the application is closed: approvals are no longer taken';
       const id = cardApplicationWorkflowId(applicationId);
-      if (body.by === 'card-user') return update(id, approveByCardUserUpdate, [{ approvedBy: body.approvedBy }], closed);
-      if (body.by === 'back-office') return update(id, approveByBackofficeUpdate, [{ approvedBy: body.approvedBy }], closed);
-      return update(id, checkAtServicePointUpdate, [{ checkedBy: body.approvedBy }], closed);
+      if (body.by === 'card-user') return update(applicationId, id, approveByCardUserUpdate, [{ approvedBy: body.approvedBy }], closed);
+      if (body.by === 'back-office') return update(applicationId, id, approveByBackofficeUpdate, [{ approvedBy: body.approvedBy }], closed);
+      return update(applicationId, id, checkAtServicePointUpdate, [{ checkedBy: body.approvedBy }], closed);
     },
 
     async convertToUrgent(applicationId: string, body: { requestedBy?: string | undefined }) {
       await load(applicationId);
       const args = [body.requestedBy ? { requestedBy: body.requestedBy } : {}] as [{ requestedBy?: string }];
-      return update(cardApplicationWorkflowId(applicationId), convertToUrgentUpdate, args, 'the card was already produced');
+      return update(applicationId, cardApplicationWorkflowId(applicationId), convertToUrgentUpdate, args, 'the card was already produced');
     },
 
     async nameCollector(applicationId: string, body: { name: string }) {
       await load(applicationId);
-      return update(cardApplicationWorkflowId(applicationId), nameCollectorUpdate, [{ name: body.name }], 'the card was already delivered');
+      return update(applicationId, cardApplicationWorkflowId(applicationId), nameCollectorUpdate, [{ name: body.name }], 'the card was already delivered');
     },
 
     async recordPickup(applicationId: string, body: { collectedBy: string }) {
       const record = await load(applicationId);
       const notHeld = `the card is not held for pickup (the application is ${record.status})`;
-      return update(pickupHoldWorkflowId(applicationId), recordPickupUpdate, [{ collectedBy: body.collectedBy }], notHeld);
+      return update(applicationId, pickupHoldWorkflowId(applicationId), recordPickupUpdate, [{ collectedBy: body.collectedBy }], notHeld);
     },
 
     async activate(applicationId: string, body: { pin: string }) {
       await load(applicationId);
-      return update(cardApplicationWorkflowId(applicationId), activateUpdate, [{ pin: body.pin }], 'the card was already activated');
+      return update(applicationId, cardApplicationWorkflowId(applicationId), activateUpdate, [{ pin: body.pin }], 'the card was already activated');
     },
 
     /** Customer service: a new PIN to the company contact; unlocks an activation locked by wrong PINs. */
     async issueNewPin(applicationId: string, body: { requestedBy: string }) {
       await load(applicationId);
-      return update(cardApplicationWorkflowId(applicationId), issueNewPinUpdate, [{ requestedBy: body.requestedBy }], 'the card was already activated');
+      return update(applicationId, cardApplicationWorkflowId(applicationId), issueNewPinUpdate, [{ requestedBy: body.requestedBy }], 'the card was already activated');
     },
   };
 

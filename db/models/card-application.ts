@@ -46,6 +46,9 @@ export const cardApplicationSchema = new Schema(
     expiresAt: { type: Date },
     /** PIN attempts at activation (MAX_PIN_ATTEMPTS): wrong ones since the last PIN, when activation locked, new PINs issued. */
     pin: { failedAttempts: { type: Number }, lockedAt: { type: Date }, reissued: { type: Number } },
+    /** Ended without an active card (status `cancelled`): when and why. */
+    cancelledAt: { type: Date },
+    cancellationReason: { type: String },
   },
   { timestamps: true, versionKey: false },
 );

@@ -89,6 +89,31 @@ export const cardTemplates = {
       ],
     }),
   },
+  /** To the company contact, when an application ends without a card (a rule no longer holds, or the contract ended). */
+  'card-application-cancelled': {
+    en: (d) => ({
+      subject: `Your application for a ${cardName(d)} for ${d.cardUserName} was cancelled (${d.applicationId})`,
+      paragraphs: [
+        `Dear ${d.companyName},`,
+        `your application ${d.applicationId} for a ${cardName(d)} for ${d.cardUserName} (XS-ID ${d.xsId}) was cancelled. The reason: ${d.reason}.`,
+        d.cardNumber
+          ? `The card ${d.cardNumber} that was produced for it is blocked: it cannot be collected or activated. Please return it if you receive it.`
+          : 'No card was produced.',
+        'Once the reason no longer applies, you may apply again.',
+      ],
+    }),
+    de: (d) => ({
+      subject: `Ihr Antrag auf eine ${cardName(d)} für ${d.cardUserName} wurde storniert (${d.applicationId})`,
+      paragraphs: [
+        `Sehr geehrte Damen und Herren der ${d.companyName},`,
+        `Ihr Antrag ${d.applicationId} auf eine ${cardName(d)} für ${d.cardUserName} (XS-ID ${d.xsId}) wurde storniert. Der Grund: ${d.reason}.`,
+        d.cardNumber
+          ? `Die dafür hergestellte Karte ${d.cardNumber} ist gesperrt: Sie kann weder abgeholt noch aktiviert werden. Bitte senden Sie sie zurück, falls sie bei Ihnen eintrifft.`
+          : 'Es wurde keine Karte hergestellt.',
+        'Sobald der Grund entfällt, können Sie einen neuen Antrag stellen.',
+      ],
+    }),
+  },
   /** To the card user, when the card is produced: how it reaches them and how to activate it. */
   'card-next-steps': {
     en: (d) => ({

@@ -41,6 +41,9 @@ export const holdEndedSignal = defineSignal<[{ outcome: 'collected' | 'to-post';
  * search attribute. In order: approvals, waiting for the production moment,
  * production, then by post `shipped`, or by pickup `held-for-pickup` and then
  * `collected` (or `shipped` when the hold ended uncollected), then `active`.
+ * Any phase before `active` can end `cancelled`: a rule of the application no
+ * longer holds (checked at approval and before production), or the company's
+ * contract was terminated when its transport licence expired.
  */
 export const CARD_APPLICATION_PHASES = [
   'awaiting-approvals',
@@ -50,6 +53,7 @@ export const CARD_APPLICATION_PHASES = [
   'shipped',
   'collected',
   'active',
+  'cancelled',
 ] as const;
 export type CardApplicationPhase = (typeof CARD_APPLICATION_PHASES)[number];
 
@@ -92,6 +96,9 @@ export interface CardApplicationState {
   pinsReissued?: number;
   activatedAt?: string;
   expiresAt?: string;
+  /** The application ended without an active card: when, and why (a sentence for the company and operators). */
+  cancelledAt?: string;
+  cancellationReason?: string;
 }
 
 export interface ApprovalInput {
@@ -124,9 +131,21 @@ export interface ActivationResult {
   expiresAt: string;
 }
 
-export interface CardApplicationResult extends ActivationResult {
-  applicationId: string;
+export type CardApplicationResult =
+  | (ActivationResult & { applicationId: string; outcome?: 'active' })
+  | { applicationId: string; outcome: 'cancelled'; cancelledAt: string; reason: string; cardNumber?: string };
+
+export interface CancellationRequest {
+  /** Why, in a sentence the company contact reads in the cancellation email. */
+  reason: string;
+  /** Who or what cancels (e.g. 'licence-watch'), audited. */
+  by: string;
 }
+/**
+ * Ends an application that has no active card yet: any card produced for it is blocked, the company
+ * contact is told why. Sent by the licence watch when it terminates the contract; operators may send it too.
+ */
+export const cancelApplicationSignal = defineSignal<[CancellationRequest]>('cancelApplication');
 
 export const approveByCardUserUpdate = defineUpdate<ApprovalResult, [ApprovalInput]>('approveByCardUser');
 export const approveByBackofficeUpdate = defineUpdate<ApprovalResult, [ApprovalInput]>('approveByBackoffice');
