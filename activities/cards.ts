@@ -14,7 +14,8 @@ import {
   type CardApplicationPhase,
   type CardApplicationState,
 } from '../workflows/definitions';
-import { loadPreconditionFacts, preconditionBreaches, type PreconditionRequest, type RuleBreach } from '../domain/card-preconditions';
+import { loadPreconditionFacts } from '../db/precondition-facts';
+import { preconditionBreaches, type PreconditionRequest, type RuleBreach } from '../domain/card-preconditions';
 import { recordAudit } from './audit';
 import { createLocalCardPrinter, hashPin, newPin, pinMatches, type CardPrinter, type ProductionOrder } from './card-production';
 import { createEmailActivities, messageIdFor, outboxKey, type EmailKey, type SendEmailResult } from './email';

@@ -9,10 +9,9 @@
  * (api/services/card-applications.ts), and again by the workflow when both
  * approvals are in and right before production (activities/cards.ts
  * `checkApplicationPreconditions`), so a document, contract or licence that
- * lapses meanwhile stops the application before a card exists.
+ * lapses meanwhile stops the application before a card exists. The facts are
+ * read from the records by db/precondition-facts.ts.
  */
-import type { Models } from '../db/models';
-
 export interface RuleBreach {
   field: string;
   message: string;
@@ -63,23 +62,4 @@ export function preconditionBreaches(request: PreconditionRequest, facts: Precon
     }
   }
   return breaches;
-}
-
-/** Reads the facts from the records (two reads), for the API and the activity alike. */
-export async function loadPreconditionFacts(models: Models, request: PreconditionRequest): Promise<PreconditionFacts> {
-  const [company, user] = await Promise.all([
-    models.Company.findById(request.companyId, { contract: 1, requestsCargoCards: 1, transportLicence: 1 }).lean(),
-    models.CardUser.findById(request.xsId, { companyId: 1, identityDocument: 1 }).lean(),
-  ]);
-  const licence = company?.transportLicence;
-  return {
-    company: company
-      ? {
-          contractStatus: company.contract?.status,
-          requestsCargoCards: Boolean(company.requestsCargoCards),
-          ...(licence ? { licence: { expiresOn: licence.expiresOn, bridgingUntil: licence.bridgingUntil ?? undefined } } : {}),
-        }
-      : null,
-    user: user ? { companyId: user.companyId, identityDocumentExpiresOn: user.identityDocument!.expiresOn } : null,
-  };
 }

@@ -48,7 +48,7 @@ function action<B extends z.ZodType>(a: {
       '200': { description: 'Done', content: json(updateResult, 'output') },
       '400': problemResponse('Malformed input'),
       '404': problemResponse('Unknown application'),
-      '409': problemResponse(a.conflicts),
+      '409': problemResponse(`${a.conflicts}; or the application was cancelled (the answer says when and why)`),
       ...a.extra,
     },
     handle: async ({ params, body }, res, service) => res.json(await a.run(service, params.applicationId, body as z.output<B>)),

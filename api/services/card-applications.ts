@@ -7,7 +7,8 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { isDuplicateKey, type CardApplicationDoc } from '../../db/models';
-import { loadPreconditionFacts, preconditionBreaches, type PreconditionRequest } from '../../domain/card-preconditions';
+import { loadPreconditionFacts } from '../../db/precondition-facts';
+import { preconditionBreaches, type PreconditionRequest } from '../../domain/card-preconditions';
 import type { cardApplication } from '../../workflows/card-application';
 import {
   activateUpdate,
