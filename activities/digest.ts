@@ -24,6 +24,7 @@ import { digestTemplateData } from '../email/templates/digest';
 import type { Mailer } from '../email/mailer';
 import { digestEmailKey, effectiveExpiry, notFound, type CompanyDigestOutcome } from '../workflows/definitions';
 import { createEmailActivities, outboxKey } from './email';
+import { cargoCardCompanyIds } from './licences';
 
 const DAY_MS = 86_400_000;
 /** An email lists at most this many items of one kind. */
@@ -46,6 +47,8 @@ export interface ItemContext {
   applications: () => Promise<Application[]>;
   /** "First Last" of each card user, by XS-ID. */
   holders: (xsIds: string[]) => Promise<Map<string, string>>;
+  /** The company holds or applies for a CargoCard (its licence is watched whatever its registration said). */
+  cargoCards: () => Promise<boolean>;
 }
 
 const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
@@ -77,6 +80,7 @@ function itemContext(models: Models, calendar: BusinessCalendar, company: Compan
           .limit(2 * MAX_ITEMS_PER_KIND)
           .lean()) as Application[],
     ),
+    cargoCards: once(async () => (await cargoCardCompanyIds(models, [company._id])).size > 0),
     async holders(xsIds) {
       if (xsIds.length === 0) return new Map();
       const users = await models.CardUser.find({ _id: { $in: [...new Set(xsIds)] } }, { firstName: 1, lastName: 1 }).lean();
@@ -150,12 +154,13 @@ export const openItemReaders = {
   },
 
   /**
-   * "Licence warnings": a company with CargoCards whose transport licence
-   * (or NIWO bridging period) ends within the renewal window and has not ended.
+   * "Licence warnings": a watched company (it requested, holds or applies for
+   * CargoCards) whose transport licence (or NIWO bridging period) ends within
+   * the renewal window and has not ended.
    */
-  async licence({ company, calendar, now }: ItemContext): Promise<OpenItems['licence']> {
+  async licence({ company, calendar, now, cargoCards }: ItemContext): Promise<OpenItems['licence']> {
     const licence = company.transportLicence;
-    if (!company.requestsCargoCards || !licence || company.contract?.status !== 'approved') return null;
+    if (!licence || company.contract?.status !== 'approved' || !(company.requestsCargoCards || (await cargoCards()))) return null;
     const expiresOn: IsoDay = effectiveExpiry({ expiresOn: licence.expiresOn, ...(licence.bridgingUntil ? { bridgingUntil: licence.bridgingUntil } : {}) });
     const today = calendar.dayOf(now);
     const windowOpens = calendar.addDays(expiresOn, -7 * calendar.rules.renewalWindowWeeks);

@@ -13,6 +13,7 @@ import type { reconciliation } from '../../workflows';
 import { cardApplicationWorkflowId, licenceStateQuery, licenceWatchWorkflowId, pickupHoldWorkflowId, type ReconciliationResult } from '../../workflows/definitions';
 import { startApp, type Api, type AppServer } from '../support/api-harness';
 import { hex, newCardNumber } from '../support/fixtures';
+import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
@@ -156,6 +157,8 @@ test('when the licence watch terminates the contract, every open CargoCard appli
       });
     }
   }
+  await recordHistory(h.client.workflow.getHandle(cardApplicationWorkflowId(c.applicationId)), 'card-application-held-cancelled-on-termination');
+  await recordHistory(h.client.workflow.getHandle(licenceWatchWorkflowId(companyId)), 'licence-watch-block-cancels-applications');
 });
 
 // ---- 4. Rules re-checked at approval and before production --------------------------------------
@@ -175,6 +178,7 @@ test('an identity document that expires before the approvals stops the applicati
   const [mail] = await eventually(async () => mailsTo(contact, /was cancelled/).length === 1 && mailsTo(contact, /was cancelled/));
   expect(mail!.text).toContain(`identity document expired on ${expiresOn}`);
   expect(mail!.text).toContain('No card was produced');
+  await recordHistory(h.client.workflow.getHandle(cardApplicationWorkflowId(applicationId)), 'card-application-cancelled-at-approval');
 });
 
 test('a contract terminated between approval and production stops the application before production', async () => {
