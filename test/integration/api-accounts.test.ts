@@ -9,6 +9,8 @@ import type { Client } from '@temporalio/client';
 import { claimResetMail, releaseResetMail, type AccountLimits } from '../../api/services/account-limits';
 import { createAccountService, verifyPassword } from '../../api/services/accounts';
 import { hashPassword } from '../../api/services/passwords';
+import { LOCAL_HUMAN_CHECK_TOKEN } from '../../api/services/human-check';
+import { currentVersions, DEFAULT_PORTAL_SETTINGS } from '../../api/services/sign-in';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { checkPassword } from '../../domain/password-policy';
@@ -19,6 +21,10 @@ import { eventually, testDatabase } from '../support/servers';
 import type { ReceivedMail, SmtpReceiver } from '../support/smtp';
 
 const PUBLIC = 'https://portal.xs-key.example';
+/** The current terms of use and privacy statement, as a portal sends them (registration requires both). */
+const ACCEPT = currentVersions(DEFAULT_PORTAL_SETTINGS);
+/** The token the local human-check verifier accepts (api/services/human-check.ts). */
+const HUMAN = { humanCheckToken: LOCAL_HUMAN_CHECK_TOKEN };
 const GOOD = 'Harbour#2026!Key';
 const MINUTE = 60_000;
 /** Per-account limits as configured; the per-address ones high enough not to interfere (tested on an app of their own). */
@@ -72,6 +78,7 @@ const registration = async (overrides: Record<string, unknown> = {}) => ({
   customerNumber: await company(),
   email: `Holder.${hex(5)}@Haven.example`,
   password: GOOD,
+  accept: ACCEPT,
   ...overrides,
 });
 
@@ -222,10 +229,10 @@ test('a reset request is always 202; only an active matching account is mailed a
   await nthMail(pending.body.email, 1); // its activation mail, before the requests below
 
   for (const request of [
-    { customerNumber: body.customerNumber, email: body.email.toLowerCase() },
-    { customerNumber: body.customerNumber, email: `nobody.${hex(4)}@haven.example` },
-    { customerNumber: '9999999', email: body.email },
-    { customerNumber: pending.body.customerNumber, email: pending.body.email },
+    { customerNumber: body.customerNumber, email: body.email.toLowerCase(), ...HUMAN },
+    { customerNumber: body.customerNumber, email: `nobody.${hex(4)}@haven.example`, ...HUMAN },
+    { customerNumber: '9999999', email: body.email, ...HUMAN },
+    { customerNumber: pending.body.customerNumber, email: pending.body.email, ...HUMAN },
   ]) {
     const res = await api('POST', '/v1/accounts/password-reset', request);
     expect(res.status).toBe(202);
@@ -271,7 +278,7 @@ async function historyText(accountId: string): Promise<string> {
 describe('password-reset abuse', () => {
   test('100 reset requests for one account within a minute send one mail; its link stays valid; no hash in the history', async () => {
     const { body, account } = await activated();
-    const request = { customerNumber: body.customerNumber, email: body.email };
+    const request = { customerNumber: body.customerNumber, email: body.email, ...HUMAN };
     const started = Date.now();
     const answers: ApiResponse[] = [];
     for (let batch = 0; batch < 10; batch += 1) {
@@ -301,7 +308,7 @@ describe('password-reset abuse', () => {
 
   test('after the resend interval a new link goes out; at most the configured number a day', async () => {
     const { body } = await activated();
-    const request = { customerNumber: body.customerNumber, email: body.email };
+    const request = { customerNumber: body.customerNumber, email: body.email, ...HUMAN };
     for (let n = 1; n <= LIMITS.resetMailsPerDay + 2; n += 1) {
       expect((await api('POST', resetPath, request)).status).toBe(202);
       if (n <= LIMITS.resetMailsPerDay) await nthMail(body.email, 1 + n);
@@ -336,16 +343,16 @@ describe('password-reset abuse', () => {
     const locked = await activated();
     expect((await api('POST', `/v1/accounts/${locked.account.accountId}/lock`, { reason: 'Check', by: 'cs-1' })).status).toBe(200);
     const limited = await activated();
-    expect((await api('POST', resetPath, { customerNumber: limited.body.customerNumber, email: limited.body.email })).status).toBe(202);
+    expect((await api('POST', resetPath, { customerNumber: limited.body.customerNumber, email: limited.body.email, ...HUMAN })).status).toBe(202);
     await nthMail(limited.body.email, 2);
 
-    const requests: Record<string, { customerNumber: string; email: string }> = {
-      unknownEmail: { customerNumber: active.body.customerNumber, email: `nobody.${hex(4)}@haven.example` },
-      unknownCustomer: { customerNumber: '9999999', email: active.body.email },
-      pending: { customerNumber: pending.body.customerNumber, email: pending.body.email },
-      active: { customerNumber: active.body.customerNumber, email: active.body.email },
-      locked: { customerNumber: locked.body.customerNumber, email: locked.body.email },
-      limited: { customerNumber: limited.body.customerNumber, email: limited.body.email },
+    const requests: Record<string, { customerNumber: string; email: string; humanCheckToken: string }> = {
+      unknownEmail: { customerNumber: active.body.customerNumber, email: `nobody.${hex(4)}@haven.example`, ...HUMAN },
+      unknownCustomer: { customerNumber: '9999999', email: active.body.email, ...HUMAN },
+      pending: { customerNumber: pending.body.customerNumber, email: pending.body.email, ...HUMAN },
+      active: { customerNumber: active.body.customerNumber, email: active.body.email, ...HUMAN },
+      locked: { customerNumber: locked.body.customerNumber, email: locked.body.email, ...HUMAN },
+      limited: { customerNumber: limited.body.customerNumber, email: limited.body.email, ...HUMAN },
     };
     const times: Record<string, number[]> = Object.fromEntries(Object.keys(requests).map((k) => [k, []]));
     const answers: Record<string, unknown> = {};
@@ -379,7 +386,7 @@ describe('password-reset abuse', () => {
     const limits: AccountLimits = { ...LIMITS, resetRequestsPerAddressHour: 3, linkFailuresPerAddressHour: 2 };
     const replicas = [await startApp({ db: own, client, taskQueue, accountLimits: limits }), await startApp({ db: own, client, taskQueue, accountLimits: limits })];
     try {
-      const request = { customerNumber: '1234567', email: `someone.${hex(4)}@haven.example` };
+      const request = { customerNumber: '1234567', email: `someone.${hex(4)}@haven.example`, ...HUMAN };
       // A burst on one replica is counted exactly; the count is shared with the other.
       const burst = await Promise.all(Array.from({ length: 10 }, () => replicas[0]!.api('POST', resetPath, request)));
       expect(burst.map((r) => r.status).sort()).toEqual([202, 202, 202, ...Array(7).fill(429)]);
