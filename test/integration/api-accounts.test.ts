@@ -445,7 +445,7 @@ const signIn = (email: string, password: string, extra: Record<string, unknown> 
 /** What a caller sees of a refusal, but the request's own ID (and the ETag, a hash of the body with it). */
 const refusalSeen = (res: ApiResponse) => {
   const { requestId: _id, ...body } = res.body as Record<string, unknown>;
-  const { etag: _etag, ...seen } = visible(res);
+  const { etag: _etag, ...seen } = visible(res) as Record<string, unknown>;
   return { ...seen, body };
 };
 
