@@ -159,7 +159,7 @@ describe('a portal account through a password reset', () => {
 
   // The account workflow's payloads hold no name or address (its input is IDs); the hash of a new password may
   // travel in its reset Update, so the export must show neither hashes nor passwords, and decoded it shows the case.
-  test('its history carries no name, email address, password or password hash; decoded through the codec server it reads', async () => {
+  test('its history carries no name, email address, password or password hash (reset and sign-ins); decoded through the codec server it reads', async () => {
     const { api, db, receiver } = h;
     const company = await createCompany(db.models);
     const name = 'Hoogendijk';
@@ -176,6 +176,9 @@ describe('a portal account through a password reset', () => {
     expect((await api('POST', '/v1/accounts/password-reset/confirm', { token: tokenIn((await mails(2)).text), password: passwords[1] })).status).toBe(200);
     hashes.push((await db.models.PortalAccount.findById(accountId).lean())!.passwordHash);
     expect(hashes[1]).not.toBe(hashes[0]);
+    // Sign-ins: the workflow gets the API's verdict on the password, never the password.
+    expect((await api('POST', '/v1/accounts/sign-in', { email, password: passwords[0] })).status).toBe(401);
+    expect((await api('POST', '/v1/accounts/sign-in', { email, password: passwords[1] })).status).toBe(200);
 
     const hashParts = hashes.flatMap((hash) => hash.split('$').filter((part) => part.length >= 16)); // salt and key, however framed
     const secrets = [name, email, company.contact, ...passwords, ...hashes, ...hashParts];
