@@ -144,11 +144,13 @@ export const accounts: Resource<Service> = {
         'sign-in. When the terms of use or the privacy statement changed since the account accepted them, the answer lists ' +
         'them instead (`acceptance-required`, nobody signed in): show them and send the same request again with `accept`. ' +
         'Every other case is the same 401, whatever the reason. ACCOUNT_SIGN_IN_MAX_FAILURES (5) wrong passwords in a row ' +
-        'lock the account; the holder is mailed and only customer service unlocks it.',
+        'lock the account; the holder is mailed and only customer service unlocks it. Takes no Idempotency-Key (400): ' +
+        'a replayed answer would skip the judgement.',
       body: signInBody,
+      idempotent: false,
       responses: {
         '200': { description: 'Signed in, or acceptance of newer terms required', content: json(signInResult, 'output') },
-        '400': problemResponse('Malformed input'),
+        '400': problemResponse('Malformed input, or an Idempotency-Key'),
         '401': problemResponse(
           'Refused: unknown email, wrong password, or an account that is not active (pending, lapsed, locked); one answer for all ' +
             '(also the answer to a request without a valid API key)',

@@ -493,6 +493,9 @@ describe('sign-in', () => {
     const second = await signIn(active.body.email, GOOD);
     expect(second.body).toMatchObject({ status: 'signed-in', previousSignInAt: first.body.signedInAt });
     expect((await api('GET', `/v1/accounts/${active.account.accountId}`)).body.lastSignInAt).toBe(second.body.signedInAt);
+    // No Idempotency-Key: a replayed answer would skip the judgement (a lock since, a new password).
+    const keyed = await api('POST', '/v1/accounts/sign-in', { email: active.body.email, password: GOOD }, { ...PORTAL, 'idempotency-key': `k-${hex(4)}` });
+    expect([keyed.status, fields(keyed)]).toEqual([400, ['Idempotency-Key']]);
     expect(mailsTo(locked.body.email).map((m) => m.subject)).not.toContainEqual(expect.stringMatching(/Zugang/));
   });
 
