@@ -1,8 +1,9 @@
 /**
  * /v1/accounts: portal accounts. Register (starts the account's workflow and
  * mails the activation link), activate with the link's token, reset a
- * forgotten password, lock and unlock (customer service), check a password
- * against the policy.
+ * forgotten password (with a human check), lock and unlock (customer
+ * service), check a password against the policy, sign in (the portal;
+ * docs/accounts.md).
  *
  * The links in the emails open two small pages here (GET .../activation and
  * GET .../password-reset/confirm) that post the token to the JSON endpoints:
