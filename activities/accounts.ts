@@ -31,7 +31,7 @@ import type { Models, PortalAccountDoc } from '../db/models';
 import { certainlyNotSent, type Mailer } from '../email/mailer';
 import { renderEmail, type Language } from '../email/templates';
 import type { BusinessRules } from '../domain/rules';
-import { conflict, notFound, type LinkPurpose } from '../workflows/definitions';
+import { conflict, notFound, type AcceptedVersions, type LinkPurpose } from '../workflows/definitions';
 import { LOCAL_LINK_SECRET } from '../config/link-secret';
 import { recordAudit } from './audit';
 import { createEmailActivities, messageIdFor, outboxKey, sendInAttempt } from './email';
@@ -73,7 +73,12 @@ interface Deps {
   backofficeLead: string;
   publicBaseUrl: string;
   linkSecret?: Buffer;
+  /** How account holders reach customer service (CUSTOMER_SERVICE_CONTACT), told in the mail of a lock by wrong passwords. */
+  customerServiceContact?: string;
 }
+
+/** The local stack's customer-service contact; production sets CUSTOMER_SERVICE_CONTACT. */
+export const DEFAULT_SERVICE_CONTACT = '+31 10 000 00 00, service@xs-key.example';
 
 export function createAccountActivities(deps: Deps) {
   const { PortalAccount, PendingPassword, EmailOutbox } = deps.models;
@@ -234,7 +239,7 @@ export function createAccountActivities(deps: Deps) {
     /** Mails the account holder (address and language from the record, so they stay out of history). */
     async notifyAccountHolder(input: {
       accountId: string;
-      template: 'account-locked' | 'account-unlocked';
+      template: 'account-locked' | 'account-unlocked' | 'account-locked-sign-in';
       period: string;
       data: Record<string, string>;
     }): Promise<void> {
@@ -243,8 +248,16 @@ export function createAccountActivities(deps: Deps) {
         key: { workflowId: workflowId(), purpose: input.template, period: input.period },
         to: { kind: 'address', email: a.email, language: a.language as Language },
         template: input.template,
-        data: { name: a.name, ...input.data },
+        data: { name: a.name, serviceContact: deps.customerServiceContact ?? DEFAULT_SERVICE_CONTACT, ...input.data },
       });
+    },
+
+    /** A successful sign-in: when, and the versions of the terms accepted with it (idempotent: plain sets). */
+    async recordSignIn(input: { accountId: string; at: string; accepted?: AcceptedVersions }): Promise<void> {
+      const at = new Date(input.at);
+      const accepted = Object.fromEntries(Object.entries(input.accepted ?? {}).map(([doc, version]) => [`acceptances.${doc}`, { version, at }]));
+      await update(input.accountId, { lastSignInAt: at, ...accepted });
+      if (input.accepted) await audit('account-terms-accepted', input.accountId, 'account-holder', input.at, { ...input.accepted });
     },
   };
 }

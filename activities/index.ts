@@ -25,6 +25,8 @@ export interface ActivityDeps {
   publicBaseUrl: string;
   /** Account link tokens are derived from it (config/link-secret.ts); tests and benches use the local one. */
   linkSecret?: Buffer;
+  /** How account holders reach customer service (CUSTOMER_SERVICE_CONTACT); default DEFAULT_SERVICE_CONTACT. */
+  customerServiceContact?: string;
   /** For activities that start or signal workflows (reconciliation); the worker always passes it. */
   temporal?: Client;
 }

@@ -24,6 +24,7 @@ import type { RequestHandler } from 'express';
 import { isDuplicateKey, type Models } from '../db/models';
 import { badRequest, conflict, HttpProblem } from './errors';
 import { callerOf } from './security/guard';
+import { operationOf } from './operations';
 
 /** Default lease of a running request's claim (renewed every third of it). */
 export const DEFAULT_LEASE_MS = 30_000;
@@ -77,6 +78,9 @@ export function idempotency(deps: IdempotencyOptions): RequestHandler {
         throw badRequest('the Idempotency-Key header must be 1 to 255 visible ASCII characters', [
           { field: 'Idempotency-Key', message: 'invalid' },
         ]);
+      }
+      if (operationOf(res)?.idempotent === false) {
+        throw badRequest('this operation takes no Idempotency-Key: each request is judged afresh', [{ field: 'Idempotency-Key', message: 'not accepted here' }]);
       }
       const caller = callerOf(res);
       // Anonymous callers do not share one key space: each address has its own.

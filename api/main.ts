@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     calendar: new BusinessCalendar(config.rules),
     accountLimits: config.api.accountLimits,
+    portal: config.api.portal,
     logger,
     // Drill only (refused in production by config/): widens the window between a record and its workflow's start.
     ...(config.api.faultDelayAfterRecordMs

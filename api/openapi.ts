@@ -34,7 +34,8 @@ function withSecurity(paths: Paths): Paths {
     operation.description = [operation.description, `Roles: ${roles.join(', ')}.`].filter(Boolean).join('\n\n');
     operation.responses = {
       ...operation.responses,
-      '401': problemResponse('No API key, or one that is not valid'),
+      // An endpoint's own 401 (the sign-in's refusal) says both what it means and that the key may be the cause.
+      '401': operation.responses['401'] ?? problemResponse('No API key, or one that is not valid'),
       '403': problemResponse(`The key's role may not call this (roles: ${roles.join(', ')})`),
     };
   }

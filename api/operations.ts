@@ -53,6 +53,8 @@ export interface EndpointSpec<S, P extends z.ZodObject | undefined, Q extends z.
   bodyOptional?: boolean;
   /** false: not rate limited. Only for what costs nothing and must answer under any load (the liveness probe). */
   rateLimited?: boolean;
+  /** false: an Idempotency-Key is refused (400), for what must be judged afresh every time (a sign-in: a replayed answer would skip a lock). */
+  idempotent?: boolean;
   /** Parameters documented by hand, for what the handler reads itself. */
   parameters?: unknown[];
   /** The OpenAPI answers (status -> response object); 401, 403, 429 and 503 are added from the access policy. */

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 
-export const ROLES = ['backoffice', 'customer-service', 'system'] as const;
+export const ROLES = ['backoffice', 'customer-service', 'system', 'portal'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ApiKey {
@@ -32,6 +32,7 @@ export const LOCAL_API_KEYS = {
   backoffice: 'local-backoffice-key-not-for-production',
   'customer-service': 'local-customer-service-key-not-for-production',
   system: 'local-system-key-not-for-production',
+  portal: 'local-portal-key-not-for-production',
 } as const satisfies Record<Role, string>;
 
 export const LOCAL_API_KEYS_ENTRY = ROLES.map((role) => `local-${role}:${role}:${LOCAL_API_KEYS[role]}`).join(',');

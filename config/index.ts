@@ -10,6 +10,9 @@ import { z } from 'zod';
 import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
 import { DEFAULT_SMTP_CONNECTIONS } from '../email/mailer';
 import { DEFAULT_ACCOUNT_LIMITS, type AccountLimits } from '../api/services/account-limits';
+import { DEFAULT_SERVICE_CONTACT } from '../activities/accounts';
+import { createHumanCheckVerifier } from '../api/services/human-check';
+import { DEFAULT_PORTAL_SETTINGS, type PortalSettings } from '../api/services/sign-in';
 import { LOCAL_API_KEYS_ENTRY, parseApiKeys, usesLocalKeys, type ApiKey } from './api-keys';
 import { parseLinkSecret, usesLocalLinkSecret } from './link-secret';
 import { LOCAL_PAYLOAD_KEYS_ENTRY, parsePayloadKeys, usesLocalPayloadKey, type PayloadKey } from './payload-keys';
@@ -20,6 +23,7 @@ const bool = z
 const port = z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535);
 const isoDay = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const positiveInt = z.coerce.number({ message: 'must be a number' }).int().positive();
+const docVersion = z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be a version label of letters, digits, . _ - (at most 40)');
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -68,6 +72,14 @@ const schema = z.object({
   ACCOUNT_RESET_MAILS_PER_DAY: positiveInt.max(100, 'must be at most 100').default(DEFAULT_ACCOUNT_LIMITS.resetMailsPerDay),
   ACCOUNT_RESET_REQUESTS_PER_ADDRESS_HOUR: positiveInt.default(DEFAULT_ACCOUNT_LIMITS.resetRequestsPerAddressHour),
   ACCOUNT_LINK_FAILURES_PER_ADDRESS_HOUR: positiveInt.default(DEFAULT_ACCOUNT_LIMITS.linkFailuresPerAddressHour),
+  // Portal sign-in, terms and the human check (docs/accounts.md)
+  ACCOUNT_SIGN_IN_MAX_FAILURES: positiveInt.max(20, 'must be at most 20').default(DEFAULT_RULES.accountSignInMaxFailures),
+  TERMS_VERSION: docVersion.default(DEFAULT_PORTAL_SETTINGS.termsVersion),
+  PRIVACY_VERSION: docVersion.default(DEFAULT_PORTAL_SETTINGS.privacyVersion),
+  CUSTOMER_SERVICE_CONTACT: z.string().min(3).max(200).default(DEFAULT_SERVICE_CONTACT),
+  HUMAN_CHECK_VERIFIER: z.enum(['local', 'siteverify'], { message: 'must be local or siteverify' }).default('local'),
+  HUMAN_CHECK_VERIFY_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  HUMAN_CHECK_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
   // id:base64-32-bytes,... (config/payload-keys.ts): the first encrypts, all decrypt; required in production
   PAYLOAD_KEYS: z.string().optional(),
   // base64 of 32 random bytes (config/link-secret.ts): account link tokens are derived from it; required in production
@@ -115,7 +127,7 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   temporal: TemporalConfig;
   mongodbUri: string;
-  mail: { smtpUrl: string; from: string; backofficeLead: string; maxConnections: number };
+  mail: { smtpUrl: string; from: string; backofficeLead: string; maxConnections: number; customerServiceContact?: string };
   api: {
     host: string;
     port: number;
@@ -126,6 +138,8 @@ export interface AppConfig {
     idempotencyLeaseSeconds: number;
     trustedProxies: number;
     accountLimits: AccountLimits;
+    /** Terms and privacy versions, the human check of password resets. */
+    portal: PortalSettings;
     /** The creation sweep (api/services/creation.ts). */
     creationSweep: { intervalMs: number; graceMs: number };
     /** Drill-only fault point (XS_FAULT_DELAY_AFTER_RECORD_MS). */
@@ -192,6 +206,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   const linkSecret = parseLinkSecret(e.ACCOUNT_LINK_SECRET, problems);
   if (e.NODE_ENV === 'production' && usesLocalLinkSecret(linkSecret)) problems.push('ACCOUNT_LINK_SECRET: the local development secret is refused in production');
   if (e.WORKFLOW_BUNDLE_PATH && !existsSync(e.WORKFLOW_BUNDLE_PATH)) problems.push(`WORKFLOW_BUNDLE_PATH: no file at ${e.WORKFLOW_BUNDLE_PATH}`);
+  if (e.HUMAN_CHECK_VERIFIER === 'siteverify' && !(e.HUMAN_CHECK_VERIFY_URL && e.HUMAN_CHECK_SECRET)) {
+    problems.push('HUMAN_CHECK_VERIFIER: siteverify needs HUMAN_CHECK_VERIFY_URL and HUMAN_CHECK_SECRET');
+  }
+  if (e.NODE_ENV === 'production' && e.HUMAN_CHECK_VERIFIER === 'local') problems.push('HUMAN_CHECK_VERIFIER: the local verifier proves nothing and is refused in production (use siteverify)');
   if (e.NODE_ENV === 'production' && e.XS_FAULT_DELAY_AFTER_RECORD_MS) problems.push('XS_FAULT_DELAY_AFTER_RECORD_MS: a drill-only fault point, refused in production');
   if (problems.length) throw new ConfigError(problems);
 
@@ -206,7 +224,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
     mongodbUri: e.MONGODB_URI,
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, backofficeLead: e.BACKOFFICE_LEAD_EMAIL, maxConnections: e.SMTP_MAX_CONNECTIONS },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      backofficeLead: e.BACKOFFICE_LEAD_EMAIL,
+      maxConnections: e.SMTP_MAX_CONNECTIONS,
+      customerServiceContact: e.CUSTOMER_SERVICE_CONTACT,
+    },
     api: {
       host: e.API_HOST,
       port: e.API_PORT,
@@ -224,6 +248,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
         resetRequestsPerAddressHour: e.ACCOUNT_RESET_REQUESTS_PER_ADDRESS_HOUR,
         linkFailuresPerAddressHour: e.ACCOUNT_LINK_FAILURES_PER_ADDRESS_HOUR,
       },
+      portal: {
+        termsVersion: e.TERMS_VERSION,
+        privacyVersion: e.PRIVACY_VERSION,
+        humanCheck: createHumanCheckVerifier(
+          e.HUMAN_CHECK_VERIFIER === 'siteverify' ? { verifier: 'siteverify', verifyUrl: e.HUMAN_CHECK_VERIFY_URL!, secret: e.HUMAN_CHECK_SECRET! } : { verifier: 'local' },
+        ),
+      },
     },
     worker: {
       ...(e.WORKER_METRICS_ADDRESS === 'off' ? {} : { metricsAddress: e.WORKER_METRICS_ADDRESS }),
@@ -237,6 +268,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       ...DEFAULT_RULES,
       extraClosureDates: e.CLOSURE_DATES,
       renewalWindowWeeks: e.RENEWAL_WINDOW_WEEKS,
+      accountSignInMaxFailures: e.ACCOUNT_SIGN_IN_MAX_FAILURES,
     },
   };
 }

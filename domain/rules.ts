@@ -50,6 +50,8 @@ export interface BusinessRules {
 
   /** Section 6: activation and reset links are valid this many hours. */
   readonly accountLinkValidityHours: number;
+  /** Section 6: this many wrong passwords in a row lock a portal account (ACCOUNT_SIGN_IN_MAX_FAILURES). */
+  readonly accountSignInMaxFailures: number;
 }
 
 export const DEFAULT_RULES: BusinessRules = {
@@ -71,4 +73,5 @@ export const DEFAULT_RULES: BusinessRules = {
   licenceWarningAt: '09:00',
   digestAt: '08:00',
   accountLinkValidityHours: 24,
+  accountSignInMaxFailures: 5,
 };

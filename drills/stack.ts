@@ -202,6 +202,10 @@ export class DrillStack {
       API_KEYS: Object.values(DRILL_KEYS).join(','),
       PAYLOAD_KEYS: this.payloadKeys,
       ACCOUNT_LINK_SECRET: this.linkSecret,
+      // Production refuses the local human check; no drill asks for a password reset, so the provider is never called.
+      HUMAN_CHECK_VERIFIER: 'siteverify',
+      HUMAN_CHECK_VERIFY_URL: 'http://127.0.0.1:9/no-provider-in-drills',
+      HUMAN_CHECK_SECRET: 'drill-human-check',
       API_RATE_LIMIT_PER_MINUTE: String(this.options.apiRateLimitPerMinute ?? 1_000_000),
       WORKER_METRICS_ADDRESS: 'off',
       WORKFLOW_BUNDLE_PATH: this.bundlePath,

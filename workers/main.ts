@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       backofficeLead: config.mail.backofficeLead,
       publicBaseUrl: config.api.publicBaseUrl,
       linkSecret: config.linkSecret,
+      ...(config.mail.customerServiceContact ? { customerServiceContact: config.mail.customerServiceContact } : {}),
       temporal,
     },
     options: {

@@ -6,13 +6,17 @@
  * the registration lapses (its email is free again) and the workflow ends.
  * An active account stays here: a `requestReset` signal mails a reset link
  * (24 hours, single use, a new one per request), `resetPassword` uses it,
- * customer service locks and unlocks. After `eventsPerRun` such events the
- * workflow continues as new with its state, so the history stays small.
+ * customer service locks and unlocks. The API's sign-in attempts come here
+ * too (`signIn`): wrong passwords in a row are counted, and the configured
+ * number of them locks the account until customer service unlocks it
+ * (docs/accounts.md). After `eventsPerRun` such events the workflow continues
+ * as new with its state, so the history stays small.
  *
  * Links are minted and mailed by one activity; only their hashes are here.
  */
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { BusinessCalendar } from '../domain/calendar';
+import { DEFAULT_RULES } from '../domain/rules';
 import {
   ACCOUNT_EVENTS_PER_RUN,
   accountStateQuery,
@@ -25,6 +29,8 @@ import {
   requestResetSignal,
   resetPasswordUpdate,
   SA,
+  SIGN_IN_LOCK,
+  signInUpdate,
   unlockAccountUpdate,
   type AccountCarried,
   type AccountLink,
@@ -34,11 +40,15 @@ import {
   type LinkPurpose,
   type PortalAccountInput,
   type PortalAccountResult,
+  type SignInAttempt,
+  type SignInResult,
 } from './definitions';
 import { acts, loadRules, showStatus } from './support';
 
 const HOUR_MS = 3_600_000;
 const LINK_NAME: Record<LinkPurpose, string> = { activation: 'activation link', reset: 'password-reset link' };
+/** New histories publish the FailedSignIns search attribute; older ones replay without it. */
+const SIGN_IN_PATCH = 'sign-in-lockout';
 
 export async function portalAccount(input: PortalAccountInput): Promise<PortalAccountResult> {
   const rules = await loadRules();
@@ -98,12 +108,13 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     if (s.phase !== phase) throw conflict(`Only ${phase === 'active' ? 'an active' : 'a locked'} account can be ${action}; this one is ${s.phase}`, { phase: s.phase });
   }
 
-  /** Customer service locks (with a reason) or unlocks; the holder is mailed either way. */
-  async function setLock(by: string, reason?: string): Promise<AccountUpdateResult> {
+  /** Customer service locks (with a reason) or unlocks, or wrong passwords lock (`bySignIn`); the holder is mailed either way. */
+  async function setLock(by: string, reason?: string, bySignIn?: { attempts: number }): Promise<AccountUpdateResult> {
     const at = now();
     if (reason === undefined) {
       s.phase = 'active';
       delete s.lock;
+      if (s.failedSignIns) s.failedSignIns = 0;
     } else {
       s.phase = 'locked';
       s.lock = { reason, by, at };
@@ -112,9 +123,10 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     }
     const phase = s.phase;
     changed(true);
-    const template = phase === 'locked' ? 'account-locked' : 'account-unlocked';
+    const template = phase === 'locked' ? (bySignIn ? 'account-locked-sign-in' : 'account-locked') : 'account-unlocked';
+    const data: Record<string, string> = bySignIn ? { attempts: String(bySignIn.attempts) } : reason ? { reason } : {};
     await serial(() => acts.recordAccountLock({ accountId, locked: phase === 'locked', reason, by, at }));
-    await serial(() => acts.notifyAccountHolder({ accountId, template, period: String(s.locks), data: reason ? { reason } : {} }));
+    await serial(() => acts.notifyAccountHolder({ accountId, template, period: String(s.locks), data }));
     return { phase, at };
   }
 
@@ -178,6 +190,47 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     validator: ({ by }) => requirePhase('locked', 'unlocked', { by }),
   });
 
+  // ---- sign-in: the API judged the password, the workflow judges the account ----------------
+  const maxFailures = rules.accountSignInMaxFailures ?? DEFAULT_RULES.accountSignInMaxFailures; // runs begun before the rule existed
+
+  /** Locks by wrong passwords whose record and mail are still under way (continue-as-new waits for them). */
+  let locking = 0;
+
+  async function signIn({ passwordOk, accepted, complete }: SignInAttempt): Promise<SignInResult> {
+    if (s.phase !== 'active') throw conflict(`Only an active account signs in; this one is ${s.phase}`, { phase: s.phase });
+    changed(true);
+    if (!passwordOk) {
+      const failures = (s.failedSignIns ?? 0) + 1;
+      s.failedSignIns = failures;
+      if (failures >= maxFailures) {
+        // Locked now (setLock changes the state before it awaits anything); the record and the mail follow without
+        // holding up the answer, which must take as long as any other refusal.
+        locking += 1;
+        void setLock(SIGN_IN_LOCK.by, SIGN_IN_LOCK.reason, { attempts: failures })
+          .catch(() => undefined) // only a vanished record fails here; the lock stands
+          .finally(() => (locking -= 1));
+      }
+      return { outcome: 'wrong-password', failures, locked: failures >= maxFailures };
+    }
+    s.failedSignIns = 0;
+    if (!complete) return { outcome: 'acceptance-required' };
+    const previousAt = s.lastSignInAt;
+    const at = now();
+    s.lastSignInAt = at;
+    await serial(() => acts.recordSignIn({ accountId, at, ...(accepted ? { accepted } : {}) }));
+    return { outcome: 'signed-in', at, ...(previousAt ? { previousAt } : {}) };
+  }
+
+  setHandler(signInUpdate, signIn, {
+    // Refusals write no history: hammering a locked or pending account costs nothing here.
+    validator: (attempt) => {
+      if (typeof attempt?.passwordOk !== 'boolean' || typeof attempt.complete !== 'boolean') {
+        throw invalidInput('passwordOk and complete must be booleans', { field: 'password' });
+      }
+      if (s.phase !== 'active') throw conflict(`Only an active account signs in; this one is ${s.phase}`, { phase: s.phase });
+    },
+  });
+
   async function issueLink(purpose: LinkPurpose): Promise<void> {
     const issue = purpose === 'activation' ? 1 : (s.resetsIssued += 1);
     const issuedAt = new Date();
@@ -195,9 +248,11 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     const since = (iso: string | undefined) => (iso ? local(iso) : '?');
     const details: Record<AccountPhase, string> = {
       'pending-activation': `Waiting for the activation link to be used, until ${link ? local(link.expiresAt) : '?'}`,
-      active: link
-        ? `Active; waiting for the password-reset link to be used, until ${local(link.expiresAt)}`
-        : `Active since ${since(s.activatedAt)}; waiting for password-reset requests or a lock`,
+      active:
+        (link
+          ? `Active; waiting for the password-reset link to be used, until ${local(link.expiresAt)}`
+          : `Active since ${since(s.activatedAt)}; waiting for password-reset requests or a lock`) +
+        (s.failedSignIns ? ` (${s.failedSignIns} of ${maxFailures} wrong passwords in a row)` : ''),
       locked: `Locked on ${since(s.lock?.at)} by ${s.lock?.by}: ${s.lock?.reason}; waiting for customer service to unlock`,
       lapsed: `Lapsed on ${since(s.lapsedAt)}: the activation link was not used in time; the email may register again`,
     };
@@ -208,6 +263,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
       extra: [
         { key: SA.customerNumber, value: input.customerNumber },
         { key: SA.companyId, value: input.companyId },
+        ...(patched(SIGN_IN_PATCH) ? [{ key: SA.failedSignIns, value: s.failedSignIns ?? 0 }] : []),
       ],
     });
   }
@@ -252,7 +308,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
         await issueLink('reset');
       }
     } else if (events >= eventsPerRun || workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
+      await condition(() => allHandlersFinished() && locking === 0);
       await continueAsNew<typeof portalAccount>({ ...input, carried: s });
     }
   }

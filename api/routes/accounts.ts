@@ -1,8 +1,9 @@
 /**
  * /v1/accounts: portal accounts. Register (starts the account's workflow and
  * mails the activation link), activate with the link's token, reset a
- * forgotten password, lock and unlock (customer service), check a password
- * against the policy.
+ * forgotten password (with a human check), lock and unlock (customer
+ * service), check a password against the policy, sign in (the portal;
+ * docs/accounts.md).
  *
  * The links in the emails open two small pages here (GET .../activation and
  * GET .../password-reset/confirm) that post the token to the JSON endpoints:
@@ -24,6 +25,8 @@ import {
   registerAccountBody,
   resetConfirmBody,
   resetRequestBody,
+  signInBody,
+  signInResult,
   unlockBody,
 } from '../schemas/accounts';
 import { addressLimiters, DEFAULT_ACCOUNT_LIMITS, type AddressLimiters } from '../services/account-limits';
@@ -76,7 +79,10 @@ export const accounts: Resource<Service> = {
         '201': { description: 'Registered, pending activation', content: json(accountView, 'output') },
         '400': problemResponse('Malformed input or unknown fields'),
         '409': problemResponse('An account with this email is pending activation or active'),
-        '422': problemResponse('Every violation of the password policy (field "password"), or an unknown customer number'),
+        '422': problemResponse(
+          'Every violation of the password policy (field "password"), an unknown customer number, or terms of use / privacy ' +
+            'statement not accepted in their current versions (fields "accept.terms", "accept.privacy")',
+        ),
       },
       handle: async ({ body }, res, service) => {
         const account = await service.register(body);
@@ -118,14 +124,40 @@ export const accounts: Resource<Service> = {
             'went out within ACCOUNT_RESET_RESEND_MINUTES, or ACCOUNT_RESET_MAILS_PER_DAY were sent); the account is looked up afterwards',
           content: { 'application/json': {} },
         },
-        '400': problemResponse('Malformed input'),
+        '400': problemResponse('Malformed input, or no humanCheckToken'),
+        '422': problemResponse('The human check failed: the verifier did not accept humanCheckToken (field "humanCheckToken")'),
       },
       // Answered before any account is looked up: the same answer, at the same speed, whatever the account's state.
       handle: async ({ body, req }, res, service) => {
         await within(service.limit.resetRequests, req, res);
+        await service.requireHuman(body.humanCheckToken, req.ip);
         service.requestReset(body);
         res.status(202).json({ message: RESET_ACCEPTED });
       },
+    }),
+    endpoint({
+      method: 'post',
+      path: '/v1/accounts/sign-in',
+      operationId: 'signInPortalAccount',
+      summary: 'Sign in to the portal with email and password (docs/accounts.md)',
+      description:
+        'An active account with the right password is signed in: the account, its customer numbers, this and the previous ' +
+        'sign-in. When the terms of use or the privacy statement changed since the account accepted them, the answer lists ' +
+        'them instead (`acceptance-required`, nobody signed in): show them and send the same request again with `accept`. ' +
+        'Every other case is the same 401, whatever the reason. ACCOUNT_SIGN_IN_MAX_FAILURES (5) wrong passwords in a row ' +
+        'lock the account; the holder is mailed and only customer service unlocks it. Takes no Idempotency-Key (400): ' +
+        'a replayed answer would skip the judgement.',
+      body: signInBody,
+      idempotent: false,
+      responses: {
+        '200': { description: 'Signed in, or acceptance of newer terms required', content: json(signInResult, 'output') },
+        '400': problemResponse('Malformed input, or an Idempotency-Key'),
+        '401': problemResponse(
+          'Refused: unknown email, wrong password, or an account that is not active (pending, lapsed, locked); one answer for all ' +
+            '(also the answer to a request without a valid API key)',
+        ),
+      },
+      handle: async ({ body }, res, service) => res.json(await service.signIn(body)),
     }),
     page('/v1/accounts/password-reset/confirm', 'passwordResetPage', 'The page the reset link opens', 'reset'),
     endpoint({

@@ -21,6 +21,11 @@ const customerNumber = z
   .meta({ description: 'The customer number the company received with its contract approval' });
 const by = z.string().trim().min(1, 'is required').max(100).meta({ description: 'Customer-service user ID' });
 const phase = z.enum(['pending-activation', 'active', 'locked', 'lapsed']);
+/** A version of the terms of use or the privacy statement, as configured (TERMS_VERSION, PRIVACY_VERSION). */
+const version = z.string().trim().min(1).max(40).meta({ description: 'The version the user was shown and accepted' });
+const accept = z
+  .strictObject({ terms: version, privacy: version })
+  .meta({ id: 'Acceptance', description: 'The versions of the terms of use and the privacy statement the user accepted' });
 
 export const registerAccountBody = z
   .strictObject({
@@ -29,6 +34,7 @@ export const registerAccountBody = z
     email,
     password,
     language: language.optional().meta({ description: "Language of the emails; default: the company contact's" }),
+    accept: accept.meta({ description: 'Both documents must be accepted in their current versions (422 naming the current ones otherwise)' }),
   })
   .meta({ id: 'RegisterPortalAccount' });
 export type RegisterAccountBody = z.infer<typeof registerAccountBody>;
@@ -36,7 +42,28 @@ export type RegisterAccountBody = z.infer<typeof registerAccountBody>;
 export const passwordCheckBody = z.strictObject({ password }).meta({ id: 'PasswordCheckRequest' });
 export const activateBody = z.strictObject({ token }).meta({ id: 'ActivateAccount' });
 export const tokenQuery = z.strictObject({ token });
-export const resetRequestBody = z.strictObject({ customerNumber, email }).meta({ id: 'PasswordResetRequest' });
+export const resetRequestBody = z
+  .strictObject({
+    customerNumber,
+    email,
+    humanCheckToken: z
+      .string()
+      .min(1, 'is required')
+      .max(4096)
+      .meta({ description: "The token the portal's human-check challenge gave (the local verifier accepts `local-human-check-passed`)" }),
+  })
+  .meta({ id: 'PasswordResetRequest' });
+export const signInBody = z
+  .strictObject({
+    email: email.meta({ description: 'The email the account registered with (any case)' }),
+    password: z.string().min(1).max(256).meta({ format: 'password' }),
+    accept: z
+      .strictObject({ terms: version.optional(), privacy: version.optional() })
+      .optional()
+      .meta({ description: 'Versions accepted now, after an answer with `acceptanceRequired`' }),
+  })
+  .meta({ id: 'SignIn' });
+export type SignInBody = z.infer<typeof signInBody>;
 export const resetConfirmBody = z.strictObject({ token, password }).meta({ id: 'PasswordResetConfirm' });
 export const lockBody = z
   .strictObject({ reason: z.string().trim().min(1, 'is required').max(500).meta({ description: 'Told to the account holder' }), by })
@@ -66,6 +93,11 @@ export const accountView = z
     lapsedAt: instant.optional(),
     passwordChangedAt: instant.optional(),
     lock: z.object({ reason: z.string(), by: z.string(), at: instant }).optional(),
+    lastSignInAt: instant.optional(),
+    acceptances: z
+      .object({ terms: z.object({ version: z.string(), at: instant }).optional(), privacy: z.object({ version: z.string(), at: instant }).optional() })
+      .optional()
+      .meta({ description: 'The versions of the terms of use and the privacy statement accepted, and when' }),
     link: z
       .object({ purpose: z.enum(['activation', 'reset']), expiresAt: instant, used: z.boolean() })
       .optional()
@@ -75,3 +107,20 @@ export const accountView = z
   .meta({ id: 'PortalAccount' });
 
 export const accountUpdateResult = z.object({ status: phase, at: instant }).meta({ id: 'PortalAccountChange' });
+
+export const signInResult = z
+  .discriminatedUnion('status', [
+    z.object({
+      status: z.literal('signed-in'),
+      signedInAt: instant,
+      previousSignInAt: instant.optional().meta({ description: 'The sign-in before this one (absent at the first)' }),
+      account: accountView.extend({ customerNumbers: z.array(z.string()) }),
+    }),
+    z.object({
+      status: z.literal('acceptance-required'),
+      acceptanceRequired: z
+        .array(z.object({ document: z.enum(['terms', 'privacy']), version: z.string() }))
+        .meta({ description: 'Show these and sign in again with `accept`; nobody is signed in yet' }),
+    }),
+  ])
+  .meta({ id: 'SignInResult' });

@@ -9,6 +9,10 @@
  * - system (schedulers and other machines): the timed processes only, i.e.
  *   digest runs and Schedules. Firing a Schedule by hand is the scheduler's
  *   right alone (PROCESSES.md: the timed processes run on their calendar).
+ * - portal (the customer portal's server): what its users do and nothing
+ *   else: register, check a password, sign in (docs/accounts.md), besides the
+ *   public link and password-reset operations. No reads: it sees an account
+ *   only through a sign-in with the account's password.
  *
  * Public operations need no key: the liveness and readiness probes, and
  * what the links in emails open (their single-use token is the credential).
@@ -60,6 +64,10 @@ export const GRANTS: Record<Role, Grant> = {
   system: {
     reads: false,
     operations: ['metrics', 'triggerDigest', 'listDigests', 'getDigest', 'listSchedules', 'getSchedule', 'pauseSchedule', 'unpauseSchedule', 'triggerSchedule'],
+  },
+  portal: {
+    reads: false,
+    operations: ['registerPortalAccount', 'checkPortalPassword', 'signInPortalAccount'],
   },
 };
 

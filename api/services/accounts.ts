@@ -32,11 +32,12 @@ import {
 } from '../../workflows/definitions';
 import { badRequest, conflict, fromTemporal, HttpProblem, notFound, unprocessable, type FieldError } from '../errors';
 import { clearPending, startOnce } from './creation';
-import type { RegisterAccountBody } from '../schemas/accounts';
+import type { RegisterAccountBody, SignInBody } from '../schemas/accounts';
 import { claimResetMail, DEFAULT_ACCOUNT_LIMITS, releaseResetMail } from './account-limits';
 import type { ServiceDeps } from './deps';
 import { newId } from './companies';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
+import { acceptanceErrors, createSignIn, DEFAULT_PORTAL_SETTINGS, registrationAcceptances, requireHuman } from './sign-in';
 
 // ---- passwords: hashing lives in ./passwords (re-exported for the callers that know it here) ----
 
@@ -66,9 +67,17 @@ export function accountView(a: Account) {
     ...(a.lapsedAt ? { lapsedAt: a.lapsedAt.toISOString() } : {}),
     ...(a.passwordChangedAt ? { passwordChangedAt: a.passwordChangedAt.toISOString() } : {}),
     ...(a.lock?.at ? { lock: { reason: a.lock.reason ?? '', by: a.lock.by ?? '', at: a.lock.at.toISOString() } } : {}),
+    ...(a.lastSignInAt ? { lastSignInAt: a.lastSignInAt.toISOString() } : {}),
+    ...(a.acceptances ? { acceptances: acceptancesView(a.acceptances) } : {}),
     ...(a.link ? { link: { purpose: a.link.purpose, expiresAt: a.link.expiresAt.toISOString(), used: Boolean(a.link.usedAt) } } : {}),
     workflowId: accountWorkflowId(a._id),
   };
+}
+
+/** The accepted versions of the terms of use and the privacy statement, and when. */
+function acceptancesView(acceptances: NonNullable<Account['acceptances']>) {
+  const one = (d?: { version?: string | null; at?: Date | null } | null) => (d?.version && d.at ? { version: d.version, at: d.at.toISOString() } : undefined);
+  return { ...(one(acceptances.terms) ? { terms: one(acceptances.terms) } : {}), ...(one(acceptances.privacy) ? { privacy: one(acceptances.privacy) } : {}) };
 }
 
 const unknownLink = () =>
@@ -78,6 +87,7 @@ export function createAccountService(deps: ServiceDeps) {
   const { PortalAccount, PendingPassword, Company } = deps.models;
   const now = deps.now ?? (() => new Date());
   const limits = deps.accountLimits ?? DEFAULT_ACCOUNT_LIMITS;
+  const portal = deps.portal ?? DEFAULT_PORTAL_SETTINGS;
   /** Checked against when there is no account, so a miss costs what a wrong password costs. */
   let dummyHash: Promise<string> | undefined;
   const logger = deps.logger ?? createLogger('warn', { service: 'api' });
@@ -138,11 +148,11 @@ export function createAccountService(deps: ServiceDeps) {
     await clearPending(PortalAccount, accountId);
   }
 
-  return {
+  const service = {
     checkPassword: (password: string) => checkPassword(password),
 
     async register(body: RegisterAccountBody) {
-      const errors = policyErrors(body.password);
+      const errors = [...policyErrors(body.password), ...acceptanceErrors(portal, body.accept)];
       const company = await Company.findOne({ customerNumber: body.customerNumber }, { contract: 1, contact: 1 }).lean();
       if (company?.contract?.status !== 'approved') {
         errors.push({ field: 'customerNumber', message: 'is not the customer number of a company with an approved contract' });
@@ -164,6 +174,7 @@ export function createAccountService(deps: ServiceDeps) {
           passwordHash: await hashPassword(body.password),
           status: 'pending-activation',
           registeredAt,
+          acceptances: registrationAcceptances(portal, registeredAt),
           startPendingSince: registeredAt,
         });
       } catch (err) {
@@ -262,5 +273,12 @@ export function createAccountService(deps: ServiceDeps) {
       await existing(accountId);
       return update(accountId, unlockAccountUpdate, body);
     },
+
+    /** Sign-in (./sign-in.ts): the password is checked here, the account judged by its workflow. */
+    signIn: (body: SignInBody) => signIn(body),
+    /** The human check of a password-reset request (./human-check.ts): 422 unless the verifier accepts the token. */
+    requireHuman: (token: string, remoteIp?: string) => requireHuman(portal, token, remoteIp),
   };
+  const signIn = createSignIn({ deps, settings: portal, view: accountView, verifyPassword: (id, password) => service.verifyAccountPassword(id, password) });
+  return service;
 }

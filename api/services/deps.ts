@@ -5,6 +5,7 @@ import type { Models } from '../../db/models';
 import type { Logger } from '../../observability/logger';
 import type { AccountLimits } from './account-limits';
 import type { CreationFaults } from './creation';
+import type { PortalSettings } from './sign-in';
 
 export interface ServiceDeps {
   models: Models;
@@ -17,6 +18,8 @@ export interface ServiceDeps {
   accountLimits?: AccountLimits;
   /** For work done after the answer went out (a password-reset request). */
   logger?: Logger;
+  /** Terms and privacy versions, the human check of password resets (default DEFAULT_PORTAL_SETTINGS). */
+  portal?: PortalSettings;
   /** Test- and drill-only fault points in the create paths (never set in production). */
   faults?: CreationFaults;
 }

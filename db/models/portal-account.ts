@@ -64,6 +64,13 @@ export const portalAccountSchema = new Schema(
       type: new Schema({ reason: String, by: String, at: Date }, { _id: false }),
       required: false,
     },
+    /** The last successful sign-in (written by the account's workflow). */
+    lastSignInAt: { type: Date },
+    /** The versions of the terms of use and the privacy statement the holder accepted, and when (docs/accounts.md). */
+    acceptances: {
+      type: new Schema({ terms: { version: String, at: Date }, privacy: { version: String, at: Date } }, { _id: false }),
+      required: false,
+    },
   },
   { timestamps: true, versionKey: false },
 );

@@ -64,6 +64,26 @@ export const accountTemplates = {
       ],
     }),
   },
+  'account-locked-sign-in': {
+    en: (d) => ({
+      subject: 'Your XS-Key portal access is locked',
+      paragraphs: [
+        `Dear ${d.name},`,
+        `the password of your XS-Key portal account was entered wrongly ${d.attempts} times in a row, so we have locked the access to protect your account ("Zugang gesperrt").`,
+        `Only our customer service can unlock it: please use the contact form on the portal's sign-in page, or call or write to customer service at ${d.serviceContact}.`,
+        'If these attempts were not yours, please tell customer service; after the unlock, choose a new password with "Forgotten password".',
+      ],
+    }),
+    de: (d) => ({
+      subject: 'Ihr Zugang zum XS-Key-Portal ist gesperrt',
+      paragraphs: [
+        `Guten Tag ${d.name},`,
+        `das Passwort Ihres XS-Key-Portalkontos wurde ${d.attempts}-mal nacheinander falsch eingegeben. Zum Schutz Ihres Kontos haben wir den Zugang gesperrt.`,
+        `Entsperren kann ihn nur unser Kundenservice: Bitte nutzen Sie das Kontaktformular auf der Anmeldeseite des Portals oder wenden Sie sich an den Kundenservice unter ${d.serviceContact}.`,
+        'Falls diese Versuche nicht von Ihnen stammen, teilen Sie es bitte dem Kundenservice mit; wählen Sie nach der Entsperrung mit „Passwort vergessen“ ein neues Passwort.',
+      ],
+    }),
+  },
   'account-unlocked': {
     en: (d) => ({
       subject: 'Your XS-Key portal account is unlocked',

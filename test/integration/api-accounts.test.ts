@@ -9,16 +9,25 @@ import type { Client } from '@temporalio/client';
 import { claimResetMail, releaseResetMail, type AccountLimits } from '../../api/services/account-limits';
 import { createAccountService, verifyPassword } from '../../api/services/accounts';
 import { hashPassword } from '../../api/services/passwords';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LOCAL_HUMAN_CHECK_TOKEN, siteverifyVerifier } from '../../api/services/human-check';
+import { LOCAL_API_KEYS } from '../../config/api-keys';
+import { currentVersions, DEFAULT_PORTAL_SETTINGS } from '../../api/services/sign-in';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { checkPassword } from '../../domain/password-policy';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { accountStateQuery, accountWorkflowId } from '../../workflows/definitions';
+import { accountStateQuery, accountWorkflowId, SIGN_IN_LOCK } from '../../workflows/definitions';
 import { startApiHarness, startApp, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
 import { eventually, testDatabase } from '../support/servers';
 import type { ReceivedMail, SmtpReceiver } from '../support/smtp';
 
 const PUBLIC = 'https://portal.xs-key.example';
+/** The current terms of use and privacy statement, as a portal sends them (registration requires both). */
+const ACCEPT = currentVersions(DEFAULT_PORTAL_SETTINGS);
+/** The token the local human-check verifier accepts (api/services/human-check.ts). */
+const HUMAN = { humanCheckToken: LOCAL_HUMAN_CHECK_TOKEN };
 const GOOD = 'Harbour#2026!Key';
 const MINUTE = 60_000;
 /** Per-account limits as configured; the per-address ones high enough not to interfere (tested on an app of their own). */
@@ -72,6 +81,7 @@ const registration = async (overrides: Record<string, unknown> = {}) => ({
   customerNumber: await company(),
   email: `Holder.${hex(5)}@Haven.example`,
   password: GOOD,
+  accept: ACCEPT,
   ...overrides,
 });
 
@@ -222,10 +232,10 @@ test('a reset request is always 202; only an active matching account is mailed a
   await nthMail(pending.body.email, 1); // its activation mail, before the requests below
 
   for (const request of [
-    { customerNumber: body.customerNumber, email: body.email.toLowerCase() },
-    { customerNumber: body.customerNumber, email: `nobody.${hex(4)}@haven.example` },
-    { customerNumber: '9999999', email: body.email },
-    { customerNumber: pending.body.customerNumber, email: pending.body.email },
+    { customerNumber: body.customerNumber, email: body.email.toLowerCase(), ...HUMAN },
+    { customerNumber: body.customerNumber, email: `nobody.${hex(4)}@haven.example`, ...HUMAN },
+    { customerNumber: '9999999', email: body.email, ...HUMAN },
+    { customerNumber: pending.body.customerNumber, email: pending.body.email, ...HUMAN },
   ]) {
     const res = await api('POST', '/v1/accounts/password-reset', request);
     expect(res.status).toBe(202);
@@ -271,7 +281,7 @@ async function historyText(accountId: string): Promise<string> {
 describe('password-reset abuse', () => {
   test('100 reset requests for one account within a minute send one mail; its link stays valid; no hash in the history', async () => {
     const { body, account } = await activated();
-    const request = { customerNumber: body.customerNumber, email: body.email };
+    const request = { customerNumber: body.customerNumber, email: body.email, ...HUMAN };
     const started = Date.now();
     const answers: ApiResponse[] = [];
     for (let batch = 0; batch < 10; batch += 1) {
@@ -301,7 +311,7 @@ describe('password-reset abuse', () => {
 
   test('after the resend interval a new link goes out; at most the configured number a day', async () => {
     const { body } = await activated();
-    const request = { customerNumber: body.customerNumber, email: body.email };
+    const request = { customerNumber: body.customerNumber, email: body.email, ...HUMAN };
     for (let n = 1; n <= LIMITS.resetMailsPerDay + 2; n += 1) {
       expect((await api('POST', resetPath, request)).status).toBe(202);
       if (n <= LIMITS.resetMailsPerDay) await nthMail(body.email, 1 + n);
@@ -336,16 +346,16 @@ describe('password-reset abuse', () => {
     const locked = await activated();
     expect((await api('POST', `/v1/accounts/${locked.account.accountId}/lock`, { reason: 'Check', by: 'cs-1' })).status).toBe(200);
     const limited = await activated();
-    expect((await api('POST', resetPath, { customerNumber: limited.body.customerNumber, email: limited.body.email })).status).toBe(202);
+    expect((await api('POST', resetPath, { customerNumber: limited.body.customerNumber, email: limited.body.email, ...HUMAN })).status).toBe(202);
     await nthMail(limited.body.email, 2);
 
-    const requests: Record<string, { customerNumber: string; email: string }> = {
-      unknownEmail: { customerNumber: active.body.customerNumber, email: `nobody.${hex(4)}@haven.example` },
-      unknownCustomer: { customerNumber: '9999999', email: active.body.email },
-      pending: { customerNumber: pending.body.customerNumber, email: pending.body.email },
-      active: { customerNumber: active.body.customerNumber, email: active.body.email },
-      locked: { customerNumber: locked.body.customerNumber, email: locked.body.email },
-      limited: { customerNumber: limited.body.customerNumber, email: limited.body.email },
+    const requests: Record<string, { customerNumber: string; email: string; humanCheckToken: string }> = {
+      unknownEmail: { customerNumber: active.body.customerNumber, email: `nobody.${hex(4)}@haven.example`, ...HUMAN },
+      unknownCustomer: { customerNumber: '9999999', email: active.body.email, ...HUMAN },
+      pending: { customerNumber: pending.body.customerNumber, email: pending.body.email, ...HUMAN },
+      active: { customerNumber: active.body.customerNumber, email: active.body.email, ...HUMAN },
+      locked: { customerNumber: locked.body.customerNumber, email: locked.body.email, ...HUMAN },
+      limited: { customerNumber: limited.body.customerNumber, email: limited.body.email, ...HUMAN },
     };
     const times: Record<string, number[]> = Object.fromEntries(Object.keys(requests).map((k) => [k, []]));
     const answers: Record<string, unknown> = {};
@@ -379,7 +389,7 @@ describe('password-reset abuse', () => {
     const limits: AccountLimits = { ...LIMITS, resetRequestsPerAddressHour: 3, linkFailuresPerAddressHour: 2 };
     const replicas = [await startApp({ db: own, client, taskQueue, accountLimits: limits }), await startApp({ db: own, client, taskQueue, accountLimits: limits })];
     try {
-      const request = { customerNumber: '1234567', email: `someone.${hex(4)}@haven.example` };
+      const request = { customerNumber: '1234567', email: `someone.${hex(4)}@haven.example`, ...HUMAN };
       // A burst on one replica is counted exactly; the count is shared with the other.
       const burst = await Promise.all(Array.from({ length: 10 }, () => replicas[0]!.api('POST', resetPath, request)));
       expect(burst.map((r) => r.status).sort()).toEqual([202, 202, 202, ...Array(7).fill(429)]);
@@ -427,6 +437,159 @@ test('a legacy N=2^15 hash is replaced by a current one at the next successful c
   expect(await service.verifyAccountPassword('ac_doesnotexist1', GOOD)).toBe(false);
 });
 
+// ---- sign-in, terms, human check (docs/accounts.md) ----------------------------------------
+
+const PORTAL = { authorization: `Bearer ${LOCAL_API_KEYS.portal}` };
+const signIn = (email: string, password: string, extra: Record<string, unknown> = {}, call: Api = api) =>
+  call('POST', '/v1/accounts/sign-in', { email, password, ...extra }, PORTAL);
+/** What a caller sees of a refusal, but the request's own ID (and the ETag, a hash of the body with it). */
+const refusalSeen = (res: ApiResponse) => {
+  const { requestId: _id, ...body } = res.body as Record<string, unknown>;
+  const { etag: _etag, ...seen } = visible(res) as Record<string, unknown>;
+  return { ...seen, body };
+};
+
+describe('sign-in', () => {
+  test('an active account with the right password is signed in; unknown email, wrong password, pending and locked get one 401 in a similar time', async () => {
+    const active = await activated();
+    const pending = await registered();
+    const locked = await activated();
+    expect((await api('POST', `/v1/accounts/${locked.account.accountId}/lock`, { reason: 'Check', by: 'cs-1' })).status).toBe(200);
+
+    const first = await signIn(active.body.email.toUpperCase(), GOOD);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      status: 'signed-in',
+      signedInAt: expect.any(String),
+      account: { accountId: active.account.accountId, status: 'active', customerNumbers: [active.body.customerNumber], lastSignInAt: first.body.signedInAt },
+    });
+    expect(first.body.previousSignInAt).toBeUndefined();
+
+    const refused: Record<string, [string, string]> = {
+      wrongPassword: [active.body.email, 'Harbour#2026!Kez'],
+      unknownEmail: [`nobody.${hex(4)}@haven.example`, GOOD],
+      pending: [pending.body.email, GOOD],
+      locked: [locked.body.email, GOOD],
+    };
+    const times: Record<string, number[]> = Object.fromEntries(Object.keys(refused).map((k) => [k, []]));
+    const seen: Record<string, unknown> = {};
+    for (let round = 0; round < 2; round += 1) {
+      for (const [state, [email, password]] of Object.entries(refused)) {
+        const t0 = process.hrtime.bigint();
+        const res = await signIn(email, password);
+        times[state]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        seen[state] ??= refusalSeen(res);
+        expect({ state, seen: refusalSeen(res) }).toEqual({ state, seen: seen[state] });
+      }
+    }
+    for (const state of Object.keys(refused)) expect({ state, seen: seen[state] }).toEqual({ state, seen: seen.unknownEmail });
+    expect(seen.unknownEmail).toMatchObject({ status: 401, body: { title: 'Sign-in refused' } });
+    // Each case's faster try (the slower one may have met another job on the shared machine).
+    const fastest = Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, Math.round(Math.min(...xs))]));
+    console.log('sign-in refusal times, fastest ms by case:', fastest);
+    expect(Math.max(...Object.values(fastest))).toBeLessThan(2 * Math.min(...Object.values(fastest)) + 10); // generous: the machine is shared
+
+    // Two wrong passwords did not lock (the count is per row); the right one signs in and names the previous sign-in.
+    const second = await signIn(active.body.email, GOOD);
+    expect(second.body).toMatchObject({ status: 'signed-in', previousSignInAt: first.body.signedInAt });
+    expect((await api('GET', `/v1/accounts/${active.account.accountId}`)).body.lastSignInAt).toBe(second.body.signedInAt);
+    // No Idempotency-Key: a replayed answer would skip the judgement (a lock since, a new password).
+    const keyed = await api('POST', '/v1/accounts/sign-in', { email: active.body.email, password: GOOD }, { ...PORTAL, 'idempotency-key': `k-${hex(4)}` });
+    expect([keyed.status, fields(keyed)]).toEqual([400, ['Idempotency-Key']]);
+    expect(mailsTo(locked.body.email).map((m) => m.subject)).not.toContainEqual(expect.stringMatching(/Zugang/));
+  });
+
+  test('five wrong passwords in a row lock the account: one mail, the account found by its search attributes, customer service unlocks', async () => {
+    const { body, account } = await activated();
+    for (let n = 1; n <= DEFAULT_RULES.accountSignInMaxFailures; n += 1) expect((await signIn(body.email, `Wrong#${n}Password`)).status).toBe(401);
+    const mail = await nthMail(body.email, 2);
+    expect(mail.subject).toBe('Ihr Zugang zum XS-Key-Portal ist gesperrt');
+    expect(mail.text).toContain('Kundenservice');
+    expect((await signIn(body.email, GOOD)).status).toBe(401); // locked: the right password too
+    expect((await api('GET', `/v1/accounts/${account.accountId}`)).body).toMatchObject({ status: 'locked', lock: SIGN_IN_LOCK });
+
+    // What an operator types into the Web UI.
+    const query = `WorkflowType = 'portalAccount' AND Phase = 'locked' AND FailedSignIns >= ${DEFAULT_RULES.accountSignInMaxFailures} AND TaskQueue = '${taskQueue}'`;
+    const found = async () => {
+      const ids: string[] = [];
+      for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
+      return ids.includes(accountWorkflowId(account.accountId));
+    };
+    await eventually(found);
+
+    expect((await api('POST', `/v1/accounts/${account.accountId}/unlock`, { by: 'cs-1' }, { authorization: `Bearer ${LOCAL_API_KEYS['customer-service']}` })).status).toBe(200);
+    expect((await signIn(body.email, GOOD)).body.status).toBe('signed-in');
+    await nthMail(body.email, 3);
+    expect(mailsTo(body.email).map((m) => m.subject)).toEqual([
+      'Aktivieren Sie Ihr XS-Key-Portalkonto',
+      'Ihr Zugang zum XS-Key-Portal ist gesperrt',
+      'Ihr XS-Key-Portalkonto ist entsperrt',
+    ]);
+  });
+
+  test('terms: registration needs both current versions; a newer version is asked for at sign-in and recorded when accepted', async () => {
+    const refused = await api('POST', '/v1/accounts', await registration({ accept: { terms: '2025-01', privacy: ACCEPT.privacy } }), PORTAL);
+    expect(refused.status).toBe(422);
+    expect(fields(refused)).toEqual(['accept.terms']);
+    const { accept: _none, ...withoutAccept } = await registration();
+    expect(fields(await api('POST', '/v1/accounts', withoutAccept, PORTAL))).toEqual(['accept']);
+
+    const { body, account } = await activated();
+    const registeredWith = (await api('GET', `/v1/accounts/${account.accountId}`)).body.acceptances;
+    expect(registeredWith).toEqual({ terms: { version: ACCEPT.terms, at: expect.any(String) }, privacy: { version: ACCEPT.privacy, at: registeredWith.terms.at } });
+
+    const newer = await startApp({ db, client, taskQueue, portal: { ...DEFAULT_PORTAL_SETTINGS, termsVersion: '2027-01' } });
+    try {
+      const asked = await signIn(body.email, GOOD, {}, newer.api);
+      expect(asked).toMatchObject({ status: 200, body: { status: 'acceptance-required', acceptanceRequired: [{ document: 'terms', version: '2027-01' }] } });
+      expect(asked.body.account).toBeUndefined();
+      expect((await signIn(body.email, GOOD, { accept: { terms: '2026-12' } }, newer.api)).body.status).toBe('acceptance-required'); // not the current one
+      const accepted = await signIn(body.email, GOOD, { accept: { terms: '2027-01' } }, newer.api);
+      expect(accepted.body).toMatchObject({ status: 'signed-in', account: { acceptances: { terms: { version: '2027-01', at: accepted.body.signedInAt }, privacy: registeredWith.privacy } } });
+      expect((await api('GET', `/v1/accounts/${account.accountId}`)).body.acceptances).toEqual(accepted.body.account.acceptances);
+      expect((await signIn(body.email, GOOD, {}, newer.api)).body.status).toBe('signed-in');
+      expect((await signIn(body.email, 'Harbour#2026!Kez', { accept: { terms: '2027-01' } }, newer.api)).status).toBe(401);
+    } finally {
+      await newer.close();
+    }
+  });
+});
+
+test('forgotten password needs a human check: no token is 400, a token the verifier refuses is 422; nothing is mailed', async () => {
+  const { body } = await activated();
+  const request = { customerNumber: body.customerNumber, email: body.email };
+  expect(fields(await api('POST', resetPath, request, PORTAL))).toEqual(['humanCheckToken']);
+  const refused = await api('POST', resetPath, { ...request, humanCheckToken: 'not-solved' }, PORTAL);
+  expect(refused.status).toBe(422);
+  expect(fields(refused)).toEqual(['humanCheckToken']);
+  await settle();
+  expect(mailsTo(body.email)).toHaveLength(1); // the activation mail only
+});
+
+test('the siteverify verifier posts secret, token and address to the provider and follows its verdict; an unreachable provider is a 503', async () => {
+  const posted: URLSearchParams[] = [];
+  const provider = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c)).on('end', () => {
+      const form = new URLSearchParams(raw);
+      posted.push(form);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ success: form.get('response') === 'solved' && form.get('secret') === 'provider-secret' }));
+    });
+  });
+  await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(provider.address() as AddressInfo).port}/siteverify`;
+  try {
+    const verifier = siteverifyVerifier(url, 'provider-secret');
+    expect(await verifier.verify('solved', '192.0.2.7')).toBe(true);
+    expect(await verifier.verify('guessed')).toBe(false);
+    expect(Object.fromEntries(posted[0]!)).toEqual({ secret: 'provider-secret', response: 'solved', remoteip: '192.0.2.7' });
+  } finally {
+    await new Promise((resolve) => provider.close(resolve));
+  }
+  await expect(siteverifyVerifier(url, 'provider-secret').verify('solved')).rejects.toMatchObject({ status: 503 });
+});
+
 // ---- lock and unlock ----------------------------------------------------------------
 
 test('customer service locks and unlocks over HTTP; impossible transitions are 409, unknown accounts 404', async () => {
@@ -457,6 +620,7 @@ test('GET /openapi.json documents the account paths', async () => {
       '/v1/accounts/{accountId}',
       '/v1/accounts/{accountId}/lock',
       '/v1/accounts/{accountId}/unlock',
+      '/v1/accounts/sign-in',
     ]),
   );
 });

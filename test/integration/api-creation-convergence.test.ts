@@ -10,6 +10,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { currentVersions, DEFAULT_PORTAL_SETTINGS } from '../../api/services/sign-in';
 import { creationCompleters } from '../../api/services/creation-sweep';
 import { sweepHalfCreated } from '../../api/services/creation';
 import { BusinessCalendar } from '../../domain/calendar';
@@ -94,6 +95,7 @@ const PATHS: CreatePath[] = [
       customerNumber: (await createCompany(h.db.models)).customerNumber,
       email: `holder.${hex(8)}@haven.example`,
       password: 'Correct-Horse-Battery-9',
+      accept: currentVersions(DEFAULT_PORTAL_SETTINGS),
     }),
     record: async (b) => h.db.models.PortalAccount.findOne({ emailKey: String(b.email).toLowerCase() }).lean() as never,
     workflowId: accountWorkflowId,

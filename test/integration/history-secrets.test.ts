@@ -18,6 +18,8 @@ import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { LOCAL_HUMAN_CHECK_TOKEN } from '../../api/services/human-check';
+import { currentVersions, DEFAULT_PORTAL_SETTINGS } from '../../api/services/sign-in';
 import { createCodecServer } from '../../codec/server';
 import { loadConfig } from '../../config';
 import { LOCAL_API_KEYS } from '../../config/api-keys';
@@ -157,23 +159,26 @@ describe('a portal account through a password reset', () => {
 
   // The account workflow's payloads hold no name or address (its input is IDs); the hash of a new password may
   // travel in its reset Update, so the export must show neither hashes nor passwords, and decoded it shows the case.
-  test('its history carries no name, email address, password or password hash; decoded through the codec server it reads', async () => {
+  test('its history carries no name, email address, password or password hash (reset and sign-ins); decoded through the codec server it reads', async () => {
     const { api, db, receiver } = h;
     const company = await createCompany(db.models);
     const name = 'Hoogendijk';
     const email = `maarten.${hex(6)}@haven.example`;
     const passwords = ['Harbour#2026!Key', 'Quay$7Lamp&Tide'];
-    const registered = await api('POST', '/v1/accounts', { name, customerNumber: company.customerNumber, email, password: passwords[0] });
+    const registered = await api('POST', '/v1/accounts', { name, customerNumber: company.customerNumber, email, password: passwords[0], accept: currentVersions(DEFAULT_PORTAL_SETTINGS) });
     expect(registered.status).toBe(201);
     const accountId = registered.body.accountId as string;
     const mails = (n: number) => eventually(async () => receiver.messages.filter((m) => m.to.includes(email))[n - 1]);
     const tokenIn = (text: string) => /\?token=([A-Za-z0-9_-]{43})\s/.exec(text)![1]!;
     expect((await api('POST', '/v1/accounts/activate', { token: tokenIn((await mails(1)).text) })).status).toBe(200);
     const hashes = [(await db.models.PortalAccount.findById(accountId).lean())!.passwordHash];
-    expect((await api('POST', '/v1/accounts/password-reset', { customerNumber: company.customerNumber, email })).status).toBe(202);
+    expect((await api('POST', '/v1/accounts/password-reset', { customerNumber: company.customerNumber, email, humanCheckToken: LOCAL_HUMAN_CHECK_TOKEN })).status).toBe(202);
     expect((await api('POST', '/v1/accounts/password-reset/confirm', { token: tokenIn((await mails(2)).text), password: passwords[1] })).status).toBe(200);
     hashes.push((await db.models.PortalAccount.findById(accountId).lean())!.passwordHash);
     expect(hashes[1]).not.toBe(hashes[0]);
+    // Sign-ins: the workflow gets the API's verdict on the password, never the password.
+    expect((await api('POST', '/v1/accounts/sign-in', { email, password: passwords[0] })).status).toBe(401);
+    expect((await api('POST', '/v1/accounts/sign-in', { email, password: passwords[1] })).status).toBe(200);
 
     const hashParts = hashes.flatMap((hash) => hash.split('$').filter((part) => part.length >= 16)); // salt and key, however framed
     const secrets = [name, email, company.contact, ...passwords, ...hashes, ...hashParts];

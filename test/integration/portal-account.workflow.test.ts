@@ -24,8 +24,11 @@ import {
   requestResetSignal,
   resetPasswordUpdate,
   SA,
+  SIGN_IN_LOCK,
+  signInUpdate,
   unlockAccountUpdate,
 } from '../../workflows/definitions';
+import { DEFAULT_SERVICE_CONTACT } from '../../activities/accounts';
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
 import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from '../support/smtp';
@@ -345,6 +348,72 @@ test('customer service locks and unlocks; a lock revokes the open reset link and
   const fresh = await requestReset(account, handle, 5);
   await handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash: fresh.tokenHash, passwordRef: (await pendingPassword(account)).passwordRef }] });
   await recordHistory(handle, 'portal-account-locked-unlocked');
+});
+
+// ---- sign-in: wrong passwords in a row lock the account (docs/accounts.md) -----------------
+
+const MAX_FAILURES = DEFAULT_RULES.accountSignInMaxFailures;
+const wrong = { passwordOk: false, complete: true };
+const right = { passwordOk: true, complete: true };
+const failedSignIns = async (handle: WorkflowHandle) => (await handle.describe()).typedSearchAttributes.get(SA.failedSignIns);
+
+test('wrong passwords in a row lock the account at the limit: one mail naming customer service; only customer service unlocks', async () => {
+  const { account, handle } = await activeAccount();
+  expect(await failedSignIns(handle)).toBe(0);
+  for (let n = 1; n < MAX_FAILURES; n += 1) {
+    expect(await handle.executeUpdate(signInUpdate, { args: [wrong] })).toEqual({ outcome: 'wrong-password', failures: n, locked: false });
+  }
+  expect(await failedSignIns(handle)).toBe(MAX_FAILURES - 1);
+  expect(await detailsOf(handle)).toMatch(new RegExp(`\\(${MAX_FAILURES - 1} of ${MAX_FAILURES} wrong passwords in a row\\)$`));
+
+  expect(await handle.executeUpdate(signInUpdate, { args: [wrong] })).toEqual({ outcome: 'wrong-password', failures: MAX_FAILURES, locked: true });
+  const mail = await nthMail(account.email, 2);
+  expect(mail.subject).toBe('Your XS-Key portal access is locked');
+  expect(mail.text).toContain(`entered wrongly ${MAX_FAILURES} times in a row`);
+  expect(mail.text).toContain(DEFAULT_SERVICE_CONTACT);
+  await eventually(async () => (await record(account))?.status === 'locked');
+  expect(await record(account)).toMatchObject({ lock: { by: SIGN_IN_LOCK.by, reason: SIGN_IN_LOCK.reason } });
+  const described = (await handle.describe()).typedSearchAttributes;
+  expect([described.get(SA.phase), described.get(SA.failedSignIns)]).toEqual(['locked', MAX_FAILURES]);
+
+  // Locked: every attempt is refused by the validator, the right password too, and nothing more is mailed.
+  for (const attempt of [wrong, right]) expect((await refusal(handle.executeUpdate(signInUpdate, { args: [attempt] }))).type).toBe(FailureType.Conflict);
+  expect(await stateOf(handle)).toMatchObject({ phase: 'locked', failedSignIns: MAX_FAILURES, locks: 1 });
+
+  // Customer service unlocks (the existing path): the count starts again.
+  await handle.executeUpdate(unlockAccountUpdate, { args: [{ by: 'cs-1' }] });
+  expect((await nthMail(account.email, 3)).subject).toBe('Your XS-Key portal account is unlocked');
+  expect(await handle.executeUpdate(signInUpdate, { args: [wrong] })).toMatchObject({ failures: 1, locked: false });
+  expect(await handle.executeUpdate(signInUpdate, { args: [right] })).toMatchObject({ outcome: 'signed-in' });
+  expect(await failedSignIns(handle)).toBe(0);
+  expect(mailsTo(account.email)).toHaveLength(3);
+  await recordHistory(handle, 'portal-account-sign-in-lockout');
+});
+
+test('a right password resets the count and records the sign-in; with terms still to accept nobody is signed in; only an active account signs in', async () => {
+  const pending = await createAccount();
+  const pendingHandle = await start(pending);
+  await nthMail(pending.email, 1);
+  expect((await refusal(pendingHandle.executeUpdate(signInUpdate, { args: [right] }))).type).toBe(FailureType.Conflict);
+
+  const { account, handle } = await activeAccount();
+  expect((await refusal(handle.executeUpdate(signInUpdate, { args: [{ passwordOk: 'yes' } as never] }))).type).toBe(FailureType.InvalidInput);
+  for (let n = 1; n < MAX_FAILURES; n += 1) await handle.executeUpdate(signInUpdate, { args: [wrong] });
+
+  // The right password with newer terms to accept: the count is reset, but no sign-in is recorded.
+  expect(await handle.executeUpdate(signInUpdate, { args: [{ passwordOk: true, complete: false }] })).toEqual({ outcome: 'acceptance-required' });
+  expect(await stateOf(handle)).toMatchObject({ failedSignIns: 0 });
+  expect((await stateOf(handle)).lastSignInAt).toBeUndefined();
+
+  const first = await handle.executeUpdate(signInUpdate, { args: [{ ...right, accepted: { terms: '2027-01' } }] });
+  expect(first).toEqual({ outcome: 'signed-in', at: expect.any(String) });
+  expect(await record(account)).toMatchObject({ lastSignInAt: new Date(first.outcome === 'signed-in' ? first.at : 0), acceptances: { terms: { version: '2027-01' } } });
+  await env.sleep(HOUR);
+  for (let n = 1; n < MAX_FAILURES; n += 1) await handle.executeUpdate(signInUpdate, { args: [wrong] });
+  const second = await handle.executeUpdate(signInUpdate, { args: [right] });
+  expect(second).toMatchObject({ outcome: 'signed-in', previousAt: first.outcome === 'signed-in' ? first.at : '' });
+  expect(await stateOf(handle)).toMatchObject({ phase: 'active', failedSignIns: 0, locks: 0 });
+  expect(mailsTo(account.email)).toHaveLength(1); // the activation mail only: no lock
 });
 
 test('after its events per run the workflow continues as new, carrying the state', async () => {

@@ -62,6 +62,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Password-reset and link limits (default DEFAULT_ACCOUNT_LIMITS). */
   accountLimits?: AppDeps['accountLimits'];
+  /** Terms and privacy versions and the human check (default DEFAULT_PORTAL_SETTINGS). */
+  portal?: AppDeps['portal'];
   /** Fault points between the steps of the create paths (api/services/creation.ts). */
   faults?: AppDeps['faults'];
 }
@@ -85,6 +87,7 @@ export async function startApp(deps: { db: Database; client: Client; taskQueue: 
     ...(deps.readinessMaxAgeMs === undefined ? {} : { readinessMaxAgeMs: deps.readinessMaxAgeMs }),
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.accountLimits ? { accountLimits: deps.accountLimits } : {}),
+    ...(deps.portal ? { portal: deps.portal } : {}),
     ...(deps.faults ? { faults: deps.faults } : {}),
     security: {
       keys: loadConfig({}).api.keys, // the local keys (config/api-keys.ts)

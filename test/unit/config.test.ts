@@ -4,6 +4,9 @@ import { DEFAULT_RULES } from '../../domain/rules';
 import { LOCAL_API_KEYS, sha256 } from '../../config/api-keys';
 import { LOCAL_LINK_SECRET } from '../../config/link-secret';
 
+/** A production human check (api/services/human-check.ts): the local verifier is refused there. */
+const HUMAN_CHECK_PROD = { HUMAN_CHECK_VERIFIER: 'siteverify', HUMAN_CHECK_VERIFY_URL: 'https://verify.example/siteverify', HUMAN_CHECK_SECRET: 'provider-secret' } as const;
+
 describe('configuration', () => {
   test('an empty environment gives the local stack defaults', () => {
     const config = loadConfig({});
@@ -62,6 +65,27 @@ describe('configuration', () => {
     }
   });
 
+  test('portal sign-in, terms and the human check: defaults, overrides, bad values named, the local verifier refused in production', async () => {
+    const defaults = loadConfig({});
+    expect(defaults.rules.accountSignInMaxFailures).toBe(5);
+    expect(defaults.api.portal).toMatchObject({ termsVersion: '2026-01', privacyVersion: '2026-01', humanCheck: { name: 'local' } });
+    expect(await defaults.api.portal.humanCheck.verify('local-human-check-passed')).toBe(true);
+    expect(await defaults.api.portal.humanCheck.verify('anything-else')).toBe(false);
+    const set = loadConfig({ ACCOUNT_SIGN_IN_MAX_FAILURES: '3', TERMS_VERSION: '2027-02', PRIVACY_VERSION: 'v4.1', ...HUMAN_CHECK_PROD });
+    expect(set.rules.accountSignInMaxFailures).toBe(3);
+    expect(set.api.portal).toMatchObject({ termsVersion: '2027-02', privacyVersion: 'v4.1', humanCheck: { name: 'siteverify' } });
+    const bad = { ACCOUNT_SIGN_IN_MAX_FAILURES: '0', TERMS_VERSION: 'with space', PRIVACY_VERSION: 'x'.repeat(41), HUMAN_CHECK_VERIFIER: 'none' };
+    let message = '';
+    try {
+      loadConfig(bad);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    for (const variable of Object.keys(bad)) expect(message).toContain(variable);
+    expect(() => loadConfig({ HUMAN_CHECK_VERIFIER: 'siteverify' })).toThrow(/siteverify needs HUMAN_CHECK_VERIFY_URL and HUMAN_CHECK_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/HUMAN_CHECK_VERIFIER: the local verifier .* refused in production/);
+  });
+
   test('an API key implies TLS', () => {
     expect(loadConfig({ TEMPORAL_API_KEY: 'secret' }).temporal.tls).toEqual({});
   });
@@ -73,6 +97,7 @@ describe('configuration', () => {
         'local-backoffice:backoffice',
         'local-customer-service:customer-service',
         'local-system:system',
+        'local-portal:portal',
       ]);
     });
 
@@ -81,7 +106,7 @@ describe('configuration', () => {
       expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: `x:backoffice:${LOCAL_API_KEYS.backoffice}` })).toThrow(/local development keys are refused/);
       const payloadKeys = `p1:${Buffer.alloc(32, 7).toString('base64')}`; // production needs these too (payload-codec.test.ts)
       const linkSecret = Buffer.alloc(32, 9).toString('base64'); // and this (the next test)
-      const keys = loadConfig({ NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}, cron:system:${secret}-2`, PAYLOAD_KEYS: payloadKeys, ACCOUNT_LINK_SECRET: linkSecret }).api.keys;
+      const keys = loadConfig({ NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}, cron:system:${secret}-2`, PAYLOAD_KEYS: payloadKeys, ACCOUNT_LINK_SECRET: linkSecret, ...HUMAN_CHECK_PROD }).api.keys;
       expect(keys).toEqual([
         { name: 'crm', role: 'backoffice', secretSha256: sha256(secret) },
         { name: 'cron', role: 'system', secretSha256: sha256(`${secret}-2`) },
@@ -89,7 +114,7 @@ describe('configuration', () => {
     });
 
     test('account link tokens: production needs ACCOUNT_LINK_SECRET (32 bytes, base64) and refuses the local one', () => {
-      const prod = { NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}`, PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}` } as const;
+      const prod = { NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}`, PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}`, ...HUMAN_CHECK_PROD } as const;
       expect(loadConfig({}).linkSecret).toEqual(LOCAL_LINK_SECRET);
       expect(() => loadConfig(prod)).toThrow(/ACCOUNT_LINK_SECRET: required in production/);
       expect(() => loadConfig({ ...prod, ACCOUNT_LINK_SECRET: LOCAL_LINK_SECRET.toString('base64') })).toThrow(/local development secret is refused/);

@@ -101,7 +101,8 @@ describe('PAYLOAD_KEYS', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys, PAYLOAD_KEYS: `${b64(key('new'))},${LOCAL_PAYLOAD_KEYS_ENTRY}` })).toThrow(
       /PAYLOAD_KEYS: the local development key is refused in production/,
     );
-    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys, PAYLOAD_KEYS: b64(key('p1')), ACCOUNT_LINK_SECRET }).payloadKeys.map((k) => k.id)).toEqual(['p1']);
+    const humanCheck = { HUMAN_CHECK_VERIFIER: 'siteverify', HUMAN_CHECK_VERIFY_URL: 'https://verify.example/siteverify', HUMAN_CHECK_SECRET: 'provider-secret' }; // config.test.ts
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys, PAYLOAD_KEYS: b64(key('p1')), ACCOUNT_LINK_SECRET, ...humanCheck }).payloadKeys.map((k) => k.id)).toEqual(['p1']);
   });
 
   test('bad entries are named by position and ID, never with the key', () => {

@@ -44,6 +44,9 @@ export interface AccountCarried {
   resetRequested: boolean;
   /** Runs of the continue-as-new chain, this one included. */
   runs: number;
+  /** Sign-in (absent in runs from before sign-in existed): wrong passwords in a row, and the last sign-in. */
+  failedSignIns?: number;
+  lastSignInAt?: string;
 }
 
 export interface PortalAccountInput {
@@ -115,3 +118,32 @@ export const accountStateQuery = defineQuery<AccountState>('accountState');
 export function linkGone(message: string, reason: 'used' | 'expired' | 'revoked' | 'lapsed'): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.Gone, message, nonRetryable: true, details: [{ field: 'token', reason }] });
 }
+
+// ---- sign-in (docs/accounts.md) ------------------------------------------------------------
+
+/** The versions of the terms of use and the privacy statement a user accepted. */
+export interface AcceptedVersions {
+  terms?: string;
+  privacy?: string;
+}
+/**
+ * A sign-in attempt as the API judged the password (the hash never leaves the
+ * API). The workflow judges the account: only an active one signs in; it
+ * counts wrong passwords in a row and locks at the configured number.
+ */
+export interface SignInAttempt {
+  passwordOk: boolean;
+  /** Versions accepted with this attempt; with `passwordOk`, recorded on the account. */
+  accepted?: AcceptedVersions;
+  /** false: newer terms still need accepting, so the password counts as right but nobody is signed in. */
+  complete: boolean;
+}
+export type SignInResult =
+  | { outcome: 'signed-in'; at: string; previousAt?: string }
+  | { outcome: 'acceptance-required' }
+  | { outcome: 'wrong-password'; failures: number; locked: boolean };
+
+/** Refused by its validator for any account that is not active (no history is written for it). */
+export const signInUpdate = defineUpdate<SignInResult, [SignInAttempt]>('signIn');
+/** The lock a run of wrong passwords sets; customer service unlocks it like any other lock. */
+export const SIGN_IN_LOCK = { by: 'system', reason: 'Zugang gesperrt: too many wrong passwords in a row' } as const;

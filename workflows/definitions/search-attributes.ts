@@ -24,6 +24,8 @@ export const SA = {
   nextDueAt: defineSearchAttributeKey('NextDueAt', SearchAttributeType.DATETIME),
   /** True once a service-level target has passed without the awaited action. */
   slaBreached: defineSearchAttributeKey('SlaBreached', SearchAttributeType.BOOL),
+  /** Portal accounts: wrong passwords in a row (a lock by them: Phase = "locked" AND FailedSignIns >= the limit). */
+  failedSignIns: defineSearchAttributeKey('FailedSignIns', SearchAttributeType.INT),
 } as const;
 
 /** Name -> Temporal type, for registering the attributes on a server. */
