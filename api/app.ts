@@ -27,6 +27,8 @@ export interface SecurityOptions {
   keys: ApiKey[];
   rateLimitPerMinute: number;
   idempotencyTtlHours: number;
+  /** Keys the Idempotency-Key fingerprints (api/idempotency.ts fingerprintKey); the local one when absent. */
+  fingerprintKey?: Buffer;
   /** How long a running request's claim on its Idempotency-Key holds without renewal (default 30). */
   idempotencyLeaseSeconds?: number;
   /** Proxies in front of the API whose X-Forwarded-For is trusted (0: none). */
@@ -135,6 +137,7 @@ export function createApp(deps: AppDeps): Express {
     idempotency({
       models: deps.models,
       ttlHours: deps.security.idempotencyTtlHours,
+      ...(deps.security.fingerprintKey ? { fingerprintKey: deps.security.fingerprintKey } : {}),
       ...(deps.security.idempotencyLeaseSeconds ? { leaseMs: deps.security.idempotencyLeaseSeconds * 1000 } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     }),

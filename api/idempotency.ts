@@ -19,7 +19,8 @@
  * and retries racing for it race to insert one unique takeover document:
  * FerretDB has no atomic compare-and-set, but it does enforce unique keys.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { LOCAL_LINK_SECRET } from '../config/link-secret';
 import type { RequestHandler } from 'express';
 import { isDuplicateKey, type Models } from '../db/models';
 import { badRequest, conflict, HttpProblem } from './errors';
@@ -44,14 +45,25 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-export function fingerprint(method: string, url: string, body: unknown): string {
-  return createHash('sha256')
+/**
+ * What a request asked, kept to tell a retry from a different request under the same key. Keyed
+ * (HMAC-SHA256), because bodies hold passwords: an unkeyed hash kept for a day would let anyone
+ * who reads the database test password guesses offline. The key is derived from the deployment's
+ * ACCOUNT_LINK_SECRET, the same on every API instance.
+ */
+export function fingerprint(method: string, url: string, body: unknown, key: Buffer = fingerprintKey(LOCAL_LINK_SECRET)): string {
+  return createHmac('sha256', key)
     .update(`${method} ${url}\n${JSON.stringify(canonical(body ?? null))}`)
     .digest('hex');
 }
 
+/** The fingerprints' key, derived from the deployment's secret (never the secret itself). */
+export const fingerprintKey = (secret: Buffer): Buffer => createHmac('sha256', secret).update('idempotency-fingerprint').digest();
+
 export interface IdempotencyOptions {
   models: Models;
+  /** fingerprintKey(ACCOUNT_LINK_SECRET); the local secret's when absent (tests). */
+  fingerprintKey?: Buffer;
   ttlHours: number;
   /** How long a claim holds without renewal (default DEFAULT_LEASE_MS). */
   leaseMs?: number;
@@ -85,7 +97,7 @@ export function idempotency(deps: IdempotencyOptions): RequestHandler {
       const caller = callerOf(res);
       // Anonymous callers do not share one key space: each address has its own.
       const id = `${caller?.role ? caller.name : `anonymous@${req.ip}`}:${key}`;
-      const print = fingerprint(req.method, req.originalUrl, req.body);
+      const print = fingerprint(req.method, req.originalUrl, req.body, deps.fingerprintKey);
       const owner = randomUUID();
       const started = now();
       if (started.getTime() - lastPrune > PRUNE_EVERY_MS) {

@@ -8,6 +8,7 @@ import { BusinessCalendar } from '../domain/calendar';
 import { createMailer } from '../email/mailer';
 import { createLogger } from '../observability/logger';
 import { createApp } from './app';
+import { fingerprintKey } from './idempotency';
 import { smtpGreeting } from './readiness';
 import { startCreationSweep } from './services/creation-sweep';
 
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       keys: config.api.keys,
       rateLimitPerMinute: config.api.rateLimitPerMinute,
       idempotencyTtlHours: config.api.idempotencyTtlHours,
+      fingerprintKey: fingerprintKey(config.linkSecret),
       idempotencyLeaseSeconds: config.api.idempotencyLeaseSeconds,
       trustedProxies: config.api.trustedProxies,
     },

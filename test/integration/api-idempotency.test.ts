@@ -16,7 +16,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Database } from '../../db/connection';
-import { fingerprint, idempotency } from '../../api/idempotency';
+import { createHash, randomBytes } from 'node:crypto';
+import { fingerprint, fingerprintKey, idempotency } from '../../api/idempotency';
 import { problemHandler } from '../../api/errors';
 import { createLogger } from '../../observability/logger';
 import { testDatabase } from '../support/servers';
@@ -96,6 +97,17 @@ async function crashedClaim(id: string, ago: number) {
     renewedAt: new Date(at),
   });
 }
+
+test('the kept fingerprint of a request is keyed: a stolen record cannot be used to test password guesses offline', () => {
+  const body = { email: 'anna@haven.example', password: 'Haven!2026xQ' };
+  const canonicalBody = JSON.stringify({ email: body.email, password: body.password });
+  const unkeyed = createHash('sha256').update(`POST /v1/accounts\n${canonicalBody}`).digest('hex');
+  expect(fingerprint('POST', '/v1/accounts', body)).not.toBe(unkeyed);
+  // Another deployment's secret, another fingerprint; the same secret, the same one (every API instance agrees).
+  const key = fingerprintKey(randomBytes(32));
+  expect(fingerprint('POST', '/v1/accounts', body, key)).not.toBe(fingerprint('POST', '/v1/accounts', body));
+  expect(fingerprint('POST', '/v1/accounts', body, key)).toBe(fingerprint('POST', '/v1/accounts', { password: body.password, email: body.email }, key));
+});
 
 test('a request still running is never taken over: it renews its claim, even when its clock jumps past the old cut-off', async () => {
   const key = newKey();
