@@ -30,6 +30,9 @@ export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
   'passwordResetPage',
   'requestPasswordReset',
   'resetPortalPassword',
+  // what the customer-number confirmation link opens (docs/accounts-terminals.md)
+  'customerNumberConfirmationPage',
+  'confirmPortalCustomerNumber',
 ]);
 
 interface Grant {

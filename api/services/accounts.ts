@@ -14,7 +14,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { hashLinkToken } from '../../activities/accounts';
 import { isDuplicateKey, type PortalAccountDoc } from '../../db/models';
-import { checkPassword } from '../../domain/password-policy';
+import { assessPassword, type PersonalData } from '../../domain/password-guessing';
 import { createLogger } from '../../observability/logger';
 import type { portalAccount } from '../../workflows/portal-account';
 import {
@@ -37,6 +37,9 @@ import { claimResetMail, DEFAULT_ACCOUNT_LIMITS, releaseResetMail } from './acco
 import type { ServiceDeps } from './deps';
 import { newId } from './companies';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
+import { activeTerminal, TERMINAL_MISMATCH } from './terminals';
+import { createCustomerNumberService } from './account-customer-numbers';
+import type { BusinessRules } from '../../domain/rules';
 
 // ---- passwords: hashing lives in ./passwords (re-exported for the callers that know it here) ----
 
@@ -45,9 +48,11 @@ export { hashPassword, verifyPassword } from './passwords';
 /** How long a new password's hash waits in `pending_passwords` for its workflow to commit it. */
 const PENDING_PASSWORD_TTL_MS = 3_600_000;
 
-function policyErrors(password: string): FieldError[] {
-  return checkPassword(password).violations.map((v) => ({ field: 'password', message: v.message, code: v.code }));
+/** Every rule a password breaks (domain/password-guessing.ts): registration, reset and the password check share it. */
+function policyErrors(password: string, personal: PersonalData, rules: BusinessRules): FieldError[] {
+  return assessPassword(password, personal, rules).violations.map((v) => ({ field: 'password', message: v.message, code: v.code, reason: v.reason }));
 }
+
 
 // ---- the view: never a hash ---------------------------------------------------------------
 
@@ -61,6 +66,7 @@ export function accountView(a: Account) {
     email: a.email,
     language: a.language,
     customerNumber: a.customerNumber,
+    customerNumbers: [a.customerNumber, ...(a.customerNumbers ?? []).map((n) => n.customerNumber)],
     registeredAt: a.registeredAt.toISOString(),
     ...(a.activatedAt ? { activatedAt: a.activatedAt.toISOString() } : {}),
     ...(a.lapsedAt ? { lapsedAt: a.lapsedAt.toISOString() } : {}),
@@ -82,6 +88,26 @@ export function createAccountService(deps: ServiceDeps) {
   let dummyHash: Promise<string> | undefined;
   const logger = deps.logger ?? createLogger('warn', { service: 'api' });
   const handle = (accountId: string): WorkflowHandle<typeof portalAccount> => deps.temporal.workflow.getHandle(accountWorkflowId(accountId));
+  const rules = deps.calendar.rules;
+
+  /**
+   * Who registers, and every rule the registration breaks: by name, or by customer number and
+   * Terminal-ID (docs/accounts-terminals.md; any mismatch gives the same error, and the company's
+   * name joins the password check only once the pair matched, so it tells nothing either).
+   */
+  async function registrant(body: RegisterAccountBody) {
+    const company = await Company.findOne({ customerNumber: body.customerNumber }, { name: 1, contract: 1, contact: 1 }).lean();
+    const approved = company?.contract?.status === 'approved' ? company : undefined;
+    if (body.terminalId !== undefined) {
+      const match = await activeTerminal(deps.models, body.customerNumber, body.terminalId);
+      const errors = policyErrors(body.password, { email: body.email, ...(match ? { companyName: match.companyName } : {}) }, rules);
+      if (!match) errors.push(TERMINAL_MISMATCH);
+      return { errors, company: match ? approved : undefined, name: match?.companyName ?? '' };
+    }
+    const errors = policyErrors(body.password, { name: body.name, email: body.email, ...(approved ? { companyName: approved.name } : {}) }, rules);
+    if (!approved) errors.push({ field: 'customerNumber', message: 'is not the customer number of a company with an approved contract' });
+    return { errors, company: approved, name: body.name ?? '' };
+  }
 
   async function update<A>(accountId: string, def: UpdateDefinition<AccountUpdateResult, [A]>, arg: A) {
     try {
@@ -139,14 +165,10 @@ export function createAccountService(deps: ServiceDeps) {
   }
 
   return {
-    checkPassword: (password: string) => checkPassword(password),
+    checkPassword: (body: { password: string } & PersonalData) => assessPassword(body.password, body, rules),
 
     async register(body: RegisterAccountBody) {
-      const errors = policyErrors(body.password);
-      const company = await Company.findOne({ customerNumber: body.customerNumber }, { contract: 1, contact: 1 }).lean();
-      if (company?.contract?.status !== 'approved') {
-        errors.push({ field: 'customerNumber', message: 'is not the customer number of a company with an approved contract' });
-      }
+      const { errors, company, name } = await registrant(body);
       if (errors.length || !company) throw unprocessable('the registration breaks a rule of the portal accounts', errors);
 
       const accountId = newId('ac');
@@ -158,7 +180,8 @@ export function createAccountService(deps: ServiceDeps) {
           emailKey: body.email.toLowerCase(),
           email: body.email,
           language: body.language ?? company.contact?.language ?? 'en',
-          name: body.name,
+          name,
+          ...(body.terminalId ? { terminalId: body.terminalId } : {}),
           customerNumber: body.customerNumber,
           companyId: company._id,
           passwordHash: await hashPassword(body.password),
@@ -216,7 +239,10 @@ export function createAccountService(deps: ServiceDeps) {
     },
 
     async confirmReset(body: { token: string; password: string }) {
-      const errors = policyErrors(body.password);
+      // The holder's name, company and email join the check when the token names an account; the token is judged after.
+      const holder = await PortalAccount.findOne({ 'link.tokenHash': hashLinkToken(body.token) }, { name: 1, email: 1, companyId: 1 }).lean();
+      const company = holder ? await Company.findById(holder.companyId, { name: 1 }).lean() : undefined;
+      const errors = policyErrors(body.password, holder ? { name: holder.name, email: holder.email, companyName: company?.name } : {}, rules);
       if (errors.length) throw unprocessable('the new password breaks the password policy', errors);
       const { accountId, tokenHash } = await byToken(body.token, 'reset');
       // The hash stays in the database; the workflow gets its reference and commits it by that.
@@ -262,5 +288,8 @@ export function createAccountService(deps: ServiceDeps) {
       await existing(accountId);
       return update(accountId, unlockAccountUpdate, body);
     },
+
+    // Several customer numbers (./account-customer-numbers.ts).
+    ...createCustomerNumberService(deps, { handle, logger }),
   };
 }

@@ -9,6 +9,9 @@ import type { ServiceDeps } from './deps';
 
 type Terminal = TerminalDoc & { _id: string };
 
+/** The one answer to every mismatch of a customer number and Terminal-ID, whatever did not match (nothing to enumerate). */
+export const TERMINAL_MISMATCH = { field: 'terminalId', message: 'customer number and Terminal-ID do not match an active terminal' };
+
 export function terminalView(t: Terminal) {
   return {
     terminalId: t._id,
