@@ -1,8 +1,8 @@
-import { assessPassword, PASSWORD_VIOLATION_CODES, type PasswordViolationCode } from '../../domain/password-guessing';
+import { assessPassword, PASSWORD_VIOLATION_CODES, type PasswordViolationCode, type PersonalData } from '../../domain/password-guessing';
 import { DEFAULT_RULES } from '../../domain/rules';
 
 const ANNA = { name: 'de Vries', companyName: 'Rotterdam Haulage B.V.', email: 'anna.jansen@haulage.example' };
-const codes = (password: string, personal = ANNA): PasswordViolationCode[] => assessPassword(password, personal).violations.map((v) => v.code);
+const codes = (password: string, personal: PersonalData = ANNA): PasswordViolationCode[] => assessPassword(password, personal).violations.map((v) => v.code);
 
 describe('assessPassword: the rules beyond the five', () => {
   test.each<[string, PasswordViolationCode[]]>([
