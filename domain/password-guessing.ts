@@ -64,10 +64,25 @@ export interface PasswordVerdict {
   };
 }
 
-// Built once per process: ranking the dictionaries takes a moment, a check then takes milliseconds.
+/**
+ * The estimate reads at most this many characters, and tries at most this many
+ * leetspeak substitutions: its matching grows fast with both (measured: a
+ * crafted 256-character password took seconds of CPU on the API's event loop;
+ * with these caps a few hundred milliseconds at worst, a usual password a few).
+ * Passwords longer than this are judged on their start, which only errs strict.
+ */
+export const ESTIMATE_MAX_LENGTH = 64;
+const ESTIMATE_MAX_L33T_SUBSTITUTIONS = 4;
+
+// Built once per process (about a second: ranking the dictionaries); later checks are fast.
 let estimator: ZxcvbnFactory | undefined;
 const zxcvbn = (): ZxcvbnFactory =>
-  (estimator ??= new ZxcvbnFactory({ dictionary: { 'passwords-common': dictionary['passwords-common'], 'diceware-common': dictionary['diceware-common'] }, graphs: adjacencyGraphs }));
+  (estimator ??= new ZxcvbnFactory({
+    dictionary: { 'passwords-common': dictionary['passwords-common'], 'diceware-common': dictionary['diceware-common'] },
+    graphs: adjacencyGraphs,
+    maxLength: ESTIMATE_MAX_LENGTH,
+    l33tMaxSubstitutions: ESTIMATE_MAX_L33T_SUBSTITUTIONS,
+  }));
 
 const PERSONAL: { field: keyof PersonalData; code: GuessingViolation; en: string; de: string }[] = [
   { field: 'name', code: 'contains-name', en: 'your name', de: 'Ihren Namen' },

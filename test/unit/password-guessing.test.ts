@@ -66,10 +66,12 @@ describe('assessPassword: the rules beyond the five', () => {
     expect(assessPassword('Gull$7De&Tide9', ANNA, lenient).violations.map((v) => v.code)).toEqual(['contains-name']);
   });
 
-  test('the longest password the API accepts is judged quickly', () => {
-    const long = 'Aa1!'.repeat(64);
-    const start = performance.now();
-    assessPassword(long, ANNA);
-    expect(performance.now() - start).toBeLessThan(1000);
+  test('the longest passwords the API accepts, crafted to be slow to estimate, are judged quickly', () => {
+    assessPassword('warm-up', ANNA); // builds the dictionaries once per process
+    for (const long of ['Aa1!'.repeat(64), 'P@ssw0rd'.repeat(32), '4@1!3$0|7#'.repeat(25)]) {
+      const start = performance.now();
+      assessPassword(long, ANNA);
+      expect(performance.now() - start).toBeLessThan(1500);
+    }
   });
 });
