@@ -273,7 +273,8 @@ export const accounts: Resource<Service> = {
 };
 
 const NUMBER_REQUESTED =
-  "If the customer number belongs to a customer with an approved contract, its registered contact gets a confirmation link valid 24 hours; the number is added once it is used.";
+  'If the customer number belongs to a customer with an approved contract, its registered contact gets a confirmation link ' +
+  '(single use, valid CUSTOMER_NUMBER_LINK_HOURS, by default 24 hours); the number is added once it is used.';
 
 type LinkKind = 'activation' | 'reset' | 'customer-number';
 
