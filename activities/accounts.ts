@@ -31,7 +31,7 @@ import type { Models, PortalAccountDoc } from '../db/models';
 import { certainlyNotSent, type Mailer } from '../email/mailer';
 import { renderEmail, type Language } from '../email/templates';
 import type { BusinessRules } from '../domain/rules';
-import { conflict, notFound, type AcceptedVersions, type LinkPurpose } from '../workflows/definitions';
+import { conflict, notFound, type AcceptedVersions, type AccountLinkPurpose, type AddedCustomerNumber } from '../workflows/definitions';
 import { LOCAL_LINK_SECRET } from '../config/link-secret';
 import { recordAudit } from './audit';
 import { createEmailActivities, messageIdFor, outboxKey, sendInAttempt } from './email';
@@ -40,23 +40,30 @@ import { createEmailActivities, messageIdFor, outboxKey, sendInAttempt } from '.
 export const hashLinkToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 /** The token of a link: derived, so a retry can mail the same one again; only its hash and the nonce are stored. */
-export const deriveLinkToken = (secret: Buffer, link: { accountId: string; purpose: LinkPurpose; issue: number; nonce: string }): string =>
+export const deriveLinkToken = (secret: Buffer, link: { accountId: string; purpose: AccountLinkPurpose; issue: number; nonce: string }): string =>
   createHmac('sha256', secret).update(`${link.accountId}|${link.purpose}|${link.issue}|${link.nonce}`, 'utf8').digest('base64url');
 
 /** Where each link points (a page that posts the token to the API); `?token=` is appended. */
-export const LINK_PATHS: Record<LinkPurpose, string> = {
+export const LINK_PATHS: Record<AccountLinkPurpose, string> = {
   activation: '/v1/accounts/activation',
   reset: '/v1/accounts/password-reset/confirm',
+  'customer-number': '/v1/accounts/customer-numbers/confirmation',
 };
 
-const TEMPLATE = { activation: 'account-activation', reset: 'account-password-reset' } as const;
+const TEMPLATE = { activation: 'account-activation', reset: 'account-password-reset', 'customer-number': 'account-customer-number' } as const;
+
+/** Where a link lives on the account record: a customer-number confirmation has its own slot, beside activation and reset. */
+const slotOf = (purpose: AccountLinkPurpose): 'link' | 'numberLink' => (purpose === 'customer-number' ? 'numberLink' : 'link');
 
 export interface IssueLinkInput {
   accountId: string;
-  purpose: LinkPurpose;
+  purpose: AccountLinkPurpose;
   issue: number;
   issuedAt: string;
   expiresAt: string;
+  /** For a customer-number confirmation: the number, whose company's registered contact gets the link. */
+  customerNumber?: string;
+  companyId?: string;
 }
 
 export interface IssueLinkResult {
@@ -81,7 +88,7 @@ interface Deps {
 export const DEFAULT_SERVICE_CONTACT = '+31 10 000 00 00, service@xs-key.example';
 
 export function createAccountActivities(deps: Deps) {
-  const { PortalAccount, PendingPassword, EmailOutbox } = deps.models;
+  const { PortalAccount, PendingPassword, EmailOutbox, Company } = deps.models;
   const { sendEmail } = createEmailActivities(deps);
   const linkSecret = deps.linkSecret ?? LOCAL_LINK_SECRET;
   const workflowId = (): string => {
@@ -107,7 +114,7 @@ export function createAccountActivities(deps: Deps) {
    * done if it was sent, else its token to mail again when it can be re-derived.
    */
   async function earlierLink(a: Account, input: IssueLinkInput, key: string): Promise<IssueLinkResult | { resend: string; tokenHash: string } | undefined> {
-    const link = a.link;
+    const link = a[slotOf(input.purpose)];
     if (!link || link.purpose !== input.purpose || link.issue !== input.issue || link.delivery === 'failed') return undefined;
     if (link.delivery === 'sent' || (await EmailOutbox.findById(key, { status: 1 }).lean())?.status === 'sent') {
       return { tokenHash: link.tokenHash, delivery: 'already-sent' };
@@ -120,6 +127,14 @@ export function createAccountActivities(deps: Deps) {
     // Minted before links were derived, or under a rotated secret: a new token would kill the first mail's link.
     log.warn('an earlier attempt may have mailed this link, which cannot be derived again; not minting a second one', { key });
     return { tokenHash: link.tokenHash, delivery: 'uncertain' };
+  }
+
+  /** Who gets a link: the account holder, or for a customer-number confirmation that customer's registered contact. */
+  async function recipient(a: Account, input: IssueLinkInput): Promise<{ email: string; name: string; language: Language }> {
+    if (input.purpose !== 'customer-number') return { email: a.email, name: a.name, language: a.language as Language };
+    const company = await Company.findOne({ _id: input.companyId, customerNumber: input.customerNumber }, { contact: 1 }).lean();
+    if (!company?.contact) throw notFound(`no customer with number ${input.customerNumber} and a registered contact`);
+    return { email: company.contact.email, name: company.contact.name, language: (company.contact.language ?? 'en') as Language };
   }
 
   return {
@@ -137,21 +152,25 @@ export function createAccountActivities(deps: Deps) {
         const nonce = randomBytes(32).toString('base64url');
         token = deriveLinkToken(linkSecret, { accountId: input.accountId, purpose: input.purpose, issue: input.issue, nonce });
         tokenHash = hashLinkToken(token);
-        const link = { purpose: input.purpose, issue: input.issue, tokenHash, nonce, expiresAt: new Date(input.expiresAt), delivery: 'sending' };
+        const link = { purpose: input.purpose, issue: input.issue, tokenHash, nonce, expiresAt: new Date(input.expiresAt), delivery: 'sending', customerNumber: input.customerNumber };
+        const slot = slotOf(input.purpose);
         const minted = await PortalAccount.updateOne(
           {
             _id: input.accountId,
-            $or: [{ link: { $exists: false } }, { 'link.purpose': { $ne: input.purpose } }, { 'link.issue': { $ne: input.issue } }, { 'link.delivery': 'failed' }],
+            $or: [{ [slot]: { $exists: false } }, { [`${slot}.purpose`]: { $ne: input.purpose } }, { [`${slot}.issue`]: { $ne: input.issue } }, { [`${slot}.delivery`]: 'failed' }],
           },
-          { $set: { link } },
+          { $set: { [slot]: link } },
         );
         if (minted.matchedCount === 0) throw new Error(`another attempt is minting link ${key}; retrying`);
       }
 
-      const language = a.language as Language;
+      const to = await recipient(a, input);
+      const language = to.language;
       const message = renderEmail(TEMPLATE[input.purpose], language, {
-        name: a.name,
-        customerNumber: a.customerNumber,
+        name: to.name,
+        customerNumber: input.customerNumber ?? a.customerNumber,
+        accountName: a.name,
+        accountEmail: a.email,
         link: `${deps.publicBaseUrl.replace(/\/+$/, '')}${LINK_PATHS[input.purpose]}?token=${token}`,
         validUntil: DateTime.fromISO(input.expiresAt, { zone: deps.rules.timeZone }).toFormat('yyyy-MM-dd HH:mm'),
       });
@@ -159,7 +178,7 @@ export function createAccountActivities(deps: Deps) {
       await EmailOutbox.updateOne(
         { _id: key },
         {
-          $setOnInsert: { messageId, to: a.email, template: TEMPLATE[input.purpose], language, subject: message.subject, status: 'pending' },
+          $setOnInsert: { messageId, to: to.email, template: TEMPLATE[input.purpose], language, subject: message.subject, status: 'pending' },
           $inc: { attempts: 1 },
         },
         { upsert: true },
@@ -168,7 +187,7 @@ export function createAccountActivities(deps: Deps) {
         await sendInAttempt(deps.mailer, {
           messageId,
           from: deps.mailer.from,
-          to: a.email,
+          to: to.email,
           subject: message.subject,
           text: message.text,
           html: message.html,
@@ -178,12 +197,12 @@ export function createAccountActivities(deps: Deps) {
         // Certainly not sent, and no earlier mail: the next attempt may mint a fresh token. Otherwise
         // `sending` stays and the next attempt mails this same link again.
         if (!earlier && certainlyNotSent(err)) {
-          await PortalAccount.updateOne({ _id: input.accountId, 'link.tokenHash': tokenHash }, { $set: { 'link.delivery': 'failed' } });
+          await PortalAccount.updateOne({ _id: input.accountId, [`${slotOf(input.purpose)}.tokenHash`]: tokenHash }, { $set: { [`${slotOf(input.purpose)}.delivery`]: 'failed' } });
         }
         throw err;
       }
       await EmailOutbox.updateOne({ _id: key }, { $set: { status: 'sent', sentAt: new Date() } });
-      await PortalAccount.updateOne({ _id: input.accountId, 'link.tokenHash': tokenHash }, { $set: { 'link.delivery': 'sent' } });
+      await PortalAccount.updateOne({ _id: input.accountId, [`${slotOf(input.purpose)}.tokenHash`]: tokenHash }, { $set: { [`${slotOf(input.purpose)}.delivery`]: 'sent' } });
       await audit(`account-${input.purpose}-link-${input.issue}`, input.accountId, 'system', input.issuedAt, { expiresAt: input.expiresAt });
       return { tokenHash, delivery: 'sent' };
     },
@@ -258,6 +277,20 @@ export function createAccountActivities(deps: Deps) {
       const accepted = Object.fromEntries(Object.entries(input.accepted ?? {}).map(([doc, version]) => [`acceptances.${doc}`, { version, at }]));
       await update(input.accountId, { lastSignInAt: at, ...accepted });
       if (input.accepted) await audit('account-terms-accepted', input.accountId, 'account-holder', input.at, { ...input.accepted });
+    },
+
+    /** Writes the account's added customer numbers as the workflow holds them (idempotent: the whole list). */
+    async recordCustomerNumbers(input: { accountId: string; customerNumbers: AddedCustomerNumber[]; customerNumber: string; event: string; at: string }): Promise<void> {
+      const list = input.customerNumbers.map((n) => ({ ...n, addedAt: new Date(n.addedAt) }));
+      const used = input.event === 'account-customer-number-confirmed' ? { 'numberLink.usedAt': new Date(input.at) } : {};
+      await update(input.accountId, { customerNumbers: list, ...used });
+      await audit(input.event, input.accountId, 'account-holder', input.at, { customerNumber: input.customerNumber });
+    },
+
+    /** A customer-number confirmation link lapsed unused: nothing was added. */
+    async lapseCustomerNumberLink(input: { accountId: string; customerNumber: string; issue: number; at: string }): Promise<void> {
+      await PortalAccount.updateOne({ _id: input.accountId, 'numberLink.issue': input.issue }, { $set: { 'numberLink.lapsedAt': new Date(input.at) } });
+      await audit(`account-customer-number-link-${input.issue}-lapsed`, input.accountId, 'system', input.at, { customerNumber: input.customerNumber });
     },
   };
 }

@@ -110,6 +110,11 @@ const schema = z.object({
     .transform((s) => s.split(',').map((d) => d.trim()).filter(Boolean))
     .refine((days) => days.every((d) => isoDay.test(d)), 'must be a comma-separated list of YYYY-MM-DD days'),
   RENEWAL_WINDOW_WEEKS: positiveInt.default(DEFAULT_RULES.renewalWindowWeeks),
+  // passwords that resist guessing and added customer numbers (docs/accounts-terminals.md)
+  PASSWORD_PERSONAL_MIN_LENGTH: positiveInt.min(3, 'must be at least 3').max(20).default(DEFAULT_RULES.passwordPersonalMinLength),
+  PASSWORD_COMMON_MAX_EXTRA: z.coerce.number({ message: 'must be a number' }).int().min(0).max(20).default(DEFAULT_RULES.passwordCommonMaxExtra),
+  PASSWORD_MIN_STRENGTH: z.coerce.number({ message: 'must be a number' }).int().min(0).max(4, 'must be a zxcvbn score, 0-4').default(DEFAULT_RULES.passwordMinStrength),
+  CUSTOMER_NUMBER_LINK_HOURS: positiveInt.max(168, 'must be at most 168').default(DEFAULT_RULES.customerNumberLinkValidityHours),
 });
 
 type Env = z.infer<typeof schema>;
@@ -269,6 +274,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       extraClosureDates: e.CLOSURE_DATES,
       renewalWindowWeeks: e.RENEWAL_WINDOW_WEEKS,
       accountSignInMaxFailures: e.ACCOUNT_SIGN_IN_MAX_FAILURES,
+      passwordPersonalMinLength: e.PASSWORD_PERSONAL_MIN_LENGTH,
+      passwordCommonMaxExtra: e.PASSWORD_COMMON_MAX_EXTRA,
+      passwordMinStrength: e.PASSWORD_MIN_STRENGTH,
+      customerNumberLinkValidityHours: e.CUSTOMER_NUMBER_LINK_HOURS,
     },
   };
 }

@@ -12,9 +12,15 @@
 
 export type PasswordViolation = 'too-short' | 'no-special' | 'no-digit' | 'no-upper' | 'no-lower' | 'sequence';
 
+/** A rule's reason in both languages of the portal; `message` is the English one (kept for existing clients). */
+export interface Reason {
+  de: string;
+  en: string;
+}
+
 export interface PasswordCheck {
   ok: boolean;
-  violations: { code: PasswordViolation; message: string }[];
+  violations: { code: PasswordViolation; message: string; reason: Reason }[];
 }
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -25,19 +31,27 @@ export const PASSWORD_MAX_RUN = 3;
 export function checkPassword(password: string): PasswordCheck {
   const chars = Array.from(password);
   const violations: PasswordCheck['violations'] = [];
-  const add = (code: PasswordViolation, message: string): void => {
-    violations.push({ code, message });
+  const add = (code: PasswordViolation, en: string, de: string): void => {
+    violations.push({ code, message: en, reason: { de, en } });
   };
 
   if (chars.length < PASSWORD_MIN_LENGTH) {
-    add('too-short', `Use at least ${PASSWORD_MIN_LENGTH} characters (this password has ${chars.length}).`);
+    add(
+      'too-short',
+      `Use at least ${PASSWORD_MIN_LENGTH} characters (this password has ${chars.length}).`,
+      `Verwenden Sie mindestens ${PASSWORD_MIN_LENGTH} Zeichen (dieses Passwort hat ${chars.length}).`,
+    );
   }
   if (!chars.some((c) => !/[\p{L}\p{Nd}]/u.test(c))) {
-    add('no-special', 'Include at least one special character (anything that is not a letter or a digit).');
+    add(
+      'no-special',
+      'Include at least one special character (anything that is not a letter or a digit).',
+      'Verwenden Sie mindestens ein Sonderzeichen (alles, was kein Buchstabe und keine Ziffer ist).',
+    );
   }
-  if (!chars.some((c) => /\p{Nd}/u.test(c))) add('no-digit', 'Include at least one digit.');
-  if (!chars.some((c) => /\p{Lu}/u.test(c))) add('no-upper', 'Include at least one upper-case letter.');
-  if (!chars.some((c) => /\p{Ll}/u.test(c))) add('no-lower', 'Include at least one lower-case letter.');
+  if (!chars.some((c) => /\p{Nd}/u.test(c))) add('no-digit', 'Include at least one digit.', 'Verwenden Sie mindestens eine Ziffer.');
+  if (!chars.some((c) => /\p{Lu}/u.test(c))) add('no-upper', 'Include at least one upper-case letter.', 'Verwenden Sie mindestens einen Großbuchstaben.');
+  if (!chars.some((c) => /\p{Ll}/u.test(c))) add('no-lower', 'Include at least one lower-case letter.', 'Verwenden Sie mindestens einen Kleinbuchstaben.');
 
   const runs = consecutiveRuns(chars);
   if (runs.length > 0) {
@@ -45,6 +59,7 @@ export function checkPassword(password: string): PasswordCheck {
     add(
       'sequence',
       `Avoid ${PASSWORD_MAX_RUN} or more consecutive ascending or descending letters or digits: ${quoted}.`,
+      `Vermeiden Sie ${PASSWORD_MAX_RUN} oder mehr auf- oder absteigend aufeinanderfolgende Buchstaben oder Ziffern: ${quoted}.`,
     );
   }
   return { ok: violations.length === 0, violations };

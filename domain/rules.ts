@@ -52,6 +52,15 @@ export interface BusinessRules {
   readonly accountLinkValidityHours: number;
   /** Section 6: this many wrong passwords in a row lock a portal account (ACCOUNT_SIGN_IN_MAX_FAILURES). */
   readonly accountSignInMaxFailures: number;
+
+  /** Section 6 (docs/accounts-terminals.md): words of the name, company name or email local part this long or longer may not be in a password. */
+  readonly passwordPersonalMinLength: number;
+  /** A common/leaked password with at most this many characters added is refused ("Password1!"). */
+  readonly passwordCommonMaxExtra: number;
+  /** The zxcvbn strength score (0-4) a password needs at least. */
+  readonly passwordMinStrength: number;
+  /** A confirmation link for adding a customer number to an account is valid this many hours. */
+  readonly customerNumberLinkValidityHours: number;
 }
 
 export const DEFAULT_RULES: BusinessRules = {
@@ -74,4 +83,8 @@ export const DEFAULT_RULES: BusinessRules = {
   digestAt: '08:00',
   accountLinkValidityHours: 24,
   accountSignInMaxFailures: 5,
+  passwordPersonalMinLength: 4,
+  passwordCommonMaxExtra: 3,
+  passwordMinStrength: 3,
+  customerNumberLinkValidityHours: 24,
 };

@@ -43,6 +43,7 @@ import {
   type SignInAttempt,
   type SignInResult,
 } from './definitions';
+import { customerNumbers } from './portal-account-numbers';
 import { acts, loadRules, showStatus } from './support';
 
 const HOUR_MS = 3_600_000;
@@ -131,9 +132,17 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   }
 
   setHandler(accountStateQuery, (): AccountState => {
-    const { link, ...rest } = s;
+    const { link, numberLink, ...rest } = s;
     const { tokenHash: _secret, ...shown } = link ?? ({} as AccountLink);
-    return { accountId, customerNumber: input.customerNumber, registeredAt: input.registeredAt, ...rest, ...(link ? { link: shown } : {}) };
+    const { tokenHash: _numberSecret, ...numberShown } = numberLink ?? { tokenHash: '' };
+    return {
+      accountId,
+      customerNumber: input.customerNumber,
+      registeredAt: input.registeredAt,
+      ...rest,
+      ...(link ? { link: shown } : {}),
+      ...(numberLink ? { numberLink: numberShown as NonNullable<AccountState['numberLink']> } : {}),
+    };
   });
   setHandler(requestResetSignal, () => {
     if (s.phase === 'active') s.resetRequested = true;
@@ -189,6 +198,8 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   setHandler(unlockAccountUpdate, ({ by }) => setLock(by), {
     validator: ({ by }) => requirePhase('locked', 'unlocked', { by }),
   });
+  // Several customer numbers: their Updates and the confirmation link's lapse (./portal-account-numbers.ts).
+  const numbers = customerNumbers({ accountId, registered: input.customerNumber, s, rules, serial, changed });
 
   // ---- sign-in: the API judged the password, the workflow judges the account ----------------
   const maxFailures = rules.accountSignInMaxFailures ?? DEFAULT_RULES.accountSignInMaxFailures; // runs begun before the rule existed
@@ -291,11 +302,20 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     show();
     const seen = version;
     const link = openLink();
+    const numberLink = numbers.due(); // only in histories marked with CUSTOMER_NUMBERS_PATCH
     const wake = () => version !== seen || s.resetRequested || events >= eventsPerRun || workflowInfo().continueAsNewSuggested;
-    if (link) {
-      const remaining = Date.parse(link.expiresAt) - Date.now();
-      if (remaining <= 0 || !(await condition(wake, remaining, { summary: `${LINK_NAME[link.purpose]} expires` }))) {
-        if (s.link === link && !link.closed) link.closed = { reason: 'expired', at: now() };
+    if (link || numberLink) {
+      // The earlier of the account's link and a customer-number confirmation link; the account's wins a tie.
+      const linkDue = link ? Date.parse(link.expiresAt) : Infinity;
+      const due = Math.min(linkDue, numberLink?.at ?? Infinity);
+      const remaining = due - Date.now();
+      const summary = link && due === linkDue ? `${LINK_NAME[link.purpose]} expires` : numberLink!.summary;
+      if (remaining <= 0 || !(await condition(wake, remaining, { summary }))) {
+        if (link && due === linkDue) {
+          if (s.link === link && !link.closed) link.closed = { reason: 'expired', at: now() };
+        } else {
+          await numbers.lapse();
+        }
         continue;
       }
     } else {

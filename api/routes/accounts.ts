@@ -17,6 +17,11 @@ import { endpointsFor } from '../operations';
 import {
   accountIdParam,
   accountUpdateResult,
+  addCustomerNumberBody,
+  customerNumberConfirmed,
+  customerNumberParam,
+  customerNumberRequested,
+  customerNumbersView,
   accountView,
   activateBody,
   lockBody,
@@ -52,7 +57,7 @@ const RESET_ACCEPTED =
 const linkGone = problemResponse('The link was used, expired (the registration then lapsed), or revoked by a lock');
 const unknownLink = problemResponse('Malformed input, or a token that is not the current link of any account');
 const linkUsed = accountUpdateResult.extend({ accountId: accountIdParam.shape.accountId });
-const page = (path: string, operationId: string, summary: string, kind: 'activation' | 'reset') =>
+const page = (path: string, operationId: string, summary: string, kind: LinkKind) =>
   endpoint({
     method: 'get',
     path,
@@ -73,15 +78,17 @@ export const accounts: Resource<Service> = {
       method: 'post',
       path: '/v1/accounts',
       operationId: 'registerPortalAccount',
-      summary: 'Register a portal account; mails an activation link valid 24 hours (unused, the registration lapses)',
+      summary:
+        'Register a portal account, with a name or with customer number and Terminal-ID; mails an activation link valid 24 hours (unused, the registration lapses)',
       body: registerAccountBody,
       responses: {
         '201': { description: 'Registered, pending activation', content: json(accountView, 'output') },
         '400': problemResponse('Malformed input or unknown fields'),
         '409': problemResponse('An account with this email is pending activation or active'),
         '422': problemResponse(
-          'Every violation of the password policy (field "password"), an unknown customer number, or terms of use / privacy ' +
-            'statement not accepted in their current versions (fields "accept.terms", "accept.privacy")',
+          'Every violation of the password rules (field "password", each with code and German/English reason), an unknown customer number, ' +
+            'terms of use / privacy statement not accepted in their current versions (fields "accept.terms", "accept.privacy"), ' +
+            'or (field "terminalId", one answer for any mismatch) customer number and Terminal-ID that match no active terminal',
         ),
       },
       handle: async ({ body }, res, service) => {
@@ -93,10 +100,10 @@ export const accounts: Resource<Service> = {
       method: 'post',
       path: '/v1/accounts/password-check',
       operationId: 'checkPortalPassword',
-      summary: 'Check a password against the policy; lists every violation',
+      summary: 'Check a password against every rule (the five, personal data, common/leaked passwords, strength); lists every violation',
       body: passwordCheckBody,
-      responses: { '200': { description: 'The verdict', content: json(passwordCheckResult, 'output') }, '400': problemResponse('Malformed input') },
-      handle: ({ body }, res, service) => res.json(service.checkPassword(body.password)),
+      responses: { '200': { description: 'The verdict and the estimated strength', content: json(passwordCheckResult, 'output') }, '400': problemResponse('Malformed input') },
+      handle: ({ body }, res, service) => res.json(service.checkPassword(body)),
     }),
     endpoint({
       method: 'post',
@@ -221,15 +228,92 @@ export const accounts: Resource<Service> = {
       },
       handle: async ({ params, body }, res, service) => res.json(await service.unlock(params.accountId, body)),
     }),
+    // ---- several customer numbers (docs/accounts-terminals.md) ----
+    endpoint({
+      method: 'get',
+      path: '/v1/accounts/{accountId}/customer-numbers',
+      operationId: 'listPortalCustomerNumbers',
+      summary: "The account's customer numbers with their terminals' master data, and a confirmation still open",
+      params: accountIdParam,
+      responses: {
+        '200': { description: 'The overview', content: json(customerNumbersView, 'output') },
+        '400': problemResponse('Malformed account ID'),
+        '404': problemResponse('Unknown account'),
+      },
+      handle: async ({ params }, res, service) => res.json(await service.customerNumbers(params.accountId)),
+    }),
+    endpoint({
+      method: 'post',
+      path: '/v1/accounts/{accountId}/customer-numbers',
+      operationId: 'addPortalCustomerNumber',
+      summary:
+        "Add a customer number: with a Terminal-ID of it, at once; without, a confirmation link (24 hours, single use) goes to that customer's registered contact",
+      params: accountIdParam,
+      body: addCustomerNumberBody,
+      responses: {
+        '201': { description: 'Added (proven by the Terminal-ID): the overview', content: json(customerNumbersView, 'output') },
+        '202': {
+          description: "Always the same answer without a Terminal-ID: if the number is a customer's with an approved contract, its contact gets the link",
+          content: json(customerNumberRequested, 'output'),
+        },
+        '400': problemResponse('Malformed input'),
+        '404': problemResponse('Unknown account'),
+        '409': problemResponse('The account is not active, or the number is on it already'),
+        '422': problemResponse('Customer number and Terminal-ID match no active terminal (one answer for any mismatch)'),
+      },
+      handle: async ({ params, body }, res, service) => {
+        const { added } = await service.addCustomerNumber(params.accountId, body);
+        if (added) return void res.status(201).location(`/v1/accounts/${params.accountId}/customer-numbers`).json(await service.customerNumbers(params.accountId));
+        res.status(202).json({ customerNumber: body.customerNumber, status: 'confirmation-requested', message: NUMBER_REQUESTED });
+      },
+    }),
+    endpoint({
+      method: 'delete',
+      path: '/v1/accounts/{accountId}/customer-numbers/{customerNumber}',
+      operationId: 'removePortalCustomerNumber',
+      summary: 'Remove an added customer number (the one the account registered with stays)',
+      params: customerNumberParam,
+      responses: {
+        '200': { description: 'Removed: the overview', content: json(customerNumbersView, 'output') },
+        '400': problemResponse('Malformed input'),
+        '404': problemResponse('Unknown account, or the number is not on it'),
+        '409': problemResponse('The account is not active, or this is the number it registered with'),
+      },
+      handle: async ({ params }, res, service) => res.json(await service.removeCustomerNumber(params.accountId, params.customerNumber)),
+    }),
+    page('/v1/accounts/customer-numbers/confirmation', 'customerNumberConfirmationPage', 'The page the customer-number confirmation link opens', 'customer-number'),
+    endpoint({
+      method: 'post',
+      path: '/v1/accounts/customer-numbers/confirm',
+      operationId: 'confirmPortalCustomerNumber',
+      summary: "The customer's contact confirms with the link's token: the number is added to the account (works once, within 24 hours)",
+      body: activateBody,
+      responses: {
+        '200': { description: 'Added', content: json(customerNumberConfirmed, 'output') },
+        '400': unknownLink,
+        '409': problemResponse('The account is not active, or has the number already'),
+        '410': problemResponse('The link was used, expired, or replaced by a newer request'),
+      },
+      handle: async ({ body, req }, res, service) => {
+        await within(service.limit.linkFailures, req, res);
+        res.json(await service.confirmCustomerNumber(body.token));
+      },
+    }),
   ],
 };
+
+const NUMBER_REQUESTED =
+  'If the customer number belongs to a customer with an approved contract, its registered contact gets a confirmation link ' +
+  '(single use, valid CUSTOMER_NUMBER_LINK_HOURS, by default 24 hours); the number is added once it is used.';
+
+type LinkKind = 'activation' | 'reset' | 'customer-number';
 
 /**
  * The page a link opens: a button (and for a reset, the new password) that
  * posts the token from the URL to the JSON endpoint, relative to the page.
  * Static: nothing from the request is written into it.
  */
-function linkPage(kind: 'activation' | 'reset'): (input: { req: Request }, res: Response) => void {
+function linkPage(kind: LinkKind): (input: { req: Request }, res: Response) => void {
   const page = {
     activation: { title: 'Konto aktivieren / Activate account', endpoint: 'activate', field: '', done: 'Aktiviert. / Activated.' },
     reset: {
@@ -237,6 +321,12 @@ function linkPage(kind: 'activation' | 'reset'): (input: { req: Request }, res: 
       endpoint: 'confirm',
       field: '<p><label>Neues Passwort / New password <input name="password" type="password" autocomplete="new-password" required></label></p>',
       done: 'Passwort geändert. / Password changed.',
+    },
+    'customer-number': {
+      title: 'Kundennummer freigeben / Confirm customer number',
+      endpoint: 'confirm',
+      field: '',
+      done: 'Bestätigt. / Confirmed.',
     },
   }[kind];
   const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

@@ -21,6 +21,7 @@ import { licences } from './licences';
 import { planning } from './planning';
 import { probes } from './probes';
 import { schedules } from './schedules';
+import { terminals } from './terminals';
 
 /** What a resource's service is made from. */
 export interface RouteDeps extends ServiceDeps {
@@ -33,7 +34,7 @@ export interface Resource<S> {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each resource has a service of its own
-export const RESOURCES: Resource<any>[] = [probes, accounts, companies, cardUsers, cardApplications, cards, licences, cases, digests, planning, schedules];
+export const RESOURCES: Resource<any>[] = [probes, accounts, companies, cardUsers, cardApplications, cards, licences, cases, digests, planning, schedules, terminals];
 
 /** Every endpoint of the API, in declaration order. */
 export const ENDPOINTS: Endpoint[] = RESOURCES.flatMap((r) => r.endpoints);

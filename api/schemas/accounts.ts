@@ -1,6 +1,8 @@
 /** Portal accounts (PROCESSES.md section 6). */
 import { z } from 'zod';
+import { PASSWORD_VIOLATION_CODES } from '../../domain/password-guessing';
 import { email, instant, language, name } from './common';
+import { terminalId } from './terminals';
 
 /** Any string: the policy (domain/password-policy.ts) judges it and lists every violation (422). */
 const password = z
@@ -10,7 +12,8 @@ const password = z
     format: 'password',
     description:
       'At least 8 characters with a special character, a digit, upper- and lower-case letters, and no run of 3 ' +
-      'consecutive ascending or descending letters or digits (abc, CBA, 123, 987)',
+      'consecutive ascending or descending letters or digits (abc, CBA, 123, 987); not containing the name, company name ' +
+      "or email's local part, not a common or leaked password, and strong enough (docs/accounts-terminals.md)",
   });
 /** The token from the link: 32 random bytes, base64url. */
 const token = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a valid link token').meta({ description: 'The token from the link in the email' });
@@ -29,17 +32,29 @@ const accept = z
 
 export const registerAccountBody = z
   .strictObject({
-    name: name.meta({ description: 'Last name, or company name' }),
+    name: name.optional().meta({ description: 'Last name, or company name; or send terminalId instead' }),
+    terminalId: terminalId.optional().meta({
+      description: 'Instead of a name: a Terminal-ID of an active terminal of the customer number (printed on the terminal)',
+    }),
     customerNumber,
     email,
     password,
     language: language.optional().meta({ description: "Language of the emails; default: the company contact's" }),
     accept: accept.meta({ description: 'Both documents must be accepted in their current versions (422 naming the current ones otherwise)' }),
   })
-  .meta({ id: 'RegisterPortalAccount' });
+  // Exactly one way to register: OpenAPI cannot say it, so the 400 does (and the description).
+  .refine((b) => (b.name === undefined) !== (b.terminalId === undefined), { message: 'send either name or terminalId', path: ['terminalId'] })
+  .meta({ id: 'RegisterPortalAccount', description: 'Either name (registration by name) or terminalId (by customer number and Terminal-ID)' });
 export type RegisterAccountBody = z.infer<typeof registerAccountBody>;
 
-export const passwordCheckBody = z.strictObject({ password }).meta({ id: 'PasswordCheckRequest' });
+export const passwordCheckBody = z
+  .strictObject({
+    password,
+    name: z.string().max(200).optional().meta({ description: 'The name the user registers with, if known' }),
+    companyName: z.string().max(200).optional().meta({ description: "The user's company name, if known" }),
+    email: z.string().max(254).optional().meta({ description: "The user's email address, if known (its local part is checked)" }),
+  })
+  .meta({ id: 'PasswordCheckRequest' });
 export const activateBody = z.strictObject({ token }).meta({ id: 'ActivateAccount' });
 export const tokenQuery = z.strictObject({ token });
 export const resetRequestBody = z
@@ -75,8 +90,17 @@ export const passwordCheckResult = z
   .object({
     ok: z.boolean(),
     violations: z.array(
-      z.object({ code: z.enum(['too-short', 'no-special', 'no-digit', 'no-upper', 'no-lower', 'sequence']), message: z.string() }),
+      z.object({
+        code: z.enum(PASSWORD_VIOLATION_CODES as [string, ...string[]]),
+        message: z.string().meta({ description: 'The reason in English' }),
+        reason: z.object({ de: z.string(), en: z.string() }),
+      }),
     ),
+    strength: z.object({
+      score: z.number().int().min(0).max(4).meta({ description: "zxcvbn's estimate: 0 too guessable ... 4 very unguessable" }),
+      guessesLog10: z.number().meta({ description: 'log10 of the estimated guesses needed' }),
+      required: z.number().int().min(0).max(4).meta({ description: 'The score required (PASSWORD_MIN_STRENGTH)' }),
+    }),
   })
   .meta({ id: 'PasswordCheck' });
 
@@ -88,6 +112,7 @@ export const accountView = z
     email: z.string(),
     language,
     customerNumber: z.string(),
+    customerNumbers: z.array(z.string()).meta({ description: 'Every customer number of the account, the registered one first' }),
     registeredAt: instant,
     activatedAt: instant.optional(),
     lapsedAt: instant.optional(),
@@ -114,7 +139,7 @@ export const signInResult = z
       status: z.literal('signed-in'),
       signedInAt: instant,
       previousSignInAt: instant.optional().meta({ description: 'The sign-in before this one (absent at the first)' }),
-      account: accountView.extend({ customerNumbers: z.array(z.string()) }),
+      account: accountView,
     }),
     z.object({
       status: z.literal('acceptance-required'),
@@ -124,3 +149,44 @@ export const signInResult = z
     }),
   ])
   .meta({ id: 'SignInResult' });
+// ---- several customer numbers (docs/accounts-terminals.md) ----------------------------------
+
+export const addCustomerNumberBody = z
+  .strictObject({
+    customerNumber,
+    terminalId: terminalId.optional().meta({
+      description: 'A Terminal-ID of an active terminal of that customer number: added at once. Without it, a confirmation link goes to that customer\'s registered contact',
+    }),
+  })
+  .meta({ id: 'AddCustomerNumber' });
+export const customerNumberParam = z.strictObject({ accountId: accountIdParam.shape.accountId, customerNumber });
+
+const terminalMasterData = z.object({
+  terminalId: z.string(),
+  location: z.string(),
+  model: z.string(),
+  status: z.enum(['active', 'retired']),
+});
+export const customerNumbersView = z
+  .object({
+    accountId: z.string(),
+    customerNumbers: z.array(
+      z.object({
+        customerNumber: z.string(),
+        companyName: z.string().optional(),
+        registered: z.boolean().meta({ description: 'The number the account registered with (it cannot be removed)' }),
+        addedAt: instant.optional(),
+        proof: z.enum(['terminal', 'link']).optional(),
+        terminals: z.array(terminalMasterData),
+      }),
+    ),
+    pendingConfirmation: z
+      .object({ customerNumber: z.string(), expiresAt: instant })
+      .optional()
+      .meta({ description: 'A confirmation link mailed to that customer\'s contact, not used yet' }),
+  })
+  .meta({ id: 'PortalAccountCustomerNumbers' });
+export const customerNumberRequested = z
+  .object({ customerNumber: z.string(), status: z.literal('confirmation-requested'), message: z.string() })
+  .meta({ id: 'CustomerNumberRequested' });
+export const customerNumberConfirmed = z.object({ accountId: z.string(), customerNumber: z.string(), at: instant }).meta({ id: 'CustomerNumberConfirmed' });

@@ -38,6 +38,7 @@ export const problem = z
           field: z.string(),
           message: z.string(),
           code: z.string().optional().meta({ description: 'Which rule, where the rules have names (e.g. the password policy)' }),
+          reason: z.object({ de: z.string(), en: z.string() }).optional().meta({ description: 'The rule broken, in German and English (the password rules)' }),
         }),
       )
       .optional(),

@@ -34,6 +34,9 @@ export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
   'passwordResetPage',
   'requestPasswordReset',
   'resetPortalPassword',
+  // what the customer-number confirmation link opens (docs/accounts-terminals.md)
+  'customerNumberConfirmationPage',
+  'confirmPortalCustomerNumber',
 ]);
 
 interface Grant {
@@ -67,7 +70,14 @@ export const GRANTS: Record<Role, Grant> = {
   },
   portal: {
     reads: false,
-    operations: ['registerPortalAccount', 'checkPortalPassword', 'signInPortalAccount'],
+    operations: [
+      'registerPortalAccount',
+      'checkPortalPassword',
+      'signInPortalAccount',
+      'listPortalCustomerNumbers',
+      'addPortalCustomerNumber',
+      'removePortalCustomerNumber',
+    ],
   },
 };
 

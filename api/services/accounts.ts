@@ -14,6 +14,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { hashLinkToken } from '../../activities/accounts';
 import { isDuplicateKey, type PortalAccountDoc } from '../../db/models';
+import { assessPassword, type PersonalData } from '../../domain/password-guessing';
 import { checkPassword } from '../../domain/password-policy';
 import { createLogger } from '../../observability/logger';
 import type { portalAccount } from '../../workflows/portal-account';
@@ -38,6 +39,9 @@ import type { ServiceDeps } from './deps';
 import { newId } from './companies';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
 import { acceptanceErrors, createSignIn, DEFAULT_PORTAL_SETTINGS, registrationAcceptances, requireHuman } from './sign-in';
+import { activeTerminal, TERMINAL_MISMATCH } from './terminals';
+import { createCustomerNumberService } from './account-customer-numbers';
+import type { BusinessRules } from '../../domain/rules';
 
 // ---- passwords: hashing lives in ./passwords (re-exported for the callers that know it here) ----
 
@@ -46,9 +50,11 @@ export { hashPassword, verifyPassword } from './passwords';
 /** How long a new password's hash waits in `pending_passwords` for its workflow to commit it. */
 const PENDING_PASSWORD_TTL_MS = 3_600_000;
 
-function policyErrors(password: string): FieldError[] {
-  return checkPassword(password).violations.map((v) => ({ field: 'password', message: v.message, code: v.code }));
+/** Every rule a password breaks (domain/password-guessing.ts): registration, reset and the password check share it. */
+function policyErrors(password: string, personal: PersonalData, rules: BusinessRules): FieldError[] {
+  return assessPassword(password, personal, rules).violations.map((v) => ({ field: 'password', message: v.message, code: v.code, reason: v.reason }));
 }
+
 
 // ---- the view: never a hash ---------------------------------------------------------------
 
@@ -62,6 +68,7 @@ export function accountView(a: Account) {
     email: a.email,
     language: a.language,
     customerNumber: a.customerNumber,
+    customerNumbers: [a.customerNumber, ...(a.customerNumbers ?? []).map((n) => n.customerNumber)],
     registeredAt: a.registeredAt.toISOString(),
     ...(a.activatedAt ? { activatedAt: a.activatedAt.toISOString() } : {}),
     ...(a.lapsedAt ? { lapsedAt: a.lapsedAt.toISOString() } : {}),
@@ -92,6 +99,26 @@ export function createAccountService(deps: ServiceDeps) {
   let dummyHash: Promise<string> | undefined;
   const logger = deps.logger ?? createLogger('warn', { service: 'api' });
   const handle = (accountId: string): WorkflowHandle<typeof portalAccount> => deps.temporal.workflow.getHandle(accountWorkflowId(accountId));
+  const rules = deps.calendar.rules;
+
+  /**
+   * Who registers, and every rule the registration breaks: by name, or by customer number and
+   * Terminal-ID (docs/accounts-terminals.md; any mismatch gives the same error, and the company's
+   * name joins the password check only once the pair matched, so it tells nothing either).
+   */
+  async function registrant(body: RegisterAccountBody) {
+    const company = await Company.findOne({ customerNumber: body.customerNumber }, { name: 1, contract: 1, contact: 1 }).lean();
+    const approved = company?.contract?.status === 'approved' ? company : undefined;
+    if (body.terminalId !== undefined) {
+      const match = await activeTerminal(deps.models, body.customerNumber, body.terminalId);
+      const errors = policyErrors(body.password, { email: body.email, ...(match ? { companyName: match.companyName } : {}) }, rules);
+      if (!match) errors.push(TERMINAL_MISMATCH);
+      return { errors, company: match ? approved : undefined, name: match?.companyName ?? '' };
+    }
+    const errors = policyErrors(body.password, { name: body.name, email: body.email, ...(approved ? { companyName: approved.name } : {}) }, rules);
+    if (!approved) errors.push({ field: 'customerNumber', message: 'is not the customer number of a company with an approved contract' });
+    return { errors, company: approved, name: body.name ?? '' };
+  }
 
   async function update<A>(accountId: string, def: UpdateDefinition<AccountUpdateResult, [A]>, arg: A) {
     try {
@@ -149,14 +176,11 @@ export function createAccountService(deps: ServiceDeps) {
   }
 
   const service = {
-    checkPassword: (password: string) => checkPassword(password),
+    checkPassword: (body: { password: string } & PersonalData) => assessPassword(body.password, body, rules),
 
     async register(body: RegisterAccountBody) {
-      const errors = [...policyErrors(body.password), ...acceptanceErrors(portal, body.accept)];
-      const company = await Company.findOne({ customerNumber: body.customerNumber }, { contract: 1, contact: 1 }).lean();
-      if (company?.contract?.status !== 'approved') {
-        errors.push({ field: 'customerNumber', message: 'is not the customer number of a company with an approved contract' });
-      }
+      const { errors, company, name } = await registrant(body);
+      errors.push(...acceptanceErrors(portal, body.accept));
       if (errors.length || !company) throw unprocessable('the registration breaks a rule of the portal accounts', errors);
 
       const accountId = newId('ac');
@@ -168,7 +192,8 @@ export function createAccountService(deps: ServiceDeps) {
           emailKey: body.email.toLowerCase(),
           email: body.email,
           language: body.language ?? company.contact?.language ?? 'en',
-          name: body.name,
+          name,
+          ...(body.terminalId ? { terminalId: body.terminalId } : {}),
           customerNumber: body.customerNumber,
           companyId: company._id,
           passwordHash: await hashPassword(body.password),
@@ -227,7 +252,13 @@ export function createAccountService(deps: ServiceDeps) {
     },
 
     async confirmReset(body: { token: string; password: string }) {
-      const errors = policyErrors(body.password);
+      // The holder's name, company and email join the check when the token names an account; the token is judged after.
+      const holder = await PortalAccount.findOne({ 'link.tokenHash': hashLinkToken(body.token) }, { name: 1, email: 1, companyId: 1 }).lean();
+      const company = holder ? await Company.findById(holder.companyId, { name: 1 }).lean() : undefined;
+      // Without an account behind the token only the five cheap rules run: the estimate costs CPU, and this endpoint is public.
+      const errors = holder
+        ? policyErrors(body.password, { name: holder.name, email: holder.email, companyName: company?.name }, rules)
+        : checkPassword(body.password).violations.map((v) => ({ field: 'password', message: v.message, code: v.code, reason: v.reason }));
       if (errors.length) throw unprocessable('the new password breaks the password policy', errors);
       const { accountId, tokenHash } = await byToken(body.token, 'reset');
       // The hash stays in the database; the workflow gets its reference and commits it by that.
@@ -278,6 +309,8 @@ export function createAccountService(deps: ServiceDeps) {
     signIn: (body: SignInBody) => signIn(body),
     /** The human check of a password-reset request (./human-check.ts): 422 unless the verifier accepts the token. */
     requireHuman: (token: string, remoteIp?: string) => requireHuman(portal, token, remoteIp),
+    // Several customer numbers (./account-customer-numbers.ts).
+    ...createCustomerNumberService(deps, { handle, logger }),
   };
   const signIn = createSignIn({ deps, settings: portal, view: accountView, verifyPassword: (id, password) => service.verifyAccountPassword(id, password) });
   return service;

@@ -49,12 +49,6 @@ export const signInRefused = () =>
 
 type Account = PortalAccountDoc & { _id: string };
 
-/** An account's customer numbers (several, once an account may hold more than its first). */
-export function customerNumbersOf(a: Account): string[] {
-  const more = (a as { customerNumbers?: unknown }).customerNumbers;
-  return [...new Set([a.customerNumber, ...(Array.isArray(more) ? more.filter((n): n is string => typeof n === 'string') : [])])];
-}
-
 export interface SignInDeps {
   deps: ServiceDeps;
   settings: PortalSettings;
@@ -100,7 +94,7 @@ export function createSignIn({ deps, settings, verifyPassword, view }: SignInDep
       status: 'signed-in' as const,
       signedInAt: result.at,
       ...(result.previousAt ? { previousSignInAt: result.previousAt } : {}),
-      account: { ...view({ ...account, status: 'active', lastSignInAt: new Date(result.at), acceptances } as Account), customerNumbers: customerNumbersOf(account) },
+      account: view({ ...account, status: 'active', lastSignInAt: new Date(result.at), acceptances } as Account),
     };
   };
 }

@@ -23,6 +23,7 @@ import { pendingPasswordSchema, pendingPasswordCollection, type PendingPasswordD
 import { rateLimitSlotSchema, rateLimitSlotCollection, type RateLimitSlotDoc } from './rate-limit-slot';
 import { portalAccountSchema, portalAccountCollection, type PortalAccountDoc } from './portal-account';
 import { resetClaimSchema, resetClaimCollection, type ResetClaimDoc } from './reset-claim';
+import { terminalSchema, terminalCollection, type TerminalDoc } from './terminal';
 
 export { isDuplicateKey } from './common';
 export type {
@@ -38,6 +39,7 @@ export type {
   PortalAccountDoc,
   RateLimitSlotDoc,
   ResetClaimDoc,
+  TerminalDoc,
 };
 
 export interface Models {
@@ -53,6 +55,7 @@ export interface Models {
   IdempotencyRecord: Model<IdempotencyRecordDoc>;
   IdempotencyTakeover: Model<IdempotencyTakeoverDoc>;
   RateLimitSlot: Model<RateLimitSlotDoc>;
+  Terminal: Model<TerminalDoc>;
 }
 
 /** Binds the schemas to one connection. */
@@ -70,5 +73,6 @@ export function createModels(connection: Connection): Models {
     IdempotencyRecord: connection.model('IdempotencyRecord', idempotencyRecordSchema, idempotencyRecordCollection),
     IdempotencyTakeover: connection.model('IdempotencyTakeover', idempotencyTakeoverSchema, idempotencyTakeoverCollection),
     RateLimitSlot: connection.model('RateLimitSlot', rateLimitSlotSchema, rateLimitSlotCollection),
+    Terminal: connection.model('Terminal', terminalSchema, terminalCollection),
   };
 }

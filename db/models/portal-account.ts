@@ -4,7 +4,7 @@ import { languages } from './common';
 /** The current single-use link: only the SHA-256 of its token is stored, never the token. */
 const linkSchema = new Schema(
   {
-    purpose: { type: String, enum: ['activation', 'reset'], required: true },
+    purpose: { type: String, enum: ['activation', 'reset', 'customer-number'], required: true },
     /** With the workflow ID, keys the email: one mail per (account, purpose, issue). */
     issue: { type: Number, required: true },
     tokenHash: { type: String, required: true },
@@ -22,6 +22,20 @@ const linkSchema = new Schema(
      */
     delivery: { type: String, enum: ['sending', 'sent', 'failed'], required: true },
     usedAt: { type: Date },
+    /** A customer-number confirmation link (`numberLink`): the number it adds, and when it lapsed unused. */
+    customerNumber: { type: String },
+    lapsedAt: { type: Date },
+  },
+  { _id: false },
+);
+
+/** A customer number added after registration (docs/accounts-terminals.md); written by the account's workflow. */
+const addedCustomerNumberSchema = new Schema(
+  {
+    customerNumber: { type: String, required: true },
+    companyId: { type: String, required: true },
+    addedAt: { type: Date, required: true },
+    proof: { type: String, enum: ['terminal', 'link'], required: true },
   },
   { _id: false },
 );
@@ -48,6 +62,8 @@ export const portalAccountSchema = new Schema(
     name: { type: String, required: true },
     customerNumber: { type: String, required: true, index: true },
     companyId: { type: String, required: true, index: true },
+    /** Registered with customer number and Terminal-ID instead of a name (`name` is then the company's). */
+    terminalId: { type: String },
     /**
      * `scrypt$N$r$p$salt$hash` (base64url); made by the API (api/services/passwords.ts),
      * never logged, never in workflow history; upgraded to the current parameters
@@ -71,10 +87,14 @@ export const portalAccountSchema = new Schema(
       type: new Schema({ terms: { version: String, at: Date }, privacy: { version: String, at: Date } }, { _id: false }),
       required: false,
     },
+    /** Several customer numbers: the ones added besides `customerNumber`, and the open confirmation link (mailed to that customer's contact). */
+    customerNumbers: { type: [addedCustomerNumberSchema], default: undefined },
+    numberLink: { type: linkSchema, required: false },
   },
   { timestamps: true, versionKey: false },
 );
 portalAccountSchema.index({ 'link.tokenHash': 1 });
+portalAccountSchema.index({ 'numberLink.tokenHash': 1 });
 
 export type PortalAccountDoc = InferSchemaType<typeof portalAccountSchema>;
 export const portalAccountCollection = 'portal_accounts';

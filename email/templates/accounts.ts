@@ -94,4 +94,27 @@ export const accountTemplates = {
       paragraphs: [`Guten Tag ${d.name},`, 'Ihr XS-Key-Portalkonto wurde von unserem Kundenservice entsperrt. Sie können sich wieder anmelden.'],
     }),
   },
+  // To the registered contact of a customer number a portal account asks to add (docs/accounts-terminals.md).
+  'account-customer-number': {
+    en: (d) => ({
+      subject: `Confirm access to customer number ${d.customerNumber} in the XS-Key portal`,
+      paragraphs: [
+        `Dear ${d.name},`,
+        `the XS-Key portal account of ${d.accountName} (${d.accountEmail}) asks to add your customer number ${d.customerNumber}. It would then see your terminal and customer master data. If you agree, confirm with this link:`,
+        d.link ?? '',
+        `The link works once and is valid until ${d.validUntil} (Amsterdam time).`,
+        'If you do not know this request, ignore this email: nothing is added.',
+      ],
+    }),
+    de: (d) => ({
+      subject: `Bestätigen Sie den Zugriff auf Kundennummer ${d.customerNumber} im XS-Key-Portal`,
+      paragraphs: [
+        `Guten Tag ${d.name},`,
+        `das XS-Key-Portalkonto von ${d.accountName} (${d.accountEmail}) möchte Ihre Kundennummer ${d.customerNumber} hinzufügen. Es sähe dann Ihre Terminal- und Kundenstammdaten. Wenn Sie einverstanden sind, bestätigen Sie mit diesem Link:`,
+        d.link ?? '',
+        `Der Link funktioniert einmal und ist bis ${d.validUntil} (Amsterdamer Zeit) gültig.`,
+        'Falls Ihnen diese Anfrage unbekannt ist, ignorieren Sie diese E-Mail: Es wird nichts hinzugefügt.',
+      ],
+    }),
+  },
 } satisfies TemplateSet;

@@ -16,7 +16,7 @@ import { LOCAL_API_KEYS } from '../../config/api-keys';
 import { currentVersions, DEFAULT_PORTAL_SETTINGS } from '../../api/services/sign-in';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
-import { checkPassword } from '../../domain/password-policy';
+import { assessPassword } from '../../domain/password-guessing';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { accountStateQuery, accountWorkflowId, SIGN_IN_LOCK } from '../../workflows/definitions';
 import { startApiHarness, startApp, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
@@ -153,9 +153,9 @@ describe('POST /v1/accounts', () => {
     const res = await api('POST', '/v1/accounts', await registration({ password: 'abc' }));
 
     expect(res.status).toBe(422);
-    const expected = checkPassword('abc').violations;
-    expect(expected.map((v) => v.code)).toEqual(['too-short', 'no-special', 'no-digit', 'no-upper', 'sequence']);
-    expect(res.body.errors).toEqual(expected.map((v) => ({ field: 'password', message: v.message, code: v.code })));
+    const expected = assessPassword('abc').violations;
+    expect(expected.map((v) => v.code)).toEqual(['too-short', 'no-special', 'no-digit', 'no-upper', 'sequence', 'too-guessable']);
+    expect(res.body.errors).toEqual(expected.map((v) => ({ field: 'password', message: v.message, code: v.code, reason: v.reason })));
     expect(await db.models.PortalAccount.countDocuments()).toBe(before);
     await expectWorkflowsMatchAccounts();
   });
@@ -185,11 +185,16 @@ describe('POST /v1/accounts', () => {
 });
 
 test('POST /v1/accounts/password-check returns the verdict and every violation', async () => {
-  expect((await api('POST', '/v1/accounts/password-check', { password: GOOD })).body).toEqual({ ok: true, violations: [] });
+  expect((await api('POST', '/v1/accounts/password-check', { password: GOOD })).body).toEqual({ ok: true, violations: [], strength: assessPassword(GOOD).strength });
   const weak = await api('POST', '/v1/accounts/password-check', { password: 'Xyz12345!' });
   expect(weak.status).toBe(200);
-  expect(weak.body).toEqual(checkPassword('Xyz12345!'));
-  expect(weak.body.violations.map((v: { code: string }) => v.code)).toEqual(['sequence']);
+  expect(weak.body).toEqual(assessPassword('Xyz12345!'));
+  expect(weak.body.violations.map((v: { code: string }) => v.code)).toEqual(['sequence', 'common-password', 'too-guessable']);
+  // The holder's data, when given, joins the check (the same code registration and reset use).
+  const personal = { name: 'Harbour', companyName: 'Key Logistics', email: 'harbour@example.com' };
+  const mine = await api('POST', '/v1/accounts/password-check', { password: GOOD, ...personal });
+  expect(mine.body).toEqual(assessPassword(GOOD, personal));
+  expect(mine.body.violations.map((v: { code: string }) => v.code)).toEqual(expect.arrayContaining(['contains-name', 'contains-email']));
   expect((await api('POST', '/v1/accounts/password-check', {})).status).toBe(400);
 });
 

@@ -27,6 +27,10 @@ import {
   SIGN_IN_LOCK,
   signInUpdate,
   unlockAccountUpdate,
+  addCustomerNumberUpdate,
+  confirmCustomerNumberUpdate,
+  removeCustomerNumberUpdate,
+  requestCustomerNumberUpdate,
 } from '../../workflows/definitions';
 import { DEFAULT_SERVICE_CONTACT } from '../../activities/accounts';
 import { recordHistory } from '../support/histories';
@@ -546,5 +550,72 @@ describe('changeAccountPassword', () => {
     await commit(input);
     expect((await record(account))?.passwordHash).toBe(hash);
     expect((await db.models.PendingPassword.findById(passwordRef).lean())?.hash).toBeUndefined();
+  });
+});
+
+// ---- several customer numbers (docs/accounts-terminals.md) -----------------------------
+
+describe('customer numbers', () => {
+  const NUMBER_LINK_VALIDITY = DEFAULT_RULES.customerNumberLinkValidityHours * HOUR;
+
+  /** A customer with an approved contract and a registered contact, as the contract process leaves it. */
+  async function customer() {
+    const id = `co_${hex(8)}`;
+    const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
+    const customerNumber = `K${hex(4).toUpperCase()}`;
+    const contact = `contact.${id}@kasse.example`;
+    await db.models.Company.create({
+      _id: id,
+      name: 'Kiosk am Hafen GmbH',
+      kvkNumber: kvk,
+      vatId: `NL${kvk}B01`,
+      registrationKey: `${kvk}:NL${kvk}B01`,
+      kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-10-01' },
+      signatory: { name: 'Anna de Vries', email: 'anna@kasse.example' },
+      contact: { name: 'Jan Jansen', email: contact, language: 'en' },
+      customerNumber,
+      contract: { status: 'approved', submittedAt: new Date(), dueAt: new Date() },
+    });
+    return { customerNumber, companyId: id, contact };
+  }
+
+  test('a confirmation link unused for 24 hours lapses and adds nothing; a new one, used in time, adds the number once', async () => {
+    const { account, handle } = await activeAccount();
+    const c = await customer();
+    const request = () => handle.executeUpdate(requestCustomerNumberUpdate, { args: [{ customerNumber: c.customerNumber, companyId: c.companyId }] });
+
+    const first = await request();
+    const { tokenHash } = linkIn(await nthMail(c.contact, 1));
+    expect(Date.parse(first.expiresAt!) - (await env.currentTimeMs())).toBeLessThanOrEqual(NUMBER_LINK_VALIDITY);
+    expect((await stateOf(handle)).numberLink).toMatchObject({ customerNumber: c.customerNumber, expiresAt: first.expiresAt });
+    expect((await stateOf(handle)).numberLink).not.toHaveProperty('tokenHash');
+
+    await env.sleep(NUMBER_LINK_VALIDITY + 60_000);
+    expect((await stateOf(handle)).numberLink).toMatchObject({ closed: { reason: 'expired' } });
+    const expired = await refusal(handle.executeUpdate(confirmCustomerNumberUpdate, { args: [{ tokenHash }] }));
+    expect([expired.type, expired.message]).toEqual([FailureType.Gone, expect.stringMatching(/expired/)]);
+    expect(await record(account)).toMatchObject({ numberLink: { lapsedAt: expect.any(Date) } });
+    expect((await record(account))?.customerNumbers ?? []).toEqual([]);
+
+    // A new request: a new link (issue 2), used in time, adds the number; used again it is refused.
+    await request();
+    const second = linkIn(await nthMail(c.contact, 2));
+    await env.sleep(NUMBER_LINK_VALIDITY - 60_000);
+    const added = await handle.executeUpdate(confirmCustomerNumberUpdate, { args: [{ tokenHash: second.tokenHash }] });
+    expect(added.customerNumbers).toEqual([{ customerNumber: c.customerNumber, companyId: c.companyId, addedAt: added.at, proof: 'link' }]);
+    expect((await refusal(handle.executeUpdate(confirmCustomerNumberUpdate, { args: [{ tokenHash: second.tokenHash }] }))).type).toBe(FailureType.Gone);
+    expect((await record(account))?.customerNumbers).toEqual([expect.objectContaining({ customerNumber: c.customerNumber, proof: 'link' })]);
+
+    // Added by terminal and removed; the registered number stays; a locked account changes nothing.
+    const d = await customer();
+    await handle.executeUpdate(addCustomerNumberUpdate, { args: [{ customerNumber: d.customerNumber, companyId: d.companyId, terminalId: 'T1' }] });
+    const again = await refusal(handle.executeUpdate(addCustomerNumberUpdate, { args: [{ customerNumber: d.customerNumber, companyId: d.companyId, terminalId: 'T1' }] }));
+    expect(again.type).toBe(FailureType.Conflict);
+    const removed = await handle.executeUpdate(removeCustomerNumberUpdate, { args: [{ customerNumber: d.customerNumber }] });
+    expect(removed.customerNumbers.map((n) => n.customerNumber)).toEqual([c.customerNumber]);
+    expect((await refusal(handle.executeUpdate(removeCustomerNumberUpdate, { args: [{ customerNumber: account.customerNumber }] }))).type).toBe(FailureType.Conflict);
+    await handle.executeUpdate(lockAccountUpdate, { args: [{ reason: 'test', by: 'cs-1' }] });
+    expect((await refusal(handle.executeUpdate(removeCustomerNumberUpdate, { args: [{ customerNumber: c.customerNumber }] }))).type).toBe(FailureType.Conflict);
+    await recordHistory(handle, 'portal-account-customer-numbers');
   });
 });

@@ -32,7 +32,7 @@ export interface AccountLink {
 }
 
 /** Everything a run hands to the next on continue-as-new. */
-export interface AccountCarried {
+export interface AccountCarried extends CustomerNumbersCarried {
   phase: AccountPhase;
   link?: AccountLink;
   resetsIssued: number;
@@ -67,11 +67,12 @@ export interface PortalAccountResult {
 }
 
 /** What operators and the API may see: no token hashes. */
-export interface AccountState extends Omit<AccountCarried, 'link'> {
+export interface AccountState extends Omit<AccountCarried, 'link' | 'numberLink'> {
   accountId: string;
   customerNumber: string;
   registeredAt: string;
   link?: Omit<AccountLink, 'tokenHash'>;
+  numberLink?: Omit<CustomerNumberLink, 'tokenHash'>;
 }
 
 export interface ActivateInput {
@@ -147,3 +148,58 @@ export type SignInResult =
 export const signInUpdate = defineUpdate<SignInResult, [SignInAttempt]>('signIn');
 /** The lock a run of wrong passwords sets; customer service unlocks it like any other lock. */
 export const SIGN_IN_LOCK = { by: 'system', reason: 'Zugang gesperrt: too many wrong passwords in a row' } as const;
+// ---- several customer numbers on one account (docs/accounts-terminals.md) ---------------
+
+/** Marks the histories in which the account handled customer numbers (new Updates, the confirmation link's timer). */
+export const CUSTOMER_NUMBERS_PATCH = 'account-customer-numbers';
+
+/** Link purposes besides the account's own `link`: the confirmation link for adding a customer number has a slot of its own. */
+export type AccountLinkPurpose = LinkPurpose | 'customer-number';
+
+/** A customer number added to the account after registration (the registered one is `customerNumber`). */
+export interface AddedCustomerNumber {
+  customerNumber: string;
+  companyId: string;
+  addedAt: string;
+  /** A Terminal-ID of that customer number, or a confirmation link its registered contact used. */
+  proof: 'terminal' | 'link';
+}
+
+/** The open confirmation link for one customer number, mailed to that customer's registered contact. */
+export interface CustomerNumberLink {
+  customerNumber: string;
+  companyId: string;
+  issue: number;
+  tokenHash: string;
+  expiresAt: string;
+  closed?: { reason: 'used' | 'expired' | 'revoked'; at: string };
+}
+
+/** What AccountCarried keeps for this (optional: histories from before have none). */
+export interface CustomerNumbersCarried {
+  customerNumbers?: AddedCustomerNumber[];
+  numberLink?: CustomerNumberLink;
+  numberLinksIssued?: number;
+}
+
+export interface AddCustomerNumberInput {
+  customerNumber: string;
+  companyId: string;
+  /** The API matched it against an active terminal of the customer number. */
+  terminalId: string;
+}
+export interface RequestCustomerNumberInput {
+  customerNumber: string;
+  companyId: string;
+}
+export interface CustomerNumbersResult {
+  customerNumbers: AddedCustomerNumber[];
+  at: string;
+  /** When a confirmation link was mailed: until when it works. */
+  expiresAt?: string;
+}
+
+export const addCustomerNumberUpdate = defineUpdate<CustomerNumbersResult, [AddCustomerNumberInput]>('addCustomerNumber');
+export const requestCustomerNumberUpdate = defineUpdate<CustomerNumbersResult, [RequestCustomerNumberInput]>('requestCustomerNumber');
+export const confirmCustomerNumberUpdate = defineUpdate<CustomerNumbersResult, [ActivateInput]>('confirmCustomerNumber');
+export const removeCustomerNumberUpdate = defineUpdate<CustomerNumbersResult, [{ customerNumber: string }]>('removeCustomerNumber');
