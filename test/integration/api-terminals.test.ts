@@ -12,6 +12,11 @@ import { LOCAL_API_KEYS } from '../../config/api-keys';
 import { startApiHarness, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
 import { eventually } from '../support/servers';
 import type { ReceivedMail, SmtpReceiver } from '../support/smtp';
+import { LOCAL_HUMAN_CHECK_TOKEN } from '../../api/services/human-check';
+import { currentVersions, DEFAULT_PORTAL_SETTINGS } from '../../api/services/sign-in';
+
+/** Registration accepts the current terms of use and privacy statement (docs/accounts.md). */
+const ACCEPT = currentVersions(DEFAULT_PORTAL_SETTINGS);
 
 const GOOD = 'Quay$7Lamp&Tide';
 let h: ApiHarness;
@@ -61,7 +66,7 @@ async function customer(status: 'approved' | 'pending' = 'approved') {
 async function activeAccount() {
   const c = await customer();
   const email = `holder.${hex(5)}@kasse.example`;
-  const res = await api('POST', '/v1/accounts', { customerNumber: c.customerNumber, terminalId: c.terminalId.toLowerCase(), email, password: GOOD });
+  const res = await api('POST', '/v1/accounts', { customerNumber: c.customerNumber, terminalId: c.terminalId.toLowerCase(), email, password: GOOD, accept: ACCEPT });
   expect(res.status).toBe(201);
   expect((await api('POST', '/v1/accounts/activate', { token: tokenIn(await nthMail(email, 1)) })).status).toBe(200);
   return { ...c, email, accountId: res.body.accountId as string };
@@ -104,7 +109,7 @@ test('registration with customer number + Terminal-ID: a match registers; every 
   const retired = await customer();
   await api('POST', `/v1/terminals/${retired.terminalId}/retire`, { by: 'bo-1' });
   const register = (customerNumber: string, terminalId: string, password = GOOD) =>
-    api('POST', '/v1/accounts', { customerNumber, terminalId, email: `holder.${hex(5)}@kasse.example`, password });
+    api('POST', '/v1/accounts', { customerNumber, terminalId, email: `holder.${hex(5)}@kasse.example`, password, accept: ACCEPT });
 
   const mismatches = await Promise.all([
     register(a.customerNumber, b.terminalId), // another customer's terminal
@@ -128,14 +133,14 @@ test('registration with customer number + Terminal-ID: a match registers; every 
   expect(ok.body).toMatchObject({ status: 'pending-activation', name: companyName, customerNumber: a.customerNumber, customerNumbers: [a.customerNumber] });
   expect(tokenIn(await nthMail(ok.body.email, 1))).toHaveLength(43);
 
-  const both = await api('POST', '/v1/accounts', { name: 'x', customerNumber: a.customerNumber, terminalId: a.terminalId, email: 'a@b.example', password: GOOD });
-  const neither = await api('POST', '/v1/accounts', { customerNumber: a.customerNumber, email: 'a@b.example', password: GOOD });
+  const both = await api('POST', '/v1/accounts', { name: 'x', customerNumber: a.customerNumber, terminalId: a.terminalId, email: 'a@b.example', password: GOOD, accept: ACCEPT });
+  const neither = await api('POST', '/v1/accounts', { customerNumber: a.customerNumber, email: 'a@b.example', password: GOOD, accept: ACCEPT });
   expect([both.status, neither.status]).toEqual([400, 400]);
 });
 
 test('a reset refuses a new password with the holder\'s company name or email in it, with every violation at once', async () => {
   const account = await activeAccount();
-  expect((await api('POST', '/v1/accounts/password-reset', { customerNumber: account.customerNumber, email: account.email })).status).toBe(202);
+  expect((await api('POST', '/v1/accounts/password-reset', { customerNumber: account.customerNumber, email: account.email, humanCheckToken: LOCAL_HUMAN_CHECK_TOKEN })).status).toBe(202);
   const token = tokenIn(await nthMail(account.email, 2));
   // "holder" is a word of the email's local part (holder.<hex>); the company's name is a word too.
   const refused = await api('POST', '/v1/accounts/password-reset/confirm', { token, password: 'Gull$7Holder&Tide' });
