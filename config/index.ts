@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
 import { DEFAULT_SMTP_CONNECTIONS } from '../email/mailer';
 import { DEFAULT_ACCOUNT_LIMITS, type AccountLimits } from '../api/services/account-limits';
+import { derivedBuildId, projectRoot, sourceBuild } from './build-id';
 import { LOCAL_API_KEYS_ENTRY, parseApiKeys, usesLocalKeys, type ApiKey } from './api-keys';
 import { parseLinkSecret, usesLocalLinkSecret } from './link-secret';
 import { LOCAL_PAYLOAD_KEYS_ENTRY, parsePayloadKeys, usesLocalPayloadKey, type PayloadKey } from './payload-keys';
@@ -91,6 +92,11 @@ const schema = z.object({
     .string()
     .regex(/^([^\s:]+:\d+|off)$/, 'must be host:port or off')
     .default('127.0.0.1:9464'),
+  // Worker Deployment Versioning (docs/operations.md): off only for a server without Worker Deployments
+  WORKER_VERSIONING: bool.default(true),
+  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be letters, digits, - or _ (no dots)').default('xs-backoffice'),
+  // the build this worker runs, e.g. the image tag; unset: package version + git commit (config/build-id.ts), required in production
+  WORKER_BUILD_ID: z.string().regex(/^[A-Za-z0-9_.+-]{1,200}$/, 'must be letters, digits and . _ + - (an image tag)').optional(),
 
   CLOSURE_DATES: z
     .string()
@@ -101,6 +107,12 @@ const schema = z.object({
 });
 
 type Env = z.infer<typeof schema>;
+
+/** Names a worker build: the deployment and the build ID (the SDK's WorkerDeploymentVersion). */
+export interface WorkerDeploymentVersion {
+  deploymentName: string;
+  buildId: string;
+}
 
 export interface TemporalConfig {
   address: string;
@@ -131,7 +143,13 @@ export interface AppConfig {
     /** Drill-only fault point (XS_FAULT_DELAY_AFTER_RECORD_MS). */
     faultDelayAfterRecordMs?: number;
   };
-  worker: { metricsAddress?: string; bundlePath?: string; maxCachedWorkflows?: number };
+  worker: {
+    metricsAddress?: string;
+    bundlePath?: string;
+    maxCachedWorkflows?: number;
+    /** The Worker Deployment Version this worker polls as; undefined: unversioned (WORKER_VERSIONING=false). */
+    deployment?: WorkerDeploymentVersion;
+  };
   /** Encrypt every payload Temporal stores (codec/); the first key encrypts. */
   payloadKeys: PayloadKey[];
   /** Account link tokens are HMACs under it (config/link-secret.ts). */
@@ -193,6 +211,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   if (e.NODE_ENV === 'production' && usesLocalLinkSecret(linkSecret)) problems.push('ACCOUNT_LINK_SECRET: the local development secret is refused in production');
   if (e.WORKFLOW_BUNDLE_PATH && !existsSync(e.WORKFLOW_BUNDLE_PATH)) problems.push(`WORKFLOW_BUNDLE_PATH: no file at ${e.WORKFLOW_BUNDLE_PATH}`);
   if (e.NODE_ENV === 'production' && e.XS_FAULT_DELAY_AFTER_RECORD_MS) problems.push('XS_FAULT_DELAY_AFTER_RECORD_MS: a drill-only fault point, refused in production');
+  if (e.NODE_ENV === 'production' && e.WORKER_VERSIONING && !e.WORKER_BUILD_ID) {
+    problems.push('WORKER_BUILD_ID: required in production with WORKER_VERSIONING (the image tag of this build)');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -229,6 +250,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       ...(e.WORKER_METRICS_ADDRESS === 'off' ? {} : { metricsAddress: e.WORKER_METRICS_ADDRESS }),
       ...(e.WORKFLOW_BUNDLE_PATH ? { bundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
       ...(e.WORKER_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+      ...(e.WORKER_VERSIONING
+        ? { deployment: { deploymentName: e.WORKER_DEPLOYMENT_NAME, buildId: e.WORKER_BUILD_ID ?? derivedBuildId(sourceBuild(projectRoot())) } }
+        : {}),
     },
     payloadKeys,
     linkSecret,
