@@ -95,12 +95,12 @@ export interface PatchMarker {
   deprecated: boolean;
 }
 
-/** The patch markers Core recorded in a history (name core_patch, JSON details { id, deprecated }). */
+/** The patch markers Core recorded in a history (name core_patch, JSON details 'patch-data': { id, deprecated }). */
 export function patchMarkers(history: History): PatchMarker[] {
   return (history.events ?? []).flatMap((e) => {
     const marker = e.markerRecordedEventAttributes;
     if (marker?.markerName !== 'core_patch') return [];
-    const payload = marker.details?.['patch_data']?.payloads?.[0];
+    const payload = marker.details?.['patch-data']?.payloads?.[0];
     const data = JSON.parse(Buffer.from(payload!.data!).toString('utf8')) as { id: string; deprecated: boolean };
     return [{ id: data.id, deprecated: data.deprecated }];
   });
