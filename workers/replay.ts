@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection, type HistoryAndWorkflowId } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
-import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { dataConverter } from '../codec/data-converter';
 import { ConfigError, loadConfig } from '../config';
 import type { PayloadKey } from '../config/payload-keys';
@@ -128,6 +128,7 @@ function print(report: ReplayReport): void {
 }
 
 async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') }); // the report, not the replay workers' life cycle
   const { values } = parseArgs({
     options: {
       'from-server': { type: 'boolean', default: false },

@@ -101,7 +101,7 @@ describe('PAYLOAD_KEYS', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys, PAYLOAD_KEYS: `${b64(key('new'))},${LOCAL_PAYLOAD_KEYS_ENTRY}` })).toThrow(
       /PAYLOAD_KEYS: the local development key is refused in production/,
     );
-    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys, PAYLOAD_KEYS: b64(key('p1')), ACCOUNT_LINK_SECRET }).payloadKeys.map((k) => k.id)).toEqual(['p1']);
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys, PAYLOAD_KEYS: b64(key('p1')), ACCOUNT_LINK_SECRET, WORKER_BUILD_ID: 'v1' }).payloadKeys.map((k) => k.id)).toEqual(['p1']);
   });
 
   test('bad entries are named by position and ID, never with the key', () => {
