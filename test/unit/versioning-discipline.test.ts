@@ -1,5 +1,10 @@
 /**
- * The patch lifecycle, enforced: patched('<id>') -> deprecatePatch('<id>') ->
+ * The versioning discipline (docs/operations.md), enforced without servers.
+ *
+ * The replay corpus is append-only: once committed, a history is never
+ * changed or deleted (test/replay/histories/<build>/).
+ *
+ * The patch lifecycle: patched('<id>') -> deprecatePatch('<id>') ->
  * removed, each step recorded in workflows/patches.json and proven by the
  * replay corpus. A patch ID that disappears from workflows/ while the
  * registry still says `patched` (or `deprecated`) fails here; so does a
@@ -7,8 +12,9 @@
  * registry forgot (from the sources, their git history or a recorded
  * marker), and an ID that comes back after its removal.
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { recordedHistories } from '../support/histories';
+import { HISTORIES_DIR, recordedHistories } from '../support/histories';
 import { loadRegistry, patchIdsInGitHistory, patchMarkers, sourcePatchCalls, type PatchEntry } from '../support/patches';
 
 /**
@@ -85,4 +91,23 @@ test('the checker sees a patch whose ID is a constant, and one that was removed'
   expect(patchCalls("const P = 'x-y';\nif (patched(P)) a();\ndeprecatePatch('z');", 'example').calls.map((c) => [c.kind, c.id])).toEqual([
     ['patched', 'x-y'], ['deprecatePatch', 'z'],
   ]);
+});
+
+describe('the replay corpus', () => {
+  const root = join(__dirname, '..', '..');
+  const git = (...args: string[]) => {
+    const run = spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`git ${args.join(' ')}: ${run.stderr}`);
+    return run.stdout.trim();
+  };
+  const corpus = join(HISTORIES_DIR).slice(root.length + 1);
+
+  test('no committed history was changed or deleted since the corpus became append-only (commits and working tree)', () => {
+    // The commit that added the first build folder's build.json started the append-only corpus.
+    const since = git('log', '--diff-filter=A', '--format=%h', '--', `${corpus}/*/build.json`).split('\n').pop();
+    expect(since).toMatch(/^[0-9a-f]+$/);
+    const committed = git('log', '--format=', '--name-status', '--no-renames', '--diff-filter=DMT', `${since}..HEAD`, '--', corpus);
+    const uncommitted = git('diff', 'HEAD', '--name-status', '--no-renames', '--diff-filter=DMT', '--', corpus);
+    expect({ committed, uncommitted }).toEqual({ committed: '', uncommitted: '' });
+  });
 });
