@@ -5,7 +5,7 @@
  * running workflow. A change that is not guarded by patched() fails the
  * replay; the same change behind patched() does not.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
@@ -25,6 +25,8 @@ test('there is a recorded history for every workflow type', () => {
 });
 
 test('the corpus holds histories of more than one build, each folder saying which code recorded it', () => {
+  // A history outside a build folder (the flat layout before) would not be replayed.
+  expect(readdirSync(HISTORIES_DIR).filter((f) => !statSync(join(HISTORIES_DIR, f)).isDirectory())).toEqual([]);
   const builds = [...new Set(corpus.map((h) => h.build))];
   expect(builds.length).toBeGreaterThan(1);
   for (const build of builds) {
