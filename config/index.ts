@@ -13,6 +13,7 @@ import { DEFAULT_ACCOUNT_LIMITS, type AccountLimits } from '../api/services/acco
 import { DEFAULT_SERVICE_CONTACT } from '../activities/accounts';
 import { createHumanCheckVerifier } from '../api/services/human-check';
 import { DEFAULT_PORTAL_SETTINGS, type PortalSettings } from '../api/services/sign-in';
+import { derivedBuildId, projectRoot, sourceBuild } from './build-id';
 import { LOCAL_API_KEYS_ENTRY, parseApiKeys, usesLocalKeys, type ApiKey } from './api-keys';
 import { parseLinkSecret, usesLocalLinkSecret } from './link-secret';
 import { LOCAL_PAYLOAD_KEYS_ENTRY, parsePayloadKeys, usesLocalPayloadKey, type PayloadKey } from './payload-keys';
@@ -103,6 +104,11 @@ const schema = z.object({
     .string()
     .regex(/^([^\s:]+:\d+|off)$/, 'must be host:port or off')
     .default('127.0.0.1:9464'),
+  // Worker Deployment Versioning (docs/operations.md): off only for a server without Worker Deployments
+  WORKER_VERSIONING: bool.default(true),
+  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be letters, digits, - or _ (no dots)').default('xs-backoffice'),
+  // the build this worker runs, e.g. the image tag; unset: package version + git commit (config/build-id.ts), required in production
+  WORKER_BUILD_ID: z.string().regex(/^[A-Za-z0-9_.+-]{1,200}$/, 'must be letters, digits and . _ + - (an image tag)').optional(),
 
   CLOSURE_DATES: z
     .string()
@@ -118,6 +124,12 @@ const schema = z.object({
 });
 
 type Env = z.infer<typeof schema>;
+
+/** Names a worker build: the deployment and the build ID (the SDK's WorkerDeploymentVersion). */
+export interface WorkerDeploymentVersion {
+  deploymentName: string;
+  buildId: string;
+}
 
 export interface TemporalConfig {
   address: string;
@@ -150,7 +162,13 @@ export interface AppConfig {
     /** Drill-only fault point (XS_FAULT_DELAY_AFTER_RECORD_MS). */
     faultDelayAfterRecordMs?: number;
   };
-  worker: { metricsAddress?: string; bundlePath?: string; maxCachedWorkflows?: number };
+  worker: {
+    metricsAddress?: string;
+    bundlePath?: string;
+    maxCachedWorkflows?: number;
+    /** The Worker Deployment Version this worker polls as; undefined: unversioned (WORKER_VERSIONING=false). */
+    deployment?: WorkerDeploymentVersion;
+  };
   /** Encrypt every payload Temporal stores (codec/); the first key encrypts. */
   payloadKeys: PayloadKey[];
   /** Account link tokens are HMACs under it (config/link-secret.ts). */
@@ -216,6 +234,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   }
   if (e.NODE_ENV === 'production' && e.HUMAN_CHECK_VERIFIER === 'local') problems.push('HUMAN_CHECK_VERIFIER: the local verifier proves nothing and is refused in production (use siteverify)');
   if (e.NODE_ENV === 'production' && e.XS_FAULT_DELAY_AFTER_RECORD_MS) problems.push('XS_FAULT_DELAY_AFTER_RECORD_MS: a drill-only fault point, refused in production');
+  if (e.NODE_ENV === 'production' && e.WORKER_VERSIONING && !e.WORKER_BUILD_ID) {
+    problems.push('WORKER_BUILD_ID: required in production with WORKER_VERSIONING (the image tag of this build)');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -265,6 +286,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       ...(e.WORKER_METRICS_ADDRESS === 'off' ? {} : { metricsAddress: e.WORKER_METRICS_ADDRESS }),
       ...(e.WORKFLOW_BUNDLE_PATH ? { bundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
       ...(e.WORKER_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+      ...(e.WORKER_VERSIONING
+        ? { deployment: { deploymentName: e.WORKER_DEPLOYMENT_NAME, buildId: e.WORKER_BUILD_ID ?? derivedBuildId(sourceBuild(projectRoot())) } }
+        : {}),
     },
     payloadKeys,
     linkSecret,

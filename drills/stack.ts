@@ -20,6 +20,7 @@ import { dataConverter } from '../codec/data-converter';
 import { parsePayloadKeys } from '../config/payload-keys';
 import { freePort, httpOk, type ManagedProcess } from '../stack/processes';
 import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
+import { setCurrentVersion } from '../workers/deployment';
 import { WORKER_READY_LINE } from '../workers/worker';
 
 /** The repository root, whether this file runs compiled (dist/drills) or from source (drills/). */
@@ -133,6 +134,9 @@ export const DRILL_KEYS = {
   customerService: 'drill-cs:customer-service:drill-cs-51b7e0c29a4f4d13',
   system: 'drill-system:system:drill-sys-c8e2f6a1d0b94f77',
 };
+/** The deployment version the drill's worker polls as (the compose default deployment name, a build of the drill's own). */
+const DRILL_BUILD = { deploymentName: 'xs-backoffice', buildId: 'drill' };
+
 export const bearer = (key: string): string => `Bearer ${key.split(':')[2]}`;
 
 export interface StackOptions {
@@ -209,6 +213,7 @@ export class DrillStack {
       API_RATE_LIMIT_PER_MINUTE: String(this.options.apiRateLimitPerMinute ?? 1_000_000),
       WORKER_METRICS_ADDRESS: 'off',
       WORKFLOW_BUNDLE_PATH: this.bundlePath,
+      WORKER_BUILD_ID: DRILL_BUILD.buildId,
     };
   }
 
@@ -261,6 +266,8 @@ export class DrillStack {
       echo: false,
       ready: async (output) => output.includes(WORKER_READY_LINE),
     });
+    // A versioned worker gets work once its build is current (workers/deployment.ts), as in a deploy.
+    await setCurrentVersion(this.connection!, 'default', DRILL_BUILD);
     this.workerStarts += 1;
     this.note(`worker started (pid ${this.worker.child.pid}, ready in ${((Date.now() - started) / 1000).toFixed(1)}s)`);
     this.supervise(this.worker, () => this.startWorker());

@@ -10,7 +10,10 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../config';
+import { Connection } from '@temporalio/client';
+import { loadConfig, type AppConfig, type WorkerDeploymentVersion } from '../config';
+import { temporalConnectionOptions } from '../config/temporal';
+import { setCurrentVersion } from '../workers/deployment';
 import { LOCAL_API_KEYS } from '../config/api-keys';
 import { assertPortFree, httpOk, type ManagedProcess } from './processes';
 import { CODEC_READY_LINE } from '../codec/server';
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
       ready: async (output) => output.includes(WORKER_READY_LINE),
     });
     started.push(worker);
+    if (config.worker.deployment) await makeCurrent(config.temporal, config.worker.deployment);
     const api = await startNodeService({
       name: 'api',
       script: 'api/main.js',
@@ -158,6 +162,22 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * The worker polls as a deployment version (workers/deployment.ts); the server
+ * dispatches workflows to it only once it is the deployment's current version:
+ * what a deploy does after its replay check (docs/operations.md).
+ */
+async function makeCurrent(temporal: AppConfig['temporal'], version: WorkerDeploymentVersion): Promise<void> {
+  const connection = await Connection.connect(temporalConnectionOptions(temporal));
+  try {
+    const previous = await setCurrentVersion(connection, temporal.namespace, version);
+    const was = previous === version.buildId ? ' (already)' : previous ? ` (was ${previous})` : '';
+    console.log(`  deployment ${version.deploymentName}: current version ${version.buildId}${was}`);
+  } finally {
+    await connection.close();
+  }
 }
 
 void main();

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const { worker, connection } = await createWorker({
     temporal: config.temporal,
     payloadKeys: config.payloadKeys,
+    ...(config.worker.deployment ? { deployment: config.worker.deployment } : {}),
     deps: {
       models: db.models,
       mailer,
@@ -52,7 +53,8 @@ async function main(): Promise<void> {
   });
   const running = worker.run(); // stops on SIGINT/SIGTERM, after in-flight tasks finish
   if (config.worker.metricsAddress) console.log(`worker: metrics at http://${config.worker.metricsAddress}/metrics`);
-  console.log(`${WORKER_READY_LINE} task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
+  const version = config.worker.deployment ? `deployment ${config.worker.deployment.deploymentName} build ${config.worker.deployment.buildId}` : 'unversioned';
+  console.log(`${WORKER_READY_LINE} task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (namespace ${config.temporal.namespace}, ${version})`);
   try {
     await running;
   } finally {

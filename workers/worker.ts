@@ -7,7 +7,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import { HEARTBEAT_THROTTLE_MS } from '../activities/email';
 import { dataConverter } from '../codec/data-converter';
-import type { TemporalConfig } from '../config';
+import type { TemporalConfig, WorkerDeploymentVersion } from '../config';
 import type { PayloadKey } from '../config/payload-keys';
 import { temporalConnectionOptions } from '../config/temporal';
 
@@ -24,6 +24,8 @@ export interface WorkerSetup {
   /** A prebuilt bundle or other overrides (tests, benchmarks). */
   options?: Partial<WorkerOptions>;
   connection?: NativeConnection;
+  /** Poll as this Worker Deployment Version (config.worker.deployment); unset: unversioned (tests, the time-skipping server). */
+  deployment?: WorkerDeploymentVersion;
 }
 
 export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -36,6 +38,10 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     activities: createActivities(setup.deps),
     // The email outbox relies on its acceptance heartbeat going out at once (activities/email.ts).
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
+    // Each workflow type's behaviour is in workflows/versioning.ts; the default covers none today.
+    ...(setup.deployment
+      ? { workerDeploymentOptions: { version: setup.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' as const } }
+      : {}),
     ...setup.options,
     dataConverter: dataConverter(setup.payloadKeys),
   });

@@ -8,9 +8,11 @@
  * the licence watch blocks it at once (signal). Blocked or expired, the
  * workflow ends. Block schedules and cancellations can come any number of
  * times in five years: after `changesPerRun` of them the run continues as new
- * with its state, so the history stays bounded.
+ * with its state, so the history stays bounded. It also continues as new when
+ * the renewal window opens, so the last stretch of a card's life (renewal,
+ * expiry) runs on the code of the build current then (workflows/versioning.ts).
  */
-import { allHandlersFinished, condition, continueAsNew, ParentClosePolicy, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, ParentClosePolicy, patched, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
 import { BusinessCalendar, isIsoDay } from '../domain/calendar';
 import {
   blockCardNowSignal,
@@ -41,6 +43,8 @@ interface BlockOrder { reason: string; by: string; notify: boolean }
 type Step = { kind: 'window' | 'block' | 'expiry'; at: number };
 
 const now = (): string => new Date().toISOString();
+/** Continue as new when the renewal window opens (runs recorded before it carry on in the same run). */
+const CONTINUE_AT_RENEWAL_WINDOW = 'card-in-use-continue-at-renewal-window';
 
 export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult> {
   // Handlers are set before the first await, so an Update sent right after the start finds them;
@@ -56,6 +60,7 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
   };
   let order: BlockOrder | undefined; // block at once
   let revision = 0; // changes when the scheduled block does: this run's block schedules and cancellations
+  let windowOpened = false; // a natural point to continue as new
 
   // ---- What the company, the licence watch and operators can do ------------------------
   setHandler(cardInUseStateQuery, () => state);
@@ -120,7 +125,7 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
   });
 
   while (!order) {
-    if (revision >= changesPerRun || workflowInfo().continueAsNewSuggested) {
+    if (windowOpened || revision >= changesPerRun || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       if (!order) await continueAsNew<typeof cardInUse>({ ...card, carried: state, changesPerRun });
       continue;
@@ -132,6 +137,7 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
       state.phase = 'expiring';
       await acts.markCardExpiring({ cardNumber, at: new Date(step.at).toISOString() });
       publish();
+      windowOpened = patched(CONTINUE_AT_RENEWAL_WINDOW);
     } else if (step.kind === 'block') {
       const { reason, requestedBy } = state.scheduledBlock!;
       order = { reason, by: requestedBy, notify: true };

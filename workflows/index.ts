@@ -7,3 +7,6 @@ export { pickupHold } from './pickup-hold';
 export { portalAccount } from './portal-account';
 export { monthlyDigest } from './monthly-digest';
 export { reconciliation } from './reconciliation';
+
+// Each type's versioning behaviour (PINNED or AUTO_UPGRADE), set on the functions above.
+import './versioning';

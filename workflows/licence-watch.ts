@@ -7,7 +7,9 @@
  * renewal arrives, at 00:00 after E every CargoCard of the company is blocked,
  * the contract terminated and its open CargoCard applications cancelled, with an email. A renewal or a bridging period
  * is recorded on the company and the watch continues as new from the record,
- * so its history stays small however often the licence is renewed.
+ * so its history stays small however often the licence is renewed. After the
+ * warning it continues as new too (carrying that it warned), so the block runs
+ * on the code of the build that is current then (workflows/versioning.ts).
  */
 import {
   allHandlersFinished,
@@ -47,6 +49,8 @@ import { acts, loadRules, showStatus, type Status } from './support';
 const now = (): string => new Date().toISOString();
 /** After the termination, the company's open CargoCard applications are cancelled (runs recorded before did not). */
 const CANCEL_APPLICATIONS_PATCH = 'licence-watch-cancels-applications';
+/** Continue as new after the warning (runs recorded before it wait for the block in the same run). */
+const CONTINUE_AFTER_WARNING = 'licence-watch-continue-after-warning';
 
 export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWatchResult> {
   // Handlers are set before the first await; until the licence is loaded the
@@ -80,11 +84,14 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   const licence = company.licence;
   const plan = planFor(licence);
   state = { companyId, phase: 'watching', licence, ...plan };
+  // The run before this one warned for this expiry already.
+  const carried = input.warned?.effectiveExpiresOn === plan.effectiveExpiresOn ? input.warned : undefined;
+  if (carried) Object.assign(state, { phase: 'warned', warnedAt: carried.at });
   showStatus({ ...status(), extra: [{ key: SA.companyId, value: companyId }, { key: SA.customerNumber, value: company.customerNumber }] });
 
   // ---- 1. Warned at 09:00 on the 5th working day before E (at once when the watch starts later) ----
   if (!(await until(plan.warnAt))) return carryOn();
-  if (Date.now() < Date.parse(plan.blockAt)) {
+  if (!carried && Date.now() < Date.parse(plan.blockAt)) {
     Object.assign(state, { phase: 'warned', warnedAt: now() });
     showStatus(status());
     await acts.sendEmail({
@@ -94,6 +101,7 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
       template: 'licence-warning',
       data: { companyName: company.companyName, licenceNumber: licence.number, expiresOn: plan.effectiveExpiresOn, blockAt: local(plan.blockAt) },
     });
+    if (patched(CONTINUE_AFTER_WARNING)) return carryOn({ effectiveExpiresOn: plan.effectiveExpiresOn, at: state.warnedAt! });
   }
 
   // ---- 2. Not renewed by the end of E: every CargoCard blocked, the contract terminated ----------
@@ -146,9 +154,9 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
     }
   }
 
-  async function carryOn(): Promise<never> {
+  async function carryOn(warned?: LicenceWatchInput['warned']): Promise<never> {
     await condition(allHandlersFinished);
-    return continueAsNew<typeof licenceWatch>({ companyId });
+    return continueAsNew<typeof licenceWatch>({ companyId, ...(warned ? { warned } : {}) });
   }
 
   /** Records a renewal or bridging period; the watch then re-plans from the record. */

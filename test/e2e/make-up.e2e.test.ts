@@ -90,6 +90,9 @@ test('register and approve over HTTP, mail in the inbox, case found by search at
   try {
     expect(up.output()).toContain(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
     expect(up.output()).toContain(`http://127.0.0.1:${ports.MAIL_UI_PORT}`);
+    // The worker polls as a deployment version, made current so workflows are dispatched to it (docs/operations.md).
+    expect(up.output()).toMatch(/worker: polling .*deployment xs-backoffice build \S+\)/);
+    expect(up.output()).toMatch(/deployment xs-backoffice: current version \S+/);
     expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
     expect((await api('/readyz')).status).toBe(200);
     expect(up.output()).toContain(`Authorization: Bearer ${LOCAL_API_KEYS.backoffice}`);

@@ -242,6 +242,7 @@ test('renewal is refused before the window, accepted inside it (a renewal applic
   const expiresAt = new Date((await serverNow()) + 8 * 7 * DAY);
   const windowOpensAt = calendar.renewalWindowOpensAt(expiresAt).getTime();
   const { input, handle } = await startCard(expiresAt);
+  const firstRun = handle.firstExecutionRunId;
 
   const early = await refusal(handle.executeUpdate(renewCardUpdate, { args: [{ requestedBy: 'hr-5' }] }));
   expect(early.type).toBe(FailureType.BusinessRule);
@@ -255,6 +256,9 @@ test('renewal is refused before the window, accepted inside it (a renewal applic
   const marked = await eventually(async () => (await card(input.cardNumber))?.expiringSince ?? undefined);
   expect(marked.toISOString()).toBe(new Date(windowOpensAt).toISOString());
   expect((await handle.describe()).searchAttributes?.Phase).toEqual(['expiring']);
+  // The window opened: the card continued as new (a natural point for new code), its state carried.
+  expect((await client.workflow.getHandle(handle.workflowId, firstRun).describe()).status.name).toBe('CONTINUED_AS_NEW');
+  expect((await handle.describe()).runId).not.toBe(firstRun);
 
   const replacement = await handle.executeUpdate(renewCardUpdate, { args: [{ requestedBy: 'hr-5' }] });
   expect(replacement).toMatchObject({ reason: 'renewal', requestedBy: 'hr-5' });
@@ -272,5 +276,6 @@ test('renewal is refused before the window, accepted inside it (a renewal applic
   expect((await handle.query(cardInUseStateQuery)).phase).toBe('expired');
   // Expired: the workflow has ended, nothing renews the card any more.
   await expect(handle.executeUpdate(renewCardUpdate, { args: [{ requestedBy: 'hr-5' }] })).rejects.toThrow();
-  await recordHistory(handle, 'card-in-use-renewal-expiry');
+  await recordHistory(client.workflow.getHandle(handle.workflowId, firstRun), 'card-in-use-window-opened'); // ends continuing as new
+  await recordHistory(handle, 'card-in-use-renewal-expiry'); // the run in the window
 });

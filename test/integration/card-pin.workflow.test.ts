@@ -22,6 +22,7 @@ import {
   recordPickupUpdate,
 } from '../../workflows/definitions';
 import { hex } from '../support/fixtures';
+import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
 import { startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
@@ -177,5 +178,6 @@ test(`PIN attempts: ${MAX_PIN_ATTEMPTS} wrong PINs lock activation (the contact 
   expect(activated.cardNumber).toBe(held.cardNumber);
   expect(await c.handle.result()).toMatchObject({ cardNumber: held.cardNumber });
   expect(c.mailsToContact().filter((m) => /is locked$/.test(m.subject))).toHaveLength(1);
+  await recordHistory(c.handle, 'card-application-pin-locked-reissued'); // holds the pin-attempts-lock patch marker
 });
 

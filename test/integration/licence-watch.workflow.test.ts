@@ -132,6 +132,7 @@ test('the contact is warned at 09:00 on the 5th working day before E; at 00:00 a
   });
   const described = await watch.describe();
   expect(described.searchAttributes).toMatchObject({ CompanyId: [companyId], Phase: ['watching'], NextDueAt: [new Date(warnAt)] });
+  const firstRun = await runId(watch);
 
   await sleepUntil(warnAt - MINUTE);
   expect((await state(watch)).phase).toBe('watching');
@@ -139,10 +140,13 @@ test('the contact is warned at 09:00 on the 5th working day before E; at 00:00 a
   await env.sleep(2 * MINUTE);
   const [warning] = await eventually(async () => mailsTo(contact).length === 1 && mailsTo(contact));
   expect(warning!.subject).toContain(`expires on ${E}`);
+  // Warned, the watch continued as new (a natural point for new code): the new run knows it warned.
+  await eventually(async () => (await runId(watch)) !== firstRun);
   const warned = await state(watch);
   expect(warned.phase).toBe('warned');
   expect(Date.parse(warned.warnedAt!) - warnAt).toBeGreaterThanOrEqual(0);
   expect(Date.parse(warned.warnedAt!) - warnAt).toBeLessThan(MINUTE);
+  expect((await client.workflow.getHandle(watch.workflowId, firstRun).describe()).status.name).toBe('CONTINUED_AS_NEW');
 
   await sleepUntil(blockAt - MINUTE);
   expect((await state(watch)).phase).toBe('warned');
@@ -175,7 +179,8 @@ test('the contact is warned at 09:00 on the 5th working day before E; at 00:00 a
   expect(mails[1]!.text).toContain(cards.withWorkflow);
   expect(mails[1]!.text).toContain(cards.recordOnly);
   expect((await watch.describe()).searchAttributes).toMatchObject({ Phase: ['blocked'] });
-  await recordHistory(watch, 'licence-watch-warning-block');
+  await recordHistory(client.workflow.getHandle(watch.workflowId, firstRun), 'licence-watch-warned'); // ends continuing as new
+  await recordHistory(watch, 'licence-watch-warning-block'); // the run after the warning
 });
 
 // ---- renewal and bridging ----------------------------------------------------------------

@@ -106,7 +106,7 @@ describe('configuration', () => {
       expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: `x:backoffice:${LOCAL_API_KEYS.backoffice}` })).toThrow(/local development keys are refused/);
       const payloadKeys = `p1:${Buffer.alloc(32, 7).toString('base64')}`; // production needs these too (payload-codec.test.ts)
       const linkSecret = Buffer.alloc(32, 9).toString('base64'); // and this (the next test)
-      const keys = loadConfig({ NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}, cron:system:${secret}-2`, PAYLOAD_KEYS: payloadKeys, ACCOUNT_LINK_SECRET: linkSecret, ...HUMAN_CHECK_PROD }).api.keys;
+      const keys = loadConfig({ NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}, cron:system:${secret}-2`, PAYLOAD_KEYS: payloadKeys, ACCOUNT_LINK_SECRET: linkSecret, ...HUMAN_CHECK_PROD, WORKER_BUILD_ID: 'v1' }).api.keys;
       expect(keys).toEqual([
         { name: 'crm', role: 'backoffice', secretSha256: sha256(secret) },
         { name: 'cron', role: 'system', secretSha256: sha256(`${secret}-2`) },
@@ -114,7 +114,7 @@ describe('configuration', () => {
     });
 
     test('account link tokens: production needs ACCOUNT_LINK_SECRET (32 bytes, base64) and refuses the local one', () => {
-      const prod = { NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}`, PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}`, ...HUMAN_CHECK_PROD } as const;
+      const prod = { NODE_ENV: 'production', API_KEYS: `crm:backoffice:${secret}`, PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}`, ...HUMAN_CHECK_PROD, WORKER_BUILD_ID: 'v1' } as const;
       expect(loadConfig({}).linkSecret).toEqual(LOCAL_LINK_SECRET);
       expect(() => loadConfig(prod)).toThrow(/ACCOUNT_LINK_SECRET: required in production/);
       expect(() => loadConfig({ ...prod, ACCOUNT_LINK_SECRET: LOCAL_LINK_SECRET.toString('base64') })).toThrow(/local development secret is refused/);
@@ -143,9 +143,21 @@ describe('configuration', () => {
 
   test('worker metrics can be switched off; a missing prebuilt bundle is named', () => {
     expect(loadConfig({}).worker.metricsAddress).toBe('127.0.0.1:9464');
-    expect(loadConfig({ WORKER_METRICS_ADDRESS: 'off' }).worker).toEqual({});
+    expect(loadConfig({ WORKER_METRICS_ADDRESS: 'off', WORKER_VERSIONING: 'false' }).worker).toEqual({});
     expect(() => loadConfig({ WORKER_METRICS_ADDRESS: 'everywhere' })).toThrow(/WORKER_METRICS_ADDRESS: must be host:port or off/);
     expect(() => loadConfig({ WORKFLOW_BUNDLE_PATH: '/nonexistent/bundle.js' })).toThrow(/WORKFLOW_BUNDLE_PATH: no file/);
+  });
+
+  test('the worker polls as a deployment version: the build ID given, or derived from the package version and commit; production needs it given', () => {
+    expect(loadConfig({ WORKER_BUILD_ID: '2026.11.28-9cad725', WORKER_DEPLOYMENT_NAME: 'xs' }).worker.deployment).toEqual({ deploymentName: 'xs', buildId: '2026.11.28-9cad725' });
+    // A checkout: <version>-<commit>, plus -wip<hash> while the workflow code has uncommitted changes.
+    expect(loadConfig({}).worker.deployment).toEqual({ deploymentName: 'xs-backoffice', buildId: expect.stringMatching(/^\d+\.\d+\.\d+-[0-9a-f]{7,}(-wip[0-9a-f]{6})?$/) });
+    expect(loadConfig({ WORKER_VERSIONING: 'false', WORKER_BUILD_ID: 'v1' }).worker.deployment).toBeUndefined();
+    expect(() => loadConfig({ WORKER_DEPLOYMENT_NAME: 'xs.backoffice' })).toThrow(/WORKER_DEPLOYMENT_NAME: must be letters, digits, - or _ \(no dots\)/);
+    expect(() => loadConfig({ WORKER_BUILD_ID: 'has space' })).toThrow(/WORKER_BUILD_ID: must be/);
+    const prod = { NODE_ENV: 'production', API_KEYS: 'crm:backoffice:a-secret-of-at-least-24-characters', PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}`, ACCOUNT_LINK_SECRET: Buffer.alloc(32, 9).toString('base64'), ...HUMAN_CHECK_PROD };
+    expect(() => loadConfig(prod)).toThrow(/WORKER_BUILD_ID: required in production/);
+    expect(loadConfig({ ...prod, WORKER_VERSIONING: 'false' }).worker.deployment).toBeUndefined();
   });
 
   test('the worker\'s workflow cache and SMTP pool are bounded by configuration, checked at start', () => {

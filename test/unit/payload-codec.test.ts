@@ -102,7 +102,7 @@ describe('PAYLOAD_KEYS', () => {
       /PAYLOAD_KEYS: the local development key is refused in production/,
     );
     const humanCheck = { HUMAN_CHECK_VERIFIER: 'siteverify', HUMAN_CHECK_VERIFY_URL: 'https://verify.example/siteverify', HUMAN_CHECK_SECRET: 'provider-secret' }; // config.test.ts
-    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys, PAYLOAD_KEYS: b64(key('p1')), ACCOUNT_LINK_SECRET, ...humanCheck }).payloadKeys.map((k) => k.id)).toEqual(['p1']);
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: apiKeys, PAYLOAD_KEYS: b64(key('p1')), ACCOUNT_LINK_SECRET, ...humanCheck, WORKER_BUILD_ID: 'v1' }).payloadKeys.map((k) => k.id)).toEqual(['p1']);
   });
 
   test('bad entries are named by position and ID, never with the key', () => {

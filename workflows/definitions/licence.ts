@@ -13,6 +13,8 @@ export const licenceWatchWorkflowId = (companyId: string): string => `licence:${
  */
 export interface LicenceWatchInput {
   companyId: string;
+  /** Carried by the run that sent the warning into the run it continued as: that expiry is not warned again. */
+  warned?: { effectiveExpiresOn: string; at: string };
 }
 
 export interface TransportLicence {
