@@ -49,6 +49,13 @@ describe('every model index serves equality queries on FerretDB', () => {
         expect({ filter, plan: p }).toEqual({ filter, plan: expect.stringMatching(/SEARCH .* USING INDEX/) });
       }
     }
+    // $in on an indexed field (the digest's and the licence checks' lookups of several IDs or one company) too.
+    for (const [collection, filter] of [
+      ['cards', { companyId: { $in: ['x-1', 'x-2'] } }],
+      ['card_users', { _id: { $in: ['x-1', 'x-2'] } }],
+    ] as const) {
+      expect({ filter, plan: await plan(db.connection, collection, filter) }).toEqual({ filter, plan: expect.stringMatching(/SEARCH .* USING INDEX/) });
+    }
     // The project's hot lookups by company, card user and status are among them.
     expect(checked).toEqual(expect.arrayContaining([expect.stringContaining('cards {"companyId"'), expect.stringContaining('card_applications {"companyId"')]));
   });
@@ -68,6 +75,10 @@ describe('every model index serves equality queries on FerretDB', () => {
     expect(await ids({ tag: 'x' })).toEqual(['a', 'b']);
     expect(await ids({ tag: { $eq: 'y' } })).toEqual(['b', 'c']);
     expect(await ids({ tag: true })).toEqual(['d']);
+    expect(await ids({ tag: { $in: ['x', 'z'] } })).toEqual(['a', 'b']);
+    expect(await ids({ tag: { $in: [true, 'y'] } })).toEqual(['b', 'c', 'd']);
+    expect(await ids({ tag: { $in: ['y', null] } })).toEqual(['b', 'c', 'e']);
+    expect(await ids({ _id: { $in: ['a', 'c', 'zz'] } })).toEqual(['a', 'c']);
     expect(await ids({ tag: 'x', n: 2 })).toEqual(['b']);
     expect(await ids({ _id: 'c', tag: 'y' })).toEqual(['c']);
     expect(await ids({ _id: 'c', tag: 'x' })).toEqual([]);
