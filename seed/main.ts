@@ -39,6 +39,8 @@ function parseArgs(argv: string[]): { size: keyof typeof SIZES; concurrency: num
 async function main(): Promise<void> {
   const { size, concurrency } = parseArgs(process.argv.slice(2));
   const config = loadConfig();
+  // Made-up companies, people and cards: never into a production store.
+  if (config.env === 'production') throw new Error('npm run seed refuses to run with NODE_ENV=production');
   const sizes = SIZES[size];
   process.stderr.write(`[seed] ${size}: ${JSON.stringify(sizes)} into ${config.mongodbUri.replace(/\/\/[^@]*@/, '//')} and Temporal ${config.temporal.address} (${config.temporal.namespace}/${config.temporal.taskQueue})\n`);
   const t0 = Date.now();
