@@ -58,7 +58,7 @@ ferret_hash="$(cat "$root/tools/ferretdb/go.mod" "$root/tools/ferretdb/go.sum" "
 ferret_bin="$cache/bin/ferretdb-launcher-$ferret_hash"
 if [ ! -x "$ferret_bin" ]; then
   need go "Go 1.22+ builds the FerretDB launcher (https://go.dev/dl)."
-  need patch "patch (Debian: apt-get install patch) applies the project's FerretDB patches."
+  need git "git applies the project's FerretDB patches."
   say "building the FerretDB launcher (tools/ferretdb, patched; first run only, ~4 minutes on 2 cores)"
   ferret_src="$cache/src/ferretdb-$ferret_hash"
   rm -rf "$ferret_src" "$ferret_src.mod" "$ferret_src.sum"
@@ -66,7 +66,7 @@ if [ ! -x "$ferret_bin" ]; then
   upstream="$(cd "$root/tools/ferretdb" && go mod download -json github.com/FerretDB/FerretDB | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
   [ -d "$upstream" ] || { echo "[setup] error: FerretDB module not found in the Go module cache" >&2; exit 1; }
   cp -R "$upstream" "$ferret_src" && chmod -R u+w "$ferret_src"
-  for p in "$root"/tools/ferretdb/patches/*.patch; do patch -s -p1 -d "$ferret_src" < "$p"; done
+  for p in "$root"/tools/ferretdb/patches/*.patch; do (cd "$ferret_src" && git apply -p1 "$p"); done
   cp "$root/tools/ferretdb/go.mod" "$ferret_src.mod" && cp "$root/tools/ferretdb/go.sum" "$ferret_src.sum"
   (cd "$root/tools/ferretdb" \
     && go mod edit -modfile="$ferret_src.mod" -replace "github.com/FerretDB/FerretDB=$ferret_src" \
