@@ -1,6 +1,6 @@
 /**
  * The seed's progress on stderr: one bar per step, redrawn in place on a
- * terminal (a line every 10 % otherwise, so logs stay short).
+ * terminal (otherwise a line every 10 % or every 30 s, so logs stay short).
  */
 export interface Progress {
   step(name: string, total: number, start: number): { update(done: number): void; done(): void };
@@ -12,6 +12,7 @@ export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): Pro
     step(name, total, start) {
       const t0 = Date.now();
       let lastTenth = -1;
+      let lastLineAt = 0;
       const line = (done: number) => {
         const share = total ? done / total : 1;
         const width = 30;
@@ -25,7 +26,10 @@ export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): Pro
           stream.write(`\r${line(done)}\x1b[K`);
         } else {
           const tenth = Math.floor((total ? done / total : 1) * 10);
-          if (tenth !== lastTenth) stream.write(line(done) + '\n');
+          if (tenth !== lastTenth || Date.now() - lastLineAt > 30_000) {
+            stream.write(line(done) + '\n');
+            lastLineAt = Date.now();
+          }
           lastTenth = tenth;
         }
       };
