@@ -72,13 +72,19 @@ it('seeds records through the models and starts the running cases; a second run 
   expect(await m.EmailOutbox.countDocuments()).toBe(2 * (await m.CardApplication.countDocuments({ status: 'active' })));
 
   // The running cases run: contract approvals of pending companies, licence watches, card lives, open applications.
-  for (let i = 0; i < sizes.companies; i++) {
-    const status = data.contractStatus(i);
-    expect({ i, contract: await exists(contractWorkflowId(data.companyId(i))) }).toEqual({ i, contract: status === 'pending' });
-    expect({ i, watch: await exists(licenceWatchWorkflowId(data.companyId(i))) }).toEqual({ i, watch: status === 'approved' && data.requestsCargoCards(i) });
-  }
-  for (let i = 0; i < sizes.cards; i++) expect(await exists(cardInUseWorkflowId(data.cardNumber(i)))).toBe(true);
-  for (let n = 0; n < sizes.openApplications; n++) expect(await exists(cardApplicationWorkflowId(data.applicationId('open', n)))).toBe(true);
+  const companies = Array.from({ length: sizes.companies }, (_, i) => i);
+  const running = await Promise.all(
+    companies.map(async (i) => ({
+      i,
+      contract: await exists(contractWorkflowId(data.companyId(i))),
+      watch: await exists(licenceWatchWorkflowId(data.companyId(i))),
+    })),
+  );
+  expect(running).toEqual(companies.map((i) => ({ i, contract: data.contractStatus(i) === 'pending', watch: data.contractStatus(i) === 'approved' && data.requestsCargoCards(i) })));
+  const cardLives = await Promise.all(Array.from({ length: sizes.cards }, (_, i) => exists(cardInUseWorkflowId(data.cardNumber(i)))));
+  expect(cardLives.every(Boolean)).toBe(true);
+  const open = await Promise.all(Array.from({ length: sizes.openApplications }, (_, n) => exists(cardApplicationWorkflowId(data.applicationId('open', n)))));
+  expect(open.every(Boolean)).toBe(true);
   expect(await m.Company.countDocuments({ startPendingSince: { $exists: true } })).toBe(0);
 
   // Again, with every step's progress forgotten, so every chunk is done again: the same counts, nothing written twice.
