@@ -2,8 +2,8 @@
 import type { BenchStack } from './stack';
 import type { WorkerVariant } from './worker-config';
 
-export type BenchName = 'throughput' | 'api' | 'digest' | 'sleeping';
-export const BENCH_NAMES: readonly BenchName[] = ['throughput', 'api', 'digest', 'sleeping'];
+export type BenchName = 'throughput' | 'api' | 'digest' | 'sleeping' | 'store';
+export const BENCH_NAMES: readonly BenchName[] = ['throughput', 'api', 'digest', 'sleeping', 'store'];
 
 export interface Sizes {
   /** throughput: card applications driven from approval to a produced card. */
@@ -20,6 +20,8 @@ export interface Sizes {
   companies: number;
   /** sleeping: licence watches (and as many baseline sleepers). */
   watches: number;
+  /** store: documents in the large collection of the store micro-benchmark (against 100). */
+  storeDocs: number;
 }
 
 export const DEFAULT_SIZES: Sizes = {
@@ -30,6 +32,7 @@ export const DEFAULT_SIZES: Sizes = {
   duration: 40,
   companies: 10_000,
   watches: 10_000,
+  storeDocs: 60_000,
 };
 
 export interface BenchContext {

@@ -30,7 +30,6 @@ import { renderEmail } from '../email/templates';
 import { digestTemplateData } from '../email/templates/digest';
 import { DEFAULT_DIGEST_BATCHING, SA, digestWorkflowId, type DigestBatching, type MonthlyDigestResult } from '../workflows/definitions';
 import type { BenchContext, BenchResult } from './context';
-import { idIndexEnabled, idPushdownIndexes } from './ferretdb-index';
 import { companyDocs, insertCompanies, tag, type CompanyFixture } from './fixtures';
 import { cpuMeter, inParallel, MiB, now, ratio, round, rssSampler, table, withRetries } from './measure';
 import type { BenchStack } from './stack';
@@ -63,24 +62,11 @@ async function prepare(ctx: BenchContext, models: Parameters<typeof insertCompan
   return { companies, items };
 }
 
-/**
- * What the FerretDB defect (bench/ferretdb-index.ts) costs at this size: lookups of companies by
- * `_id`, the digest's most frequent query, with and without the index the bench adds.
- */
-async function probeIdLookups(stack: BenchStack, models: Parameters<typeof insertCompanies>[0], database: string, ids: string[]) {
-  const time = async () => {
-    const t0 = now();
-    for (let i = 0; i < 20; i++) await models.Company.findById(ids[(i * 7919) % ids.length]).lean();
-    return round((now() - t0) / 20, 2);
-  };
-  if (!idIndexEnabled()) return { withoutIndexMs: await time(), withIndexMs: null };
-  const withIndexMs = await time();
-  idPushdownIndexes(stack.ferretDataDir, database, 'drop');
-  try {
-    return { withoutIndexMs: await time(), withIndexMs };
-  } finally {
-    idPushdownIndexes(stack.ferretDataDir, database, 'add');
-  }
+/** A lookup of a company by `_id`, the digest's most frequent query (an index search: tools/ferretdb/patches). */
+async function probeIdLookups(models: Parameters<typeof insertCompanies>[0], ids: string[]) {
+  const t0 = now();
+  for (let i = 0; i < 20; i++) await models.Company.findById(ids[(i * 7919) % ids.length]).lean();
+  return round((now() - t0) / 20, 2);
 }
 
 /**
@@ -133,11 +119,8 @@ export async function runDigest(ctx: BenchContext): Promise<BenchResult> {
   try {
     const fixture = await prepare(ctx, db.models, sizes.companies);
     const expected = fixture.companies.length;
-    const lookup = await probeIdLookups(stack, db.models, database, fixture.companies.map((c) => c._id));
-    notes.push(
-      `FerretDB lookup of a company by _id among ${expected}: ${lookup.withoutIndexMs} ms as FerretDB 1.24 does it (a full scan)` +
-        (lookup.withIndexMs === null ? '; this run did NOT add the index (BENCH_FERRETDB_ID_INDEX=0)' : `, ${lookup.withIndexMs} ms with the index the bench adds (bench/ferretdb-index.ts); the runs below use the index`),
-    );
+    const lookupMs = await probeIdLookups(db.models, fixture.companies.map((c) => c._id));
+    notes.push(`FerretDB lookup of a company by _id among ${expected}: ${lookupMs} ms (the _id index, tools/ferretdb/patches)`);
     const loopInFlight = DEFAULT_DIGEST_BATCHING.maxInFlight;
     log(`digest: plain nodemailer loop over the same ${expected} mails, ${loopInFlight} in flight (baseline)`);
     const loop = await plainLoop(stack, fixture, period(0), loopInFlight);
@@ -238,7 +221,7 @@ export async function runDigest(ctx: BenchContext): Promise<BenchResult> {
       startedAt: startedAt.toISOString(),
       durationS: round((Date.now() - startedAt.getTime()) / 1000, 1),
       ratios: Object.fromEntries(results.map((r) => [`digest mails/s / plain loop [${r.variant}]`, r.ratio as number])),
-      results: [{ variant: 'plain loop (baseline)', ...loop }, ...results, { ferretdbIdLookup: lookup }],
+      results: [{ variant: 'plain loop (baseline)', ...loop }, ...results, { ferretdbIdLookupMs: lookupMs }],
       tunings,
       notes,
       tables: [table(`Digest fan-out: one monthly digest over ${expected} companies vs a plain nodemailer loop (CPU: seconds used by each process during the run)`, rows)],

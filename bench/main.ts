@@ -1,9 +1,9 @@
 /**
  * `npm run bench [-- <benchmark>...] [--companies N] [--watches N] [--cards N]
- *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--scale X] [--variants full|all|default]`
+ *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--store-docs N] [--scale X] [--variants full|all|default]`
  *
  * Runs the benchmarks of issue 5 on a local stack it starts itself (bench/stack.ts):
- * throughput, api, digest, sleeping (all of them by default, at the issue's sizes).
+ * throughput, api, digest, sleeping, store (all of them by default, at the issue's sizes).
  * Each prints a table and writes bench/results/<benchmark>.json, plus
  * bench/results/summary.json and summary.md. A run at other sizes writes under
  * bench/results/tmp/ instead (git-ignored), so the committed results stay those of
@@ -20,6 +20,7 @@ import { runDigest } from './digest';
 import { MiB, round, table } from './measure';
 import { runSleeping } from './sleeping';
 import { startStack } from './stack';
+import { runStore } from './store';
 import { runThroughput } from './throughput';
 import { variantsFor } from './variants';
 
@@ -31,6 +32,7 @@ const RUNNERS: Record<BenchName, (ctx: BenchContext) => Promise<BenchResult>> = 
   api: runApiLatency,
   digest: runDigest,
   sleeping: runSleeping,
+  store: runStore,
 };
 
 const FLAGS: Record<string, keyof Sizes> = {
@@ -41,6 +43,7 @@ const FLAGS: Record<string, keyof Sizes> = {
   '--duration': 'duration',
   '--companies': 'companies',
   '--watches': 'watches',
+  '--store-docs': 'storeDocs',
 };
 
 interface Cli {
@@ -89,7 +92,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
   }
   if (!(scale > 0)) throw new Error('--scale must be a positive number');
   if (scale !== 1) {
-    for (const key of ['cards', 'bare', 'companies', 'watches', 'duration'] as const) {
+    for (const key of ['cards', 'bare', 'companies', 'watches', 'duration', 'storeDocs'] as const) {
       if (!explicit.has(key)) sizes[key] = Math.max(1, Math.round(sizes[key] * scale));
     }
   }

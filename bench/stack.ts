@@ -17,7 +17,6 @@ import { connectDatabase, type Database } from '../db/connection';
 import { freePort, type ManagedProcess } from '../stack/processes';
 import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
 import { now, procMemory, rssSampler } from './measure';
-import { idIndexEnabled, idPushdownIndexes } from './ferretdb-index';
 import { startSmtpCounter, type SmtpCounter } from './smtp-counter';
 import { WORKER_READY_PREFIX, type BenchWorkerConfig, type WorkerProcessStats, type WorkerReadyInfo, type WorkerVariant } from './worker-config';
 
@@ -35,7 +34,7 @@ export interface BenchStack {
   serverPids: Record<'temporal' | 'ferretdb', number>;
   /** The prebuilt workflow bundle (project workflows + baselines) and how long bundleWorkflowCode took. */
   bundle: { path: string; buildMs: number; bytes: number };
-  /** A database on FerretDB with every collection created (and the `_id` index of bench/ferretdb-index.ts unless switched off). */
+  /** A database on FerretDB with every collection and index created (the models' indexes serve lookups: tools/ferretdb/patches). */
   database(name: string): Promise<Database>;
   /** The FerretDB data directory (one SQLite file per database). */
   ferretDataDir: string;
@@ -108,13 +107,8 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
     bundle: { path: bundlePath, buildMs, bytes: Buffer.byteLength(code) },
     serverPids: { temporal: processes[0]!.child.pid!, ferretdb: processes[1]!.child.pid! },
     ferretDataDir: join(dir, 'ferretdb'),
-    async database(name) {
-      const db = await connectDatabase(`${mongoUrl}/${name}`); // creates every collection and its indexes
-      if (idIndexEnabled()) {
-        const { plan } = idPushdownIndexes(join(dir, 'ferretdb'), name);
-        if (!plan.includes('USING INDEX')) throw new Error(`the _id index is not used by FerretDB's query (plan: ${plan})`);
-      }
-      return db;
+    database(name) {
+      return connectDatabase(`${mongoUrl}/${name}`); // creates every collection and its indexes
     },
     async startWorker(variant, taskQueue, database) {
       const statsPort = await freePort();

@@ -50,12 +50,27 @@ if [ ! -x "$temporal_bin" ]; then
 fi
 
 # --- FerretDB launcher --------------------------------------------------------
-ferret_hash="$(cat "$root/tools/ferretdb/go.mod" "$root/tools/ferretdb/go.sum" "$root/tools/ferretdb/main.go" | sha256sum | cut -c1-12)"
+# FerretDB v1.24.2 with the project's patches (tools/ferretdb/patches/*.patch, applied in order to a
+# copy of the module from the Go module cache): lookups by `_id` and equality filters use the
+# collections' indexes on SQLite (docs/benchmarks.md, "The store"). The build uses a temporary
+# go.mod that replaces the module with the patched copy; tools/ferretdb/go.mod stays the upstream one.
+ferret_hash="$(cat "$root/tools/ferretdb/go.mod" "$root/tools/ferretdb/go.sum" "$root/tools/ferretdb/main.go" "$root"/tools/ferretdb/patches/*.patch | sha256sum | cut -c1-12)"
 ferret_bin="$cache/bin/ferretdb-launcher-$ferret_hash"
 if [ ! -x "$ferret_bin" ]; then
   need go "Go 1.22+ builds the FerretDB launcher (https://go.dev/dl)."
-  say "building the FerretDB launcher (tools/ferretdb; first run only, ~4 minutes on 2 cores)"
-  (cd "$root/tools/ferretdb" && go build -o "$ferret_bin.tmp" . && mv "$ferret_bin.tmp" "$ferret_bin")
+  need git "git applies the project's FerretDB patches."
+  say "building the FerretDB launcher (tools/ferretdb, patched; first run only, ~4 minutes on 2 cores)"
+  ferret_src="$cache/src/ferretdb-$ferret_hash"
+  rm -rf "$ferret_src" "$ferret_src.mod" "$ferret_src.sum"
+  mkdir -p "$cache/src"
+  upstream="$(cd "$root/tools/ferretdb" && go mod download -json github.com/FerretDB/FerretDB | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$upstream" ] || { echo "[setup] error: FerretDB module not found in the Go module cache" >&2; exit 1; }
+  cp -R "$upstream" "$ferret_src" && chmod -R u+w "$ferret_src"
+  for p in "$root"/tools/ferretdb/patches/*.patch; do (cd "$ferret_src" && git apply -p1 "$p"); done
+  cp "$root/tools/ferretdb/go.mod" "$ferret_src.mod" && cp "$root/tools/ferretdb/go.sum" "$ferret_src.sum"
+  (cd "$root/tools/ferretdb" \
+    && go mod edit -modfile="$ferret_src.mod" -replace "github.com/FerretDB/FerretDB=$ferret_src" \
+    && go build -modfile="$ferret_src.mod" -o "$ferret_bin.tmp" . && mv "$ferret_bin.tmp" "$ferret_bin")
 fi
 
 # --- Compose file checker -------------------------------------------------------

@@ -53,6 +53,8 @@ export const cardApplicationSchema = new Schema(
   { timestamps: true, versionKey: false },
 );
 cardApplicationSchema.index({ companyId: 1, status: 1 });
+// The nightly reconciliation lists the applications of one phase (held for pickup) across companies.
+cardApplicationSchema.index({ status: 1 });
 
 export type CardApplicationDoc = InferSchemaType<typeof cardApplicationSchema>;
 export const cardApplicationCollection = 'card_applications';
