@@ -23,6 +23,7 @@ import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { createMailer, type Mailer } from '../../email/mailer';
 import { createWorker } from '../../workers/worker';
+import { setCurrentVersion } from '../../workers/deployment';
 import { createNamespace, devServerAddress, devServerClient, TEST_PAYLOAD_KEYS, testDatabase, uniqueName } from './servers';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp';
 import { LEAD_EMAIL, MAIL_FROM, PUBLIC_BASE_URL } from './workflow-harness';
@@ -164,7 +165,11 @@ export async function startDevServerHarness(options: DevServerOptions = {}): Pro
   if (options.namespace) await createNamespace(temporal.connection, namespace);
   const taskQueue = uniqueName('api');
   const mailer: Mailer = createMailer({ smtpUrl: receiver.url, from: MAIL_FROM });
+  // Versioned, as in production (workflows/versioning.ts): the dev server refuses a workflow's versioning
+  // behaviour from an unversioned worker. A deployment of its own per harness, made current once it polls.
+  const deployment = { deploymentName: `test-${taskQueue}`, buildId: 'test' };
   const { worker, connection } = await createWorker({
+    deployment,
     temporal: { address: devServerAddress(), namespace, taskQueue },
     payloadKeys: TEST_PAYLOAD_KEYS,
     deps: {
@@ -178,10 +183,15 @@ export async function startDevServerHarness(options: DevServerOptions = {}): Pro
     ...(options.worker ? { options: options.worker } : {}),
   });
   let running: Promise<void> | undefined;
+  let current: Promise<unknown> | undefined;
   const runWorker = () => {
     running ??= worker.run();
+    current ??= setCurrentVersion(temporal.connection, namespace, deployment);
   };
-  if (options.runWorker ?? true) runWorker();
+  if (options.runWorker ?? true) {
+    runWorker();
+    await current;
+  }
 
   return {
     client: temporal.client,
@@ -194,6 +204,7 @@ export async function startDevServerHarness(options: DevServerOptions = {}): Pro
     taskQueue,
     runWorker,
     async close() {
+      await current?.catch(() => undefined);
       if (running) {
         worker.shutdown();
         await running;
