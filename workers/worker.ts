@@ -10,6 +10,7 @@ import { dataConverter } from '../codec/data-converter';
 import type { TemporalConfig } from '../config';
 import type { PayloadKey } from '../config/payload-keys';
 import { temporalConnectionOptions } from '../config/temporal';
+import { workerTracingOptions, type Tracing } from '../observability/tracing';
 
 /** Printed once the worker polls; `make up` waits for it. */
 export const WORKER_READY_LINE = 'worker: polling';
@@ -24,6 +25,8 @@ export interface WorkerSetup {
   /** A prebuilt bundle or other overrides (tests, benchmarks). */
   options?: Partial<WorkerOptions>;
   connection?: NativeConnection;
+  /** Spans of workflows and activities, and the request ID in activity logs (observability/tracing.ts). */
+  tracing?: Tracing;
 }
 
 export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -36,6 +39,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     activities: createActivities(setup.deps),
     // The email outbox relies on its acceptance heartbeat going out at once (activities/email.ts).
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
+    ...(setup.tracing ? workerTracingOptions(setup.tracing) : {}),
     ...setup.options,
     dataConverter: dataConverter(setup.payloadKeys),
   });

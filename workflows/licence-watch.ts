@@ -44,8 +44,8 @@ import { acts, loadRules, showStatus, type Status } from './support';
 const now = (): string => new Date().toISOString();
 
 export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWatchResult> {
-  // Handlers are set before the first await; until the licence is loaded the
-  // validators check the request's shape and the handlers the rest.
+  // Handlers are set before the first await. Until the licence is loaded the validators check the request's
+  // shape only, and the handlers wait for it (an update-with-start arrives before it is loaded) and check the rest.
   const { companyId } = input;
   const workflowId = workflowInfo().workflowId;
   let calendar: BusinessCalendar | undefined;
@@ -54,13 +54,22 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   let changing = false; // an accepted renewal or bridging period is being recorded
   let changed = false; // recorded: the watch continues as new
   let blocking = false;
+  let closedReason: string | undefined; // nothing to watch: the watch ends at once
+  /** No wait (no extra yield) once loaded, so accepted Updates of existing histories replay unchanged. */
+  const initialized = async (): Promise<void> => {
+    if (state || closedReason !== undefined) return;
+    await condition(() => state !== null || closedReason !== undefined);
+    if (!state) throw conflict(`no licence is watched: ${closedReason}`);
+  };
 
   setHandler(licenceStateQuery, () => state);
   setHandler(renewLicenceUpdate, async (renewal) => {
+    await initialized();
     const licence = { number: renewal.number.trim(), expiresOn: renewal.expiresOn, documentRef: renewal.documentRef.trim() };
     return change(() => checkRenewal(renewal), licence, (at) => acts.recordLicenceRenewal({ companyId, ...licence, at }));
   }, { validator: (renewal) => checkRenewal(renewal) });
   setHandler(registerBridgingUpdate, async (bridging) => {
+    await initialized();
     const proofRef = bridging.proofRef.trim();
     return change(() => checkBridging(bridging), { ...state!.licence, bridgingUntil: bridging.until, bridgingProofRef: proofRef }, (at) =>
       acts.recordLicenceBridging({ companyId, until: bridging.until, proofRef, at }));
@@ -69,6 +78,8 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   await loaded;
   const company = await acts.loadLicenceWatch({ companyId });
   if (!company.licence) {
+    closedReason = company.reason;
+    if (!allHandlersFinished()) await condition(allHandlersFinished); // Updates waiting for the licence are refused first
     showStatus({ phase: 'closed', nextDueAt: null, details: `Nothing to watch: ${company.reason}`, extra: [{ key: SA.companyId, value: companyId }] });
     return { outcome: 'closed', reason: company.reason };
   }
@@ -199,7 +210,7 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
     requireText(renewal?.documentRef, 'documentRef');
     if (!isIsoDay(renewal.expiresOn)) throw invalidInput('expiresOn must be a day as YYYY-MM-DD', { field: 'expiresOn' });
     const s = checkChangeAllowed();
-    if (!s || !calendar) throw conflict('the licence watch is starting; try again in a moment');
+    if (!s || !calendar) return; // not loaded yet: the handler checks the rest once it is
     const today = calendar.dayOf(new Date());
     if (renewal.expiresOn < today) throw businessRule(`the renewed licence has expired (${renewal.expiresOn})`, { field: 'expiresOn' });
     if (renewal.expiresOn <= s.effectiveExpiresOn) {
@@ -211,7 +222,7 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
     requireText(bridging?.proofRef, 'proofRef');
     if (!isIsoDay(bridging.until)) throw invalidInput('until must be a day as YYYY-MM-DD', { field: 'until' });
     const s = checkChangeAllowed();
-    if (!s) throw conflict('the licence watch is starting; try again in a moment');
+    if (!s) return; // not loaded yet: the handler checks the rest once it is
     if (bridging.until <= s.licence.expiresOn) {
       throw businessRule(`a bridging period must end after the licence expiry ${s.licence.expiresOn}`, { field: 'until' });
     }

@@ -31,6 +31,7 @@ import type { ApplyForCardBody } from '../schemas/cards';
 import { companyErrors } from './card-users';
 import { newId } from './companies';
 import type { ServiceDeps } from './deps';
+import { executeUpdate } from './updates';
 
 type ApplicationRecord = CardApplicationDoc & { _id: string };
 
@@ -176,7 +177,7 @@ export function createCardApplicationService(deps: ServiceDeps) {
   /** An Update on a workflow of the application; a closed workflow takes none. */
   async function update<R, A>(workflowId: string, def: UpdateDefinition<R, [A]>, args: [A], closed: string): Promise<R> {
     try {
-      return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(def, { args });
+      return await executeUpdate(deps.temporal.workflow.getHandle(workflowId), def, args);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw conflict(closed);
       throw fromTemporal(err);

@@ -13,6 +13,7 @@ import type { History } from '@temporalio/common/lib/proto-utils';
 import * as workflows from '../../workflows';
 import { HISTORIES_DIR } from '../support/histories';
 import { testDataConverter } from '../support/servers';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../observability/tracing';
 
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
 const load = (file: string): History => historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
@@ -32,7 +33,11 @@ const results = new Map<string, Error | undefined>();
 beforeAll(async () => {
   const histories = files.map((file) => ({ workflowId: file, history: load(file) }));
   // With the payload codec: histories recorded before encryption pass through it, encrypted ones (local key) decode.
-  for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS, dataConverter: testDataConverter() }, histories)) {
+  for await (const result of Worker.runReplayHistories(
+    // With the workflow interceptors (tracing, request ID) production workers bundle: they must not change commands.
+    { workflowsPath: WORKFLOWS, dataConverter: testDataConverter(), interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } },
+    histories,
+  )) {
     results.set(result.workflowId, result.error as Error | undefined);
   }
 }, 300_000);
