@@ -8,7 +8,7 @@
  * Spans are always made, so the interceptors (and the workflow bundle) are the same whatever the configuration;
  * they are exported over OTLP/HTTP only when OTEL_EXPORTER_OTLP_ENDPOINT is set (config/), else dropped.
  */
-import { context, propagation, type Tracer } from '@opentelemetry/api';
+import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -73,11 +73,13 @@ export function clientInterceptors(tracing: Tracing): ClientInterceptors {
   return { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer }), new RequestIdClientInterceptor()] };
 }
 
-/** The request ID of an activity's headers, added to each of its log lines. */
+/** The request ID of an activity's headers, added to each of its log lines and to its span. */
 class RequestIdActivityInterceptor implements ActivityInboundCallsInterceptor, ActivityOutboundCallsInterceptor {
   private requestId: string | undefined;
   execute: NonNullable<ActivityInboundCallsInterceptor['execute']> = (input, next) => {
     this.requestId = requestIdOf(input.headers);
+    // The activity's span (OpenTelemetry's interceptor runs first) names the request too.
+    if (this.requestId) trace.getActiveSpan()?.setAttribute('xs.request_id', this.requestId);
     return next(input);
   };
   getLogAttributes: NonNullable<ActivityOutboundCallsInterceptor['getLogAttributes']> = (input, next) =>
