@@ -13,6 +13,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   getExternalWorkflowHandle,
   log,
   setHandler,
@@ -55,6 +56,12 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   let changed = false; // recorded: the watch continues as new
   let blocking = false;
   let closedReason: string | undefined; // nothing to watch: the watch ends at once
+  /** The answers of this run's changes (by Update ID), and of the previous run's, for retried Updates. */
+  const answered: Record<string, LicencePlan> = { ...input.answered };
+  const answeredBefore = (): LicencePlan | undefined => {
+    const id = currentUpdateInfo()?.id;
+    return id === undefined ? undefined : input.answered?.[id];
+  };
   /** No wait (no extra yield) once loaded, so accepted Updates of existing histories replay unchanged. */
   const initialized = async (): Promise<void> => {
     if (state || closedReason !== undefined) return;
@@ -64,16 +71,20 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
 
   setHandler(licenceStateQuery, () => state);
   setHandler(renewLicenceUpdate, async (renewal) => {
+    const earlier = answeredBefore();
+    if (earlier) return earlier;
     await initialized();
     const licence = { number: renewal.number.trim(), expiresOn: renewal.expiresOn, documentRef: renewal.documentRef.trim() };
     return change(() => checkRenewal(renewal), licence, (at) => acts.recordLicenceRenewal({ companyId, ...licence, at }));
-  }, { validator: (renewal) => checkRenewal(renewal) });
+  }, { validator: (renewal) => void (answeredBefore() ?? checkRenewal(renewal)) });
   setHandler(registerBridgingUpdate, async (bridging) => {
+    const earlier = answeredBefore();
+    if (earlier) return earlier;
     await initialized();
     const proofRef = bridging.proofRef.trim();
     return change(() => checkBridging(bridging), { ...state!.licence, bridgingUntil: bridging.until, bridgingProofRef: proofRef }, (at) =>
       acts.recordLicenceBridging({ companyId, until: bridging.until, proofRef, at }));
-  }, { validator: (bridging) => checkBridging(bridging) });
+  }, { validator: (bridging) => void (answeredBefore() ?? checkBridging(bridging)) });
 
   await loaded;
   const company = await acts.loadLicenceWatch({ companyId });
@@ -148,7 +159,9 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
 
   async function carryOn(): Promise<never> {
     await condition(allHandlersFinished);
-    return continueAsNew<typeof licenceWatch>({ companyId });
+    // The last answers only: a retry comes within minutes, the watch runs for years.
+    const recent = Object.fromEntries(Object.entries(answered).slice(-10));
+    return continueAsNew<typeof licenceWatch>({ companyId, ...(Object.keys(recent).length ? { answered: recent } : {}) });
   }
 
   /** Records a renewal or bridging period; the watch then re-plans from the record. */
@@ -161,7 +174,10 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
       changing = false;
     }
     changed = true;
-    return planFor(next);
+    const plan = planFor(next);
+    const id = currentUpdateInfo()?.id;
+    if (id !== undefined) answered[id] = plan;
+    return plan;
   }
 
   /** Blocks a card through its workflow; a card without one is blocked on its record (blockCompanyCargoCards). */

@@ -102,7 +102,7 @@ async function createCard(options: { expiresAt?: Date; status?: 'active' | 'expi
 // ---- Updates across a client timeout (first in the file: the worker is held back until it runs) -----------
 
 describe('an Update the API gave up waiting for', () => {
-  test('is answered 202 with its outcome URL and the key left open; retried with the same Idempotency-Key it returns the first outcome, not 409', async () => {
+  test('is answered 202 with its outcome URL and the key left open; retried with the same Idempotency-Key it returns the first outcome (also across continue-as-new), not 409', async () => {
     const { cardNumber } = await createCard({ wait: false }); // no worker polls yet: the Update is taken, never run
     const on = calendar.addDays(today(), 5);
     const body = { on, reason: 'Employee leaves', requestedBy: 'hr-1' };
@@ -120,7 +120,19 @@ describe('an Update the API gave up waiting for', () => {
     expect(again.headers.get('idempotent-replayed')).toBeNull();
     expect((await hasty.api('GET', outcomeUrl)).status).toBe(202);
 
+    // A licence renewal too, where the watch continues as new right after the change (a new run, which knows
+    // the first run's answers by Update ID): started by the Update itself (update-with-start), held by no worker.
+    const { companyId, licence } = await createCompany();
+    const licencePath = `/v1/companies/${companyId}/transport-licence`;
+    const renewal = { number: 'NIWO-2', expiresOn: calendar.addDays(licence.expiresOn, 365), documentRef: 'doc-2' };
+    const renewalKey = { 'idempotency-key': `renew-${hex(8)}` };
+    expect((await hasty.api('POST', licencePath, renewal, renewalKey)).status).toBe(202);
+
     h.runWorker();
+    await eventually(async () => (await h.api('GET', licencePath)).body.licence?.number === 'NIWO-2'); // the next run
+    expect(await h.api('POST', licencePath, renewal, renewalKey)).toMatchObject({ status: 200, body: { effectiveExpiresOn: renewal.expiresOn } });
+    expect((await h.api('POST', licencePath, renewal, { 'idempotency-key': `renew-${hex(8)}` })).status).toBe(422); // another key: a second renewal
+
     const retried = await h.api('POST', `/v1/cards/${cardNumber}/block`, body, key);
     expect(retried).toMatchObject({ status: 200, body: { status: 'scheduled', block: { on, reason: 'Employee leaves' } } });
     expect(await h.api('GET', outcomeUrl)).toMatchObject({ status: 200, body: retried.body });

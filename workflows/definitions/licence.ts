@@ -13,6 +13,12 @@ export const licenceWatchWorkflowId = (companyId: string): string => `licence:${
  */
 export interface LicenceWatchInput {
   companyId: string;
+  /**
+   * The plans the previous run answered, by Update ID: a change ends the run (continue-as-new), and Temporal
+   * knows an Update's ID within its run only, so a client retrying an Update (same ID) after a timeout gets
+   * the first answer from here instead of a second change (api/services/updates.ts).
+   */
+  answered?: Record<string, LicencePlan>;
 }
 
 export interface TransportLicence {
