@@ -3,14 +3,19 @@
  * security headers; the path's spelling (only the canonical one is served);
  * the docs; the router (which endpoint: routes/); the guard (API key, rate
  * limit, counted cluster-wide in the database; role); the JSON body; the Idempotency-Key check; the endpoint's
- * handler; the problem+json error handler. Router, guard, metrics and the
+ * handler (inside the request's context: its trace span, its ID and caller for the Temporal headers and Update
+ * IDs, and one deadline for all its Temporal calls); the problem+json error handler. Router, guard, metrics and the
  * OpenAPI document all read the one list of endpoint declarations.
  */
 import { randomUUID } from 'node:crypto';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import express, { type Express } from 'express';
 import { dirname } from 'node:path';
 import type { ApiKey } from '../config/api-keys';
 import { createLogger, type Logger } from '../observability/logger';
+import { requestContext } from '../observability/request-context';
+import type { Tracing } from '../observability/tracing';
+import { DEFAULT_CALL_TIMEOUT_MS } from '../config/temporal';
 import { buildOpenApi } from './openapi';
 import { problemHandler } from './errors';
 import { idempotency } from './idempotency';
@@ -44,6 +49,10 @@ export interface AppDeps extends ServiceDeps {
   readinessMaxAgeMs?: number;
   logger?: Logger;
   metrics?: ApiMetrics;
+  /** Spans of requests (default: the global tracer, which drops them unless one was registered). */
+  tracing?: Tracing;
+  /** The deadline of all Temporal calls of one request together (TEMPORAL_CALL_TIMEOUT_MS; default 10 s). */
+  temporalDeadlineMs?: number;
 }
 
 const DOCS_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>XS-Key back-office API</title>
@@ -82,9 +91,23 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.set('trust proxy', deps.security.trustedProxies ?? 0);
 
+  const tracer = deps.tracing?.tracer ?? trace.getTracer('xs-backoffice');
+  const deadlineMs = deps.temporalDeadlineMs ?? DEFAULT_CALL_TIMEOUT_MS;
+
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
     res.locals.requestId = incoming && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    const span = tracer.startSpan(`${req.method} ${req.path}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': req.method, 'url.path': req.path, 'xs.request_id': res.locals.requestId },
+    });
+    res.locals.span = span;
+    res.once('close', () => {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      const operation = operationOf(res)?.operationId;
+      if (operation) span.updateName(`${req.method} ${operation}`);
+      span.end();
+    });
     res.setHeader('X-Request-Id', res.locals.requestId);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -142,6 +165,26 @@ export function createApp(deps: AppDeps): Express {
       ...(deps.now ? { now: deps.now } : {}),
     }),
   );
+  // The handler runs in the request's context: its span (parent of the Temporal client's spans), its ID and
+  // caller (Temporal headers, Update IDs: observability/request-context.ts), and one deadline for all its
+  // Temporal calls, so none waits longer than the client would (an Update still running is answered 202).
+  app.use((req, res, next) => {
+    const caller = callerOf(res);
+    const key = req.method === 'GET' || req.method === 'HEAD' ? undefined : req.get('idempotency-key');
+    const ctx = {
+      requestId: res.locals.requestId as string,
+      caller: caller?.role ? caller.name : `anonymous@${req.ip}`,
+      ...(key ? { idempotencyKey: key } : {}),
+    };
+    const deadline = Date.now() + deadlineMs;
+    context.with(trace.setSpan(context.active(), res.locals.span), () =>
+      requestContext.run(ctx, () =>
+        void deps.temporal.withDeadline(deadline, async () => {
+          next();
+        }),
+      ),
+    );
+  });
   app.use(router.dispatch);
 
   app.use(problemHandler(logger));

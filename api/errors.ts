@@ -10,6 +10,7 @@ import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { FailureType } from '../workflows/definitions';
 import type { Logger } from '../observability/logger';
+import { UpdateOutcomePending } from './services/updates';
 
 export interface FieldError {
   field: string;
@@ -92,6 +93,21 @@ export function isTransient(err: unknown, depth = 0): boolean {
 
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    if (err instanceof UpdateOutcomePending) {
+      // Not a failure: the Update may be running or done; its outcome is read at Location (api/services/updates.ts).
+      res.locals.outcomePending = true;
+      return void res
+        .status(202)
+        .location(err.location)
+        .json({
+          status: 'pending',
+          detail: 'the request was taken but its outcome was not known within the deadline; read it at outcomeUrl, or send the request again with the same Idempotency-Key',
+          workflowId: err.workflowId,
+          updateId: err.updateId,
+          outcomeUrl: err.location,
+          requestId: res.locals.requestId,
+        });
+    }
     let problem: HttpProblem;
     if (err instanceof HttpProblem) problem = err;
     else if (err?.type === 'entity.parse.failed') problem = badRequest('the body is not valid JSON');

@@ -6,7 +6,8 @@
  * - same key, same request (method, path, body): the first answer, replayed;
  * - same key, different request: 422, nothing done;
  * - same key while the first is still running: 409 with Retry-After;
- * - a 5xx answer is not kept, so the retry runs again.
+ * - a 5xx answer is not kept, so the retry runs again; nor is a 202 "outcome pending" (an Update without
+ *   an outcome by the deadline, api/services/updates.ts): the retry sends the same Update and gets its outcome.
  *
  * Keys belong to the API key that sent them (anonymous callers: to their
  * address, `req.ip`, which honours the trusted-proxy setting) and expire after
@@ -185,7 +186,7 @@ export function idempotency(deps: IdempotencyOptions): RequestHandler {
       res.json = (body: unknown) => {
         stopRenewing();
         const kept = renewing.then((): Promise<unknown> =>
-          res.statusCode >= 500
+          res.statusCode >= 500 || res.locals.outcomePending
             ? IdempotencyRecord.deleteOne({ _id: id, owner }).exec()
             : IdempotencyRecord.updateOne(
                 { _id: id, owner },

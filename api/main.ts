@@ -2,11 +2,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverter } from '../codec/data-converter';
 import { loadConfig, ConfigError } from '../config';
-import { temporalConnectionOptions } from '../config/temporal';
+import { clientConnectionOptions } from '../config/temporal';
 import { connectDatabase } from '../db/connection';
 import { BusinessCalendar } from '../domain/calendar';
 import { createMailer } from '../email/mailer';
 import { createLogger } from '../observability/logger';
+import { clientInterceptors, createTracing } from '../observability/tracing';
 import { createApp } from './app';
 import { fingerprintKey } from './idempotency';
 import { smtpGreeting } from './readiness';
@@ -16,8 +17,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { service: 'api' });
   const db = await connectDatabase(config.mongodbUri);
-  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
-  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config.payloadKeys) });
+  const tracing = createTracing({ serviceName: 'xs-backoffice-api', ...config.tracing });
+  const connection = await Connection.connect(clientConnectionOptions(config.temporal));
+  const temporal = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverter(config.payloadKeys),
+    interceptors: clientInterceptors(tracing),
+  });
   const mailer = createMailer(config.mail);
 
   const serviceDeps = {
@@ -36,6 +43,8 @@ async function main(): Promise<void> {
   const app = createApp({
     ...serviceDeps,
     publicBaseUrl: config.api.publicBaseUrl,
+    tracing,
+    temporalDeadlineMs: config.temporal.callTimeoutMs,
     security: {
       keys: config.api.keys,
       rateLimitPerMinute: config.api.rateLimitPerMinute,
@@ -61,6 +70,7 @@ async function main(): Promise<void> {
     server.close(async () => {
       await stopSweep();
       await connection.close();
+      await tracing.shutdown();
       mailer.close();
       await db.close();
       process.exit(0);

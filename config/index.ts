@@ -39,6 +39,10 @@ const schema = z.object({
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  // the deadline of the Temporal calls of one API request (all of them together), and of each call made outside a request
+  TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(500, 'must be at least 500').max(120_000, 'must be at most 120000').default(10_000),
+  // OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): spans of API, workflows and activities go there; unset: no tracing export
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ message: 'must be a URL' }).regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional(),
 
   MONGODB_URI: z
     .string()
@@ -137,6 +141,8 @@ export interface TemporalConfig {
   taskQueue: string;
   tls?: { serverName?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } };
   apiKey?: string;
+  /** Deadline of the Temporal calls of one API request together, and of each call outside a request (config/temporal.ts). */
+  callTimeoutMs?: number;
 }
 
 export interface AppConfig {
@@ -175,6 +181,8 @@ export interface AppConfig {
   linkSecret: Buffer;
   codecServer: { host: string; port: number; uiOrigins: string[] };
   rules: BusinessRules;
+  /** OpenTelemetry export (observability/tracing.ts); no endpoint: spans are made but not exported. */
+  tracing: { otlpEndpoint?: string };
 }
 
 export class ConfigError extends Error {
@@ -248,6 +256,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       ...(tls ? { tls } : {}),
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+      callTimeoutMs: e.TEMPORAL_CALL_TIMEOUT_MS,
     },
     mongodbUri: e.MONGODB_URI,
     mail: {
@@ -303,5 +312,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       passwordMinStrength: e.PASSWORD_MIN_STRENGTH,
       customerNumberLinkValidityHours: e.CUSTOMER_NUMBER_LINK_HOURS,
     },
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '') } : {},
   };
 }

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../observability/tracing';
 import { WORKFLOWS_PATH } from './worker';
 
 async function main(): Promise<void> {
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    // the tracing and request-ID interceptors every worker installs (observability/tracing.ts)
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     // the sandbox converts failures itself: without this, workflow failure messages would be stored in clear
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },

@@ -3,11 +3,12 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { dataConverter } from '../codec/data-converter';
 import { loadConfig, ConfigError } from '../config';
-import { temporalConnectionOptions } from '../config/temporal';
+import { clientConnectionOptions } from '../config/temporal';
 import { connectDatabase } from '../db/connection';
 import { createMailer } from '../email/mailer';
 import { ensureSchedules } from '../schedules/ensure';
 import { createLogger, type Level } from '../observability/logger';
+import { clientInterceptors, createTracing } from '../observability/tracing';
 import { createWorker, WORKER_READY_LINE } from './worker';
 
 const SDK_LEVEL: Record<Level, LogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
@@ -27,8 +28,14 @@ async function main(): Promise<void> {
   });
   const db = await connectDatabase(config.mongodbUri);
   const mailer = createMailer(config.mail);
-  const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
-  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: dataConverter(config.payloadKeys) });
+  const tracing = createTracing({ serviceName: 'xs-backoffice-worker', ...config.tracing });
+  const clientConnection = await Connection.connect(clientConnectionOptions(config.temporal));
+  const temporal = new Client({
+    connection: clientConnection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverter(config.payloadKeys),
+    interceptors: clientInterceptors(tracing),
+  });
   // The timed processes' Schedules (monthly digest, nightly reconciliation): created or updated, operator pauses kept.
   const schedules = await ensureSchedules(temporal, config);
   console.log(`worker: schedules ${schedules.map((s) => `${s.scheduleId} ${s.outcome}`).join(', ')}`);
@@ -36,6 +43,7 @@ async function main(): Promise<void> {
     temporal: config.temporal,
     payloadKeys: config.payloadKeys,
     ...(config.worker.deployment ? { deployment: config.worker.deployment } : {}),
+    tracing,
     deps: {
       models: db.models,
       mailer,
@@ -60,6 +68,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await clientConnection.close();
+    await tracing.shutdown();
     mailer.close();
     await db.close();
   }

@@ -10,6 +10,7 @@ import { dataConverter } from '../codec/data-converter';
 import type { TemporalConfig, WorkerDeploymentVersion } from '../config';
 import type { PayloadKey } from '../config/payload-keys';
 import { temporalConnectionOptions } from '../config/temporal';
+import { workerTracingOptions, type Tracing } from '../observability/tracing';
 
 /** Printed once the worker polls; `make up` waits for it. */
 export const WORKER_READY_LINE = 'worker: polling';
@@ -26,6 +27,8 @@ export interface WorkerSetup {
   connection?: NativeConnection;
   /** Poll as this Worker Deployment Version (config.worker.deployment); unset: unversioned (tests, the time-skipping server). */
   deployment?: WorkerDeploymentVersion;
+  /** Spans of workflows and activities, and the request ID in activity logs (observability/tracing.ts). */
+  tracing?: Tracing;
 }
 
 export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -42,6 +45,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     ...(setup.deployment
       ? { workerDeploymentOptions: { version: setup.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' as const } }
       : {}),
+    ...(setup.tracing ? workerTracingOptions(setup.tracing) : {}),
     ...setup.options,
     dataConverter: dataConverter(setup.payloadKeys),
   });

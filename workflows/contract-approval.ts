@@ -6,7 +6,7 @@
  * the back-office lead is notified, the case is marked breached, and the
  * workflow keeps waiting: a late decision is still accepted.
  */
-import { condition, setHandler, allHandlersFinished, workflowInfo, startChild, ParentClosePolicy } from '@temporalio/workflow';
+import { condition, setHandler, allHandlersFinished, workflowInfo, startChild, ParentClosePolicy, patched } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { BusinessCalendar } from '../domain/calendar';
 import {
@@ -23,6 +23,9 @@ import {
 } from './definitions';
 import { acts, loadRules, showStatus } from './support';
 import type { licenceWatch } from './licence-watch';
+
+/** decideContract answers once the decision is recorded, not after the decision mail (issue 15). */
+const ANSWER_ONCE_RECORDED_PATCH = 'contract-decision-answered-once-recorded';
 
 export async function contractApproval(input: ContractApprovalInput): Promise<ContractDecisionResult> {
   // Registered before the first await: an Update that arrives with the first
@@ -81,6 +84,14 @@ export async function contractApproval(input: ContractApprovalInput): Promise<Co
   state.decision = decision;
   state.phase = decision.outcome;
   if (recorded.customerNumber) state.customerNumber = recorded.customerNumber;
+  const answer: ContractDecisionResult = {
+    outcome: decision.outcome,
+    decidedAt: decision.decidedAt,
+    ...(recorded.customerNumber ? { customerNumber: recorded.customerNumber } : {}),
+  };
+  // The decision is durable once recorded: the Update answers now; the mail and the licence watch follow.
+  // Patched: runs from before answered after them, and their histories must replay so.
+  if (patched(ANSWER_ONCE_RECORDED_PATCH)) result = answer;
 
   await acts.sendEmail({
     key: { workflowId: workflowInfo().workflowId, purpose: `contract-${decision.outcome}` },
@@ -102,11 +113,7 @@ export async function contractApproval(input: ContractApprovalInput): Promise<Co
     details: `Contract ${decision.outcome} on ${calendar.toLocalIso(new Date(decision.decidedAt))} by ${decision.decidedBy}`,
     extra: recorded.customerNumber ? [{ key: SA.customerNumber, value: recorded.customerNumber }] : [],
   });
-  result = {
-    outcome: decision.outcome,
-    decidedAt: decision.decidedAt,
-    ...(recorded.customerNumber ? { customerNumber: recorded.customerNumber } : {}),
-  };
+  result = answer;
   await condition(allHandlersFinished);
   return result;
 }

@@ -15,6 +15,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   getExternalWorkflowHandle,
   log,
   patched,
@@ -53,8 +54,8 @@ const CANCEL_APPLICATIONS_PATCH = 'licence-watch-cancels-applications';
 const CONTINUE_AFTER_WARNING = 'licence-watch-continue-after-warning';
 
 export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWatchResult> {
-  // Handlers are set before the first await; until the licence is loaded the
-  // validators check the request's shape and the handlers the rest.
+  // Handlers are set before the first await. Until the licence is loaded the validators check the request's
+  // shape only, and the handlers wait for it (an update-with-start arrives before it is loaded) and check the rest.
   const { companyId } = input;
   const workflowId = workflowInfo().workflowId;
   let calendar: BusinessCalendar | undefined;
@@ -63,21 +64,42 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   let changing = false; // an accepted renewal or bridging period is being recorded
   let changed = false; // recorded: the watch continues as new
   let blocking = false;
+  let closedReason: string | undefined; // nothing to watch: the watch ends at once
+  /** The answers of this run's changes (by Update ID), and of the previous run's, for retried Updates. */
+  const answered: Record<string, LicencePlan> = { ...input.answered };
+  const answeredBefore = (): LicencePlan | undefined => {
+    const id = currentUpdateInfo()?.id;
+    return id === undefined ? undefined : input.answered?.[id];
+  };
+  /** No wait (no extra yield) once loaded, so accepted Updates of existing histories replay unchanged. */
+  const initialized = async (): Promise<void> => {
+    if (state || closedReason !== undefined) return;
+    await condition(() => state !== null || closedReason !== undefined);
+    if (!state) throw conflict(`no licence is watched: ${closedReason}`);
+  };
 
   setHandler(licenceStateQuery, () => state);
   setHandler(renewLicenceUpdate, async (renewal) => {
+    const earlier = answeredBefore();
+    if (earlier) return earlier;
+    await initialized();
     const licence = { number: renewal.number.trim(), expiresOn: renewal.expiresOn, documentRef: renewal.documentRef.trim() };
     return change(() => checkRenewal(renewal), licence, (at) => acts.recordLicenceRenewal({ companyId, ...licence, at }));
-  }, { validator: (renewal) => checkRenewal(renewal) });
+  }, { validator: (renewal) => void (answeredBefore() ?? checkRenewal(renewal)) });
   setHandler(registerBridgingUpdate, async (bridging) => {
+    const earlier = answeredBefore();
+    if (earlier) return earlier;
+    await initialized();
     const proofRef = bridging.proofRef.trim();
     return change(() => checkBridging(bridging), { ...state!.licence, bridgingUntil: bridging.until, bridgingProofRef: proofRef }, (at) =>
       acts.recordLicenceBridging({ companyId, until: bridging.until, proofRef, at }));
-  }, { validator: (bridging) => checkBridging(bridging) });
+  }, { validator: (bridging) => void (answeredBefore() ?? checkBridging(bridging)) });
 
   await loaded;
   const company = await acts.loadLicenceWatch({ companyId });
   if (!company.licence) {
+    closedReason = company.reason;
+    if (!allHandlersFinished()) await condition(allHandlersFinished); // Updates waiting for the licence are refused first
     showStatus({ phase: 'closed', nextDueAt: null, details: `Nothing to watch: ${company.reason}`, extra: [{ key: SA.companyId, value: companyId }] });
     return { outcome: 'closed', reason: company.reason };
   }
@@ -156,7 +178,13 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
 
   async function carryOn(warned?: LicenceWatchInput['warned']): Promise<never> {
     await condition(allHandlersFinished);
-    return continueAsNew<typeof licenceWatch>({ companyId, ...(warned ? { warned } : {}) });
+    // The last answers only: a retry comes within minutes, the watch runs for years.
+    const recent = Object.fromEntries(Object.entries(answered).slice(-10));
+    return continueAsNew<typeof licenceWatch>({
+      companyId,
+      ...(warned ? { warned } : {}),
+      ...(Object.keys(recent).length ? { answered: recent } : {}),
+    });
   }
 
   /** Records a renewal or bridging period; the watch then re-plans from the record. */
@@ -169,7 +197,10 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
       changing = false;
     }
     changed = true;
-    return planFor(next);
+    const plan = planFor(next);
+    const id = currentUpdateInfo()?.id;
+    if (id !== undefined) answered[id] = plan;
+    return plan;
   }
 
   /** Blocks a card through its workflow; a card without one is blocked on its record (blockCompanyCargoCards). */
@@ -228,7 +259,7 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
     requireText(renewal?.documentRef, 'documentRef');
     if (!isIsoDay(renewal.expiresOn)) throw invalidInput('expiresOn must be a day as YYYY-MM-DD', { field: 'expiresOn' });
     const s = checkChangeAllowed();
-    if (!s || !calendar) throw conflict('the licence watch is starting; try again in a moment');
+    if (!s || !calendar) return; // not loaded yet: the handler checks the rest once it is
     const today = calendar.dayOf(new Date());
     if (renewal.expiresOn < today) throw businessRule(`the renewed licence has expired (${renewal.expiresOn})`, { field: 'expiresOn' });
     if (renewal.expiresOn <= s.effectiveExpiresOn) {
@@ -240,7 +271,7 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
     requireText(bridging?.proofRef, 'proofRef');
     if (!isIsoDay(bridging.until)) throw invalidInput('until must be a day as YYYY-MM-DD', { field: 'until' });
     const s = checkChangeAllowed();
-    if (!s) throw conflict('the licence watch is starting; try again in a moment');
+    if (!s) return; // not loaded yet: the handler checks the rest once it is
     if (bridging.until <= s.licence.expiresOn) {
       throw businessRule(`a bridging period must end after the licence expiry ${s.licence.expiresOn}`, { field: 'until' });
     }

@@ -11,6 +11,23 @@ export const caseIdParam = z.strictObject({
     .regex(new RegExp(`^(${CASE_KINDS.join('|')}):[A-Za-z0-9_.-]{1,80}$`), `must be a case ID, e.g. contract:co_…, card:ap_… (kinds: ${CASE_KINDS.join(', ')})`),
 });
 
+export const updateOutcomeParams = caseIdParam.extend({
+  updateId: z.string().regex(/^[ku]-[A-Za-z0-9_-]{8,64}$/, 'must be an update ID as a 202 answer gave it'),
+});
+
+export const updateOutcome = z.unknown().meta({ description: 'The result of the Update, as the request that sent it would have answered' });
+
+export const updatePending = z
+  .object({
+    status: z.literal('pending'),
+    detail: z.string(),
+    workflowId: z.string(),
+    updateId: z.string(),
+    outcomeUrl: z.string().meta({ description: 'Where the outcome is read (also in Location)' }),
+    requestId: z.string(),
+  })
+  .meta({ id: 'UpdatePending' });
+
 export const companyCasesQuery = z.strictObject({
   status: z.enum(['running', 'closed', 'all']).default('all').meta({ description: 'Only running or only closed cases' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -36,6 +36,7 @@ import { clearPending, startOnce } from './creation';
 import type { RegisterAccountBody, SignInBody } from '../schemas/accounts';
 import { claimResetMail, DEFAULT_ACCOUNT_LIMITS, releaseResetMail } from './account-limits';
 import type { ServiceDeps } from './deps';
+import { executeUpdate } from './updates';
 import { newId } from './companies';
 import { hashPassword, needsRehash, verifyPassword } from './passwords';
 import { acceptanceErrors, createSignIn, DEFAULT_PORTAL_SETTINGS, registrationAcceptances, requireHuman } from './sign-in';
@@ -122,7 +123,7 @@ export function createAccountService(deps: ServiceDeps) {
 
   async function update<A>(accountId: string, def: UpdateDefinition<AccountUpdateResult, [A]>, arg: A) {
     try {
-      const result = await handle(accountId).executeUpdate(def, { args: [arg] });
+      const result = await executeUpdate(handle(accountId), def, [arg]);
       return { status: result.phase, at: result.at };
     } catch (err) {
       throw fromTemporal(err);

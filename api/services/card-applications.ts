@@ -32,6 +32,7 @@ import { clearPending } from './creation';
 import type { ApplyForCardBody } from '../schemas/cards';
 import { newId } from './companies';
 import type { ServiceDeps } from './deps';
+import { executeUpdate } from './updates';
 
 type ApplicationRecord = CardApplicationDoc & { _id: string };
 
@@ -156,7 +157,7 @@ export function createCardApplicationService(deps: ServiceDeps) {
    */
   async function update<R, A>(applicationId: string, workflowId: string, def: UpdateDefinition<R, [A]>, args: [A], closed: string): Promise<R> {
     try {
-      return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(def, { args });
+      return await executeUpdate(deps.temporal.workflow.getHandle(workflowId), def, args);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw fromTemporal(err);
       const record = await load(applicationId);

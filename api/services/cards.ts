@@ -20,6 +20,7 @@ import {
 import { conflict, fromTemporal, notFound, unprocessable } from '../errors';
 import { applicationPreconditions, PRECONDITIONS_BROKEN } from './card-applications';
 import type { ServiceDeps } from './deps';
+import { executeUpdate } from './updates';
 
 type Card = CardDoc & { _id: string };
 
@@ -87,25 +88,25 @@ export function createCardService(deps: ServiceDeps) {
 
     async scheduleBlock(cardNumber: string, request: BlockRequest) {
       await inUse(cardNumber);
-      return update(cardNumber, (card) => card.executeUpdate(scheduleBlockUpdate, { args: [request] }));
+      return update(cardNumber, (card) => executeUpdate(card, scheduleBlockUpdate, [request]));
     },
 
     async cancelBlock(cardNumber: string) {
       await inUse(cardNumber);
-      return update(cardNumber, (card) => card.executeUpdate(cancelBlockUpdate));
+      return update(cardNumber, (card) => executeUpdate(card, cancelBlockUpdate, []));
     },
 
     async renew(cardNumber: string, request: RenewalRequest) {
       await inUse(cardNumber, true);
       await newCardAllowed(cardNumber);
-      return update(cardNumber, (card) => card.executeUpdate(renewCardUpdate, { args: [request] }));
+      return update(cardNumber, (card) => executeUpdate(card, renewCardUpdate, [request]));
     },
 
     async reportLost(cardNumber: string, report: LossReport) {
       await inUse(cardNumber);
       // Nothing is done then, the block neither: the answer says so (block it with POST /v1/cards/{n}/block).
       await newCardAllowed(cardNumber, 'no replacement can be made, and the card was not blocked: block it on its own');
-      return update(cardNumber, (card) => card.executeUpdate(reportLostUpdate, { args: [report] }));
+      return update(cardNumber, (card) => executeUpdate(card, reportLostUpdate, [report]));
     },
   };
 }

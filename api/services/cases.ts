@@ -7,8 +7,9 @@
 import { WorkflowNotFoundError, type TypedSearchAttributes } from '@temporalio/common';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { SA } from '../../workflows/definitions';
-import { notFound } from '../errors';
+import { fromTemporal, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
+import { readOutcome } from './updates';
 
 /** The metadata query every workflow answers (the SDK's); its currentDetails is what the Web UI shows. */
 const METADATA_QUERY = '__temporal_workflow_metadata';
@@ -43,7 +44,18 @@ function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>) {
 export function createCaseService(deps: ServiceDeps) {
   const { workflow } = deps.temporal;
 
+  /** An Update's outcome (api/services/updates.ts): its result, its refusal as a problem, or still pending (202). */
+  async function updateOutcome(workflowId: string, updateId: string): Promise<unknown> {
+    try {
+      return await readOutcome(workflow.getHandle(workflowId), updateId);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(`no update ${updateId} of case ${workflowId} is known`);
+      throw fromTemporal(err);
+    }
+  }
+
   return {
+    updateOutcome,
     async get(workflowId: string) {
       const handle = workflow.getHandle(workflowId);
       let description;

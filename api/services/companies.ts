@@ -6,6 +6,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { isDuplicateKey, type CompanyDoc } from '../../db/models';
 import type { ServiceDeps } from './deps';
+import { executeUpdate } from './updates';
 import type { contractApproval } from '../../workflows/contract-approval';
 import {
   SA,
@@ -178,9 +179,7 @@ export function createCompanyService(deps: ServiceDeps) {
         });
       }
       try {
-        return await deps.temporal.workflow.getHandle(contractWorkflowId(companyId)).executeUpdate(decideContractUpdate, {
-          args: [decision],
-        });
+        return await executeUpdate(deps.temporal.workflow.getHandle(contractWorkflowId(companyId)), decideContractUpdate, [decision]);
       } catch (err) {
         throw fromTemporal(err);
       }

@@ -3,7 +3,7 @@
  * the watch (idempotent), reading it, and the renewals and bridging periods it
  * records and re-plans from (Updates; api/errors.ts maps their refusals).
  */
-import type { WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
 import type { CompanyDoc } from '../../db/models';
 import type { licenceWatch } from '../../workflows/licence-watch';
@@ -18,6 +18,7 @@ import {
 } from '../../workflows/definitions';
 import { conflict, fromTemporal, notFound, unprocessable } from '../errors';
 import type { ServiceDeps } from './deps';
+import { executeUpdate, executeUpdateWithStart } from './updates';
 
 type Company = CompanyDoc & { _id: string };
 
@@ -28,7 +29,18 @@ type Company = CompanyDoc & { _id: string };
 export async function startLicenceWatch(deps: Pick<ServiceDeps, 'temporal' | 'taskQueue'>, company: Company): Promise<{ workflowId: string; started: boolean }> {
   const workflowId = licenceWatchWorkflowId(company._id);
   try {
-    await deps.temporal.workflow.start<typeof licenceWatch>('licenceWatch', {
+    await deps.temporal.workflow.start<typeof licenceWatch>('licenceWatch', watchStartOptions(deps, company));
+    return { workflowId, started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
+    throw err;
+  }
+}
+
+/** How a company's watch is started (by the API, the contract approval's activity, or with an Update). */
+function watchStartOptions(deps: Pick<ServiceDeps, 'taskQueue'>, company: Company): WorkflowStartOptions<typeof licenceWatch> {
+  const workflowId = licenceWatchWorkflowId(company._id);
+  return {
       taskQueue: deps.taskQueue,
       workflowId,
       args: [{ companyId: company._id }],
@@ -45,12 +57,15 @@ export async function startLicenceWatch(deps: Pick<ServiceDeps, 'temporal' | 'ta
         'Warns the contact at 09:00 on the 5th working day before the licence (or its NIWO bridging period) ends; ' +
         'unless renewed, blocks every CargoCard and terminates the contract at 00:00 after it. ' +
         'Renew with the `renewLicence` update, extend with `registerBridging`.',
-    });
-    return { workflowId, started: true };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
-    throw err;
-  }
+  };
+}
+
+/** Whether the company should have a watch (an approved contract, CargoCards, a licence); else why not. */
+function watchRefusal(company: Company) {
+  if (!company.requestsCargoCards) return unprocessable('the company does not request CargoCards: there is no licence to watch');
+  if (!company.transportLicence) return unprocessable('the company has no transport licence');
+  if (company.contract?.status !== 'approved') return conflict(`the contract is ${company.contract?.status}, not approved`);
+  return undefined;
 }
 
 export function createLicenceService(deps: ServiceDeps) {
@@ -62,13 +77,15 @@ export function createLicenceService(deps: ServiceDeps) {
     return company as Company;
   }
 
+  const noWatch = (companyId: string) => conflict(`no licence watch runs for company ${companyId}`);
+
   /** Sends an Update to the company's licence watch. */
   async function update<Ret>(companyId: string, send: (watch: WorkflowHandle) => Promise<Ret>): Promise<Ret> {
     await load(companyId);
     try {
       return await send(deps.temporal.workflow.getHandle(licenceWatchWorkflowId(companyId)));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw conflict(`no licence watch runs for company ${companyId}`);
+      if (err instanceof WorkflowNotFoundError) throw noWatch(companyId);
       throw fromTemporal(err);
     }
   }
@@ -77,9 +94,8 @@ export function createLicenceService(deps: ServiceDeps) {
     /** Idempotent: for an approved company with CargoCards and a licence, makes sure its watch runs. */
     async ensureLicenceWatch(companyId: string) {
       const company = await load(companyId);
-      if (!company.requestsCargoCards) throw unprocessable('the company does not request CargoCards: there is no licence to watch');
-      if (!company.transportLicence) throw unprocessable('the company has no transport licence');
-      if (company.contract?.status !== 'approved') throw conflict(`the contract is ${company.contract?.status}, not approved`);
+      const refusal = watchRefusal(company);
+      if (refusal) throw refusal;
       return startLicenceWatch(deps, company);
     },
 
@@ -97,12 +113,28 @@ export function createLicenceService(deps: ServiceDeps) {
       return { ...state, workflowId };
     },
 
-    renew(companyId: string, renewal: LicenceRenewal) {
-      return update(companyId, (watch) => watch.executeUpdate(renewLicenceUpdate, { args: [renewal] }));
+    /**
+     * A renewal reaches the watch even when none runs yet (a company whose watch failed, or was never started
+     * though it should run): update-with-start starts it and it takes the renewal once it has loaded the licence.
+     * A watch that ended with the block is not restarted (its ID reuse policy): 409 as before.
+     */
+    async renew(companyId: string, renewal: LicenceRenewal) {
+      const company = await load(companyId);
+      if (watchRefusal(company)) return update(companyId, (watch) => executeUpdate(watch, renewLicenceUpdate, [renewal]));
+      const start = new WithStartWorkflowOperation<typeof licenceWatch>('licenceWatch', {
+        ...watchStartOptions(deps, company),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      try {
+        return await executeUpdateWithStart(deps.temporal, renewLicenceUpdate, [renewal], start);
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) throw noWatch(companyId);
+        throw fromTemporal(err);
+      }
     },
 
     registerBridging(companyId: string, bridging: LicenceBridging) {
-      return update(companyId, (watch) => watch.executeUpdate(registerBridgingUpdate, { args: [bridging] }));
+      return update(companyId, (watch) => executeUpdate(watch, registerBridgingUpdate, [bridging]));
     },
   };
 }

@@ -3,16 +3,24 @@
  * port, the shared Temporal dev server with a real worker on a queue of its
  * own (the real `cardInUse` and `licenceWatch`, a stand-in `cardApplication`),
  * a fresh FerretDB database and a real SMTP receiver.
+ *
+ * Also here, on the same servers: an Update across a client timeout (the worker held back until the API has
+ * answered 202), update-with-start for a licence renewal, and the trace of one request in an in-process OTLP
+ * collector (API -> Temporal client -> workflow -> activities).
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client as TemporalClient } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import type { cardInUse } from '../../workflows';
 import { cardInUseStateQuery, cardInUseWorkflowId, licenceStateQuery, licenceWatchWorkflowId } from '../../workflows/definitions';
-import { startApiHarness, type ApiHarness, type ApiResponse } from '../support/api-harness';
+import { clientInterceptors, createTracing, workerTracingOptions, type Tracing } from '../../observability/tracing';
+import { startApiHarness, startApp, type ApiHarness, type ApiResponse, type AppServer } from '../support/api-harness';
 import { hex, insertCompany, newCardNumber } from '../support/fixtures';
-import { eventually } from '../support/servers';
+import { eventually, testDataConverter } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
 import { createCardUser } from './card-fixtures';
 
@@ -21,13 +29,33 @@ const DAY = 86_400_000;
 
 let h: ApiHarness;
 let client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
+/** The API with a short Temporal deadline (1.5 s), and the API with tracing on, both on the harness's servers. */
+let hasty: AppServer, traced: AppServer;
+let collector: { server: Server; url: string; spans: ExportedSpan[] };
+let apiTracing: Tracing, workerTracing: Tracing;
 
 beforeAll(async () => {
-  h = await startApiHarness({ worker: { workflowsPath: require.resolve('./card-in-use-workflows') } });
+  collector = await startCollector();
+  apiTracing = createTracing({ serviceName: 'xs-backoffice-api', otlpEndpoint: collector.url });
+  workerTracing = createTracing({ serviceName: 'xs-backoffice-worker', otlpEndpoint: collector.url });
+  // The worker is held back: the first test answers an Update with no worker polling, then starts it.
+  h = await startApiHarness({
+    runWorker: false,
+    worker: { workflowsPath: require.resolve('./card-in-use-workflows'), ...workerTracingOptions(workerTracing) },
+  });
   ({ client, db, receiver, taskQueue } = h);
+  hasty = await startApp({ db, client, taskQueue, temporalDeadlineMs: 1_500 });
+  const tracedClient = new TemporalClient({ connection: h.connection, dataConverter: testDataConverter(), interceptors: clientInterceptors(apiTracing) });
+  traced = await startApp({ db, client: tracedClient, taskQueue, tracing: apiTracing });
 });
 
-afterAll(() => h?.close());
+afterAll(async () => {
+  await hasty?.close();
+  await traced?.close();
+  await h?.close();
+  await Promise.all([apiTracing?.shutdown(), workerTracing?.shutdown()]);
+  collector?.server.close();
+});
 
 // ---- helpers ------------------------------------------------------------------------
 
@@ -48,8 +76,8 @@ async function createCompany(overrides: { requestsCargoCards?: boolean; contract
   return { companyId, licence };
 }
 
-/** An active CargoCard with its running `cardInUse` workflow; `status: 'expired'` gives a record only. */
-async function createCard(options: { expiresAt?: Date; status?: 'active' | 'expired'; company?: Parameters<typeof createCompany>[0] } = {}) {
+/** An active CargoCard with its running `cardInUse` workflow (`wait: false`: started, not waited for); `status: 'expired'` gives a record only. */
+async function createCard(options: { expiresAt?: Date; status?: 'active' | 'expired'; company?: Parameters<typeof createCompany>[0]; wait?: boolean } = {}) {
   const { companyId } = await createCompany(options.company);
   const activatedAt = new Date();
   const expiresAt = options.expiresAt ?? calendar.cardExpiresAt(activatedAt);
@@ -66,14 +94,61 @@ async function createCard(options: { expiresAt?: Date; status?: 'active' | 'expi
       taskQueue, workflowId: cardInUseWorkflowId(cardNumber),
       args: [{ cardNumber, applicationId, companyId, customerNumber: 'C1', xsId, cardType: 'CargoCard', activatedAt: activatedAt.toISOString(), expiresAt: expiresAt.toISOString() }],
     });
-    await eventually(() => handle.query(cardInUseStateQuery).then((s) => s.renewalWindowOpensAt !== '', () => false));
+    if (options.wait !== false) await eventually(() => handle.query(cardInUseStateQuery).then((s) => s.renewalWindowOpensAt !== '', () => false));
   }
   return { cardNumber, companyId, xsId, expiresAt };
 }
 
+// ---- Updates across a client timeout (first in the file: the worker is held back until it runs) -----------
+
+describe('an Update the API gave up waiting for', () => {
+  test('is answered 202 with its outcome URL and the key left open; retried with the same Idempotency-Key it returns the first outcome (also across continue-as-new), not 409', async () => {
+    const { cardNumber } = await createCard({ wait: false }); // no worker polls yet: the Update is taken, never run
+    const on = calendar.addDays(today(), 5);
+    const body = { on, reason: 'Employee leaves', requestedBy: 'hr-1' };
+    const key = { 'idempotency-key': `block-${hex(8)}` };
+
+    const first = await hasty.api('POST', `/v1/cards/${cardNumber}/block`, body, key);
+    expect(first.status).toBe(202);
+    const outcomeUrl: string = first.body.outcomeUrl;
+    expect(outcomeUrl).toMatch(new RegExp(`^/v1/cases/cardlife%3A${cardNumber}/updates/k-[\\w-]{32}$`));
+    expect(first.headers.get('location')).toBe(outcomeUrl);
+    expect(first.body).toMatchObject({ status: 'pending', workflowId: cardInUseWorkflowId(cardNumber), updateId: outcomeUrl.split('/').pop() });
+    // The 202 is not kept as the key's answer: the same request waits for the same Update again.
+    const again = await hasty.api('POST', `/v1/cards/${cardNumber}/block`, body, key);
+    expect(again).toMatchObject({ status: 202, body: { updateId: first.body.updateId } });
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect((await hasty.api('GET', outcomeUrl)).status).toBe(202);
+
+    // A licence renewal too, where the watch continues as new right after the change (a new run, which knows
+    // the first run's answers by Update ID): started by the Update itself (update-with-start), held by no worker.
+    const { companyId, licence } = await createCompany();
+    const licencePath = `/v1/companies/${companyId}/transport-licence`;
+    const renewal = { number: 'NIWO-2', expiresOn: calendar.addDays(licence.expiresOn, 365), documentRef: 'doc-2' };
+    const renewalKey = { 'idempotency-key': `renew-${hex(8)}` };
+    expect((await hasty.api('POST', licencePath, renewal, renewalKey)).status).toBe(202);
+
+    h.runWorker();
+    await eventually(async () => (await h.api('GET', licencePath)).body.licence?.number === 'NIWO-2'); // the next run
+    expect(await h.api('POST', licencePath, renewal, renewalKey)).toMatchObject({ status: 200, body: { effectiveExpiresOn: renewal.expiresOn } });
+    expect((await h.api('POST', licencePath, renewal, { 'idempotency-key': `renew-${hex(8)}` })).status).toBe(422); // another key: a second renewal
+
+    const retried = await h.api('POST', `/v1/cards/${cardNumber}/block`, body, key);
+    expect(retried).toMatchObject({ status: 200, body: { status: 'scheduled', block: { on, reason: 'Employee leaves' } } });
+    expect(await h.api('GET', outcomeUrl)).toMatchObject({ status: 200, body: retried.body });
+    const replayed = await h.api('POST', `/v1/cards/${cardNumber}/block`, body, key);
+    expect(replayed).toMatchObject({ status: 200, body: retried.body });
+    // Another key is another Update: that one is refused, the block being scheduled already.
+    expect((await h.api('POST', `/v1/cards/${cardNumber}/block`, body, { 'idempotency-key': `block-${hex(8)}` })).status).toBe(409);
+    expect((await h.api('GET', `/v1/cases/cardlife:${cardNumber}/updates/k-${'x'.repeat(32)}`)).status).toBe(404);
+  });
+});
+
 // ---- cards ------------------------------------------------------------------------------
 
 describe('/v1/cards', () => {
+  beforeAll(() => h.runWorker());
+
   test('GET shows the card with its expiry and renewal window; unknown is 404, malformed 400', async () => {
     const { cardNumber, companyId, expiresAt } = await createCard();
 
@@ -214,6 +289,23 @@ describe('/v1/cards', () => {
 // ---- transport licence ------------------------------------------------------------------
 
 describe('/v1/companies/:companyId/transport-licence and licence-watch', () => {
+  beforeAll(() => h.runWorker());
+
+  test('a renewal with no watch running starts the watch with it (update-with-start); one that may not run is 409', async () => {
+    const { companyId, licence } = await createCompany();
+    const path = `/v1/companies/${companyId}/transport-licence`;
+    const expiresOn = calendar.addDays(licence.expiresOn, 365);
+    const renewed = await api('POST', path, { number: 'NIWO-2', expiresOn, documentRef: 'doc-2' });
+    expect(renewed).toMatchObject({ status: 200, body: { effectiveExpiresOn: expiresOn } });
+    const after = await eventually(async () => {
+      const r = await api('GET', path);
+      return r.body.licence?.number === 'NIWO-2' && r;
+    });
+    expect(after.body).toMatchObject({ phase: 'watching', effectiveExpiresOn: expiresOn });
+    const pending = await createCompany({ contract: 'pending' });
+    expect((await api('POST', `/v1/companies/${pending.companyId}/transport-licence`, { number: 'NIWO-2', expiresOn, documentRef: 'doc-2' })).status).toBe(409);
+  });
+
   test('the watch starts only for an approved company with CargoCards, once', async () => {
     expect((await api('POST', '/v1/companies/co_unknown0000/licence-watch')).status).toBe(404);
     expect((await api('POST', '/v1/companies/nope/licence-watch')).status).toBe(400);
@@ -250,7 +342,6 @@ describe('/v1/companies/:companyId/transport-licence and licence-watch', () => {
   test('a renewal is validated, recorded and re-plans the watch; a bridging period moves the effective expiry', async () => {
     const { companyId, licence } = await createCompany();
     const path = `/v1/companies/${companyId}/transport-licence`;
-    expect((await api('POST', path, { number: 'NIWO-2', expiresOn: calendar.addDays(licence.expiresOn, 365), documentRef: 'doc-2' })).status).toBe(409); // no watch yet
     await api('POST', `/v1/companies/${companyId}/licence-watch`);
     await eventually(async () => (await api('GET', path)).status === 200);
 
@@ -293,3 +384,72 @@ describe('/v1/companies/:companyId/transport-licence and licence-watch', () => {
     expect(res.body.paths['/v1/cards/{cardNumber}/block'].delete.operationId).toBe('cancelCardBlock');
   });
 });
+
+// ---- Tracing: one request's spans in an in-process OTLP/HTTP collector ------------------------------------
+
+describe('tracing', () => {
+  beforeAll(() => h.runWorker());
+
+  test('a licence renewal is one trace: the API request, the client\'s update-with-start, the activities (with the request ID)', async () => {
+    const { companyId, licence } = await createCompany();
+    const requestId = `trace-${hex(8)}`;
+    const expiresOn = calendar.addDays(licence.expiresOn, 365);
+    const res = await traced.api('POST', `/v1/companies/${companyId}/transport-licence`, { number: 'NIWO-3', expiresOn, documentRef: 'doc-3' }, { 'x-request-id': requestId });
+    expect(res.status).toBe(200);
+
+    const spans = await eventually(async () => {
+      await Promise.all([apiTracing.flush(), workerTracing.flush()]);
+      const root = collector.spans.find((s) => s.attributes['xs.request_id'] === requestId && s.service === 'xs-backoffice-api');
+      const inTrace = root ? collector.spans.filter((s) => s.traceId === root.traceId) : [];
+      return inTrace.some((s) => s.name === 'RunActivity:recordLicenceRenewal') && inTrace;
+    });
+    const root = spans.find((s) => s.service === 'xs-backoffice-api' && !s.parentSpanId)!;
+    expect(root.name).toBe('POST renewTransportLicence');
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const chain = (s: ExportedSpan): string[] => (s.parentSpanId && byId.has(s.parentSpanId) ? [...chain(byId.get(s.parentSpanId)!), s.name] : [s.name]);
+    const activity = spans.find((s) => s.name === 'RunActivity:recordLicenceRenewal')!;
+    expect(activity.service).toBe('xs-backoffice-worker');
+    expect(chain(activity)).toEqual(['POST renewTransportLicence', 'UpdateWithStartWorkflow:renewLicence', 'RunActivity:recordLicenceRenewal']);
+    // The watch's own activities (run from its start) are in the trace too, each naming the request.
+    const activities = spans.filter((s) => s.name.startsWith('RunActivity:'));
+    expect(activities.map((s) => s.name)).toEqual(expect.arrayContaining(['RunActivity:loadLicenceWatch', 'RunActivity:recordLicenceRenewal']));
+    for (const s of activities) expect({ name: s.name, requestId: s.attributes['xs.request_id'] }).toEqual({ name: s.name, requestId });
+  });
+});
+
+interface ExportedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: Record<string, unknown>;
+}
+
+/** A tiny OTLP/HTTP (JSON) trace receiver on a free loopback port: what a collector would get. */
+async function startCollector(): Promise<{ server: Server; url: string; spans: ExportedSpan[] }> {
+  const spans: ExportedSpan[] = [];
+  type KeyValue = { key: string; value: Record<string, unknown> };
+  const attrs = (list: KeyValue[] = []) => Object.fromEntries(list.map((a) => [a.key, Object.values(a.value)[0]]));
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/v1/traces') {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        for (const rs of body.resourceSpans ?? []) {
+          const service = String(attrs(rs.resource?.attributes)['service.name']);
+          for (const ss of rs.scopeSpans ?? []) {
+            for (const s of ss.spans ?? []) {
+              spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name, attributes: attrs(s.attributes) });
+            }
+          }
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans };
+}

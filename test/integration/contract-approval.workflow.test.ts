@@ -89,6 +89,12 @@ test('an approval is recorded, returns the customer number and mails it to the c
   const state = await handle.query(contractStateQuery);
   expect(state).toMatchObject({ phase: 'approved', customerNumber: company.customerNumber, slaBreached: false });
   expect(state.decision).toMatchObject({ outcome: 'approved', decidedBy: 'bo-1', decidedAt: decided.decidedAt });
+  // The Update answered once the decision was recorded, before the decision mail went out (it follows in the workflow).
+  const events = (await handle.fetchHistory()).events ?? [];
+  const mailScheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendEmail')!;
+  const mailDone = events.findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(mailScheduled.eventId));
+  const answered = events.findIndex((e) => e.workflowExecutionUpdateCompletedEventAttributes);
+  expect({ answered: answered >= 0, beforeTheMail: answered < mailDone }).toEqual({ answered: true, beforeTheMail: true });
   await recordHistory(handle, 'contract-approved');
 });
 

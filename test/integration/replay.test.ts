@@ -12,6 +12,7 @@ import { Worker } from '@temporalio/worker';
 import * as workflows from '../../workflows';
 import { HISTORIES_DIR, recordedHistories } from '../support/histories';
 import { testDataConverter } from '../support/servers';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../observability/tracing';
 
 const corpus = recordedHistories();
 const files = corpus.map((h) => `${h.build}/${h.file}`);
@@ -41,7 +42,11 @@ const results = new Map<string, Error | undefined>();
 beforeAll(async () => {
   const histories = corpus.map((h) => ({ workflowId: `${h.build}/${h.file}`, history: h.history }));
   // With the payload codec: histories recorded before encryption pass through it, encrypted ones (local key) decode.
-  for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS, dataConverter: testDataConverter() }, histories)) {
+  for await (const result of Worker.runReplayHistories(
+    // With the workflow interceptors (tracing, request ID) production workers bundle: they must not change commands.
+    { workflowsPath: WORKFLOWS, dataConverter: testDataConverter(), interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } },
+    histories,
+  )) {
     results.set(result.workflowId, result.error as Error | undefined);
   }
 }, 300_000);

@@ -67,6 +67,10 @@ export interface AppOptions {
   portal?: AppDeps['portal'];
   /** Fault points between the steps of the create paths (api/services/creation.ts). */
   faults?: AppDeps['faults'];
+  /** The deadline of a request's Temporal calls (default: the app's, 10 s). */
+  temporalDeadlineMs?: number;
+  /** Spans of requests (observability/tracing.ts). */
+  tracing?: AppDeps['tracing'];
 }
 
 export interface AppServer {
@@ -90,6 +94,8 @@ export async function startApp(deps: { db: Database; client: Client; taskQueue: 
     ...(deps.accountLimits ? { accountLimits: deps.accountLimits } : {}),
     ...(deps.portal ? { portal: deps.portal } : {}),
     ...(deps.faults ? { faults: deps.faults } : {}),
+    ...(deps.temporalDeadlineMs ? { temporalDeadlineMs: deps.temporalDeadlineMs } : {}),
+    ...(deps.tracing ? { tracing: deps.tracing } : {}),
     security: {
       keys: loadConfig({}).api.keys, // the local keys (config/api-keys.ts)
       rateLimitPerMinute: deps.rateLimitPerMinute ?? 100_000,
@@ -228,7 +234,7 @@ export interface ApiHarness extends DevServerHarness {
 export async function startApiHarness(options: DevServerOptions & Omit<AppOptions, 'readiness'> = {}): Promise<ApiHarness> {
   const dev = await startDevServerHarness(options);
   const { db, client, connection, taskQueue } = dev;
-  const { now, publicBaseUrl, errorsWithoutInternals, check, accountLimits } = options;
+  const { now, publicBaseUrl, errorsWithoutInternals, check, accountLimits, tracing } = options;
   const app = await startApp({
     db,
     client,
@@ -238,6 +244,7 @@ export async function startApiHarness(options: DevServerOptions & Omit<AppOption
     errorsWithoutInternals,
     check,
     accountLimits,
+    tracing,
     readiness: {
       mongodb: () => db.connection.db!.admin().ping(),
       temporal: () => connection.workflowService.getSystemInfo({}),

@@ -83,6 +83,7 @@ export function testConfig(overrides: { taskQueue: string; smtpUrl: string; addr
     payloadKeys: TEST_PAYLOAD_KEYS,
     linkSecret: loadConfig({}).linkSecret,
     codecServer: loadConfig({}).codecServer,
+    tracing: {},
     rules: DEFAULT_RULES,
   };
 }

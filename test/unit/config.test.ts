@@ -10,7 +10,8 @@ const HUMAN_CHECK_PROD = { HUMAN_CHECK_VERIFIER: 'siteverify', HUMAN_CHECK_VERIF
 describe('configuration', () => {
   test('an empty environment gives the local stack defaults', () => {
     const config = loadConfig({});
-    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'xs-backoffice' });
+    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'xs-backoffice', callTimeoutMs: 10_000 });
+    expect(config.tracing).toEqual({});
     expect(config.mongodbUri).toBe('mongodb://127.0.0.1:27017/xs-backoffice');
     expect(config.mail.smtpUrl).toBe('smtp://127.0.0.1:1025');
     expect(config.rules).toEqual(DEFAULT_RULES);
@@ -30,6 +31,15 @@ describe('configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
     for (const variable of ['API_PORT', 'MONGODB_URI', 'CLOSURE_DATES', 'TEMPORAL_TLS']) expect(message).toContain(variable);
+  });
+
+  test('the Temporal call deadline and the OTLP endpoint are validated', () => {
+    expect(loadConfig({ TEMPORAL_CALL_TIMEOUT_MS: '2500' }).temporal.callTimeoutMs).toBe(2500);
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/' }).tracing).toEqual({ otlpEndpoint: 'http://127.0.0.1:4318' });
+    for (const bad of [{ TEMPORAL_CALL_TIMEOUT_MS: '0' }, { TEMPORAL_CALL_TIMEOUT_MS: 'soon' }, { TEMPORAL_CALL_TIMEOUT_MS: '600000' }]) {
+      expect(() => loadConfig(bad)).toThrow(/TEMPORAL_CALL_TIMEOUT_MS/);
+    }
+    for (const bad of ['collector:4318', 'grpc://127.0.0.1:4317']) expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: bad })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
   });
 
   test('closure dates and the renewal window reach the business rules', () => {

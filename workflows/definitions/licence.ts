@@ -15,6 +15,12 @@ export interface LicenceWatchInput {
   companyId: string;
   /** Carried by the run that sent the warning into the run it continued as: that expiry is not warned again. */
   warned?: { effectiveExpiresOn: string; at: string };
+  /**
+   * The plans the previous run answered, by Update ID: a change ends the run (continue-as-new), and Temporal
+   * knows an Update's ID within its run only, so a client retrying an Update (same ID) after a timeout gets
+   * the first answer from here instead of a second change (api/services/updates.ts).
+   */
+  answered?: Record<string, LicencePlan>;
 }
 
 export interface TransportLicence {
