@@ -10,6 +10,7 @@ import { dataConverter } from '../codec/data-converter';
 import type { TemporalConfig } from '../config';
 import type { PayloadKey } from '../config/payload-keys';
 import { temporalConnectionOptions } from '../config/temporal';
+import { SHUTDOWN_FORCE_MS, SHUTDOWN_GRACE_MS } from './shutdown';
 
 /** Printed once the worker polls; `make up` waits for it. */
 export const WORKER_READY_LINE = 'worker: polling';
@@ -36,6 +37,9 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     activities: createActivities(setup.deps),
     // The email outbox relies on its acceptance heartbeat going out at once (activities/email.ts).
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
+    // A stopping worker lets every activity in flight finish (workers/shutdown.ts).
+    shutdownGraceTime: SHUTDOWN_GRACE_MS,
+    shutdownForceTime: SHUTDOWN_FORCE_MS,
     ...setup.options,
     dataConverter: dataConverter(setup.payloadKeys),
   });
