@@ -20,6 +20,16 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // Schedules are a deploy step (schedules/apply.ts): a worker never creates or updates them.
+    files: ['workers/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/schedules/*'], message: 'Workers do not touch Schedules: `npm run schedules:apply` is a deploy step.' }] },
+      ],
+    },
+  },
+  {
     // Code that runs inside the workflow sandbox, or is imported by it.
     files: ['workflows/**/*.ts', 'domain/**/*.ts', 'test/replay/*.ts'],
     rules: {

@@ -8,7 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
-import { DEFAULT_SMTP_CONNECTIONS } from '../email/mailer';
+import { DEFAULT_SMTP_CONNECTIONS, SMTP_TIMEOUTS, transactionBudgetMs, type SmtpTimeouts } from '../email/mailer';
+import { MAIL_SMTP_BUDGET_MAX_MS } from '../workflows/activity-profiles';
 import { DEFAULT_ACCOUNT_LIMITS, type AccountLimits } from '../api/services/account-limits';
 import { DEFAULT_SERVICE_CONTACT } from '../activities/accounts';
 import { createHumanCheckVerifier } from '../api/services/human-check';
@@ -52,6 +53,9 @@ const schema = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL').default('smtp://127.0.0.1:1025'),
   // SMTP connections the worker keeps open and reuses
   SMTP_MAX_CONNECTIONS: positiveInt.max(50, 'must be at most 50').default(DEFAULT_SMTP_CONNECTIONS),
+  // how long the SMTP transport waits for a relay that went quiet mid-transaction; with the connection and
+  // greeting timeouts (5 s each) it must fit inside one mail attempt (checked below)
+  SMTP_SOCKET_TIMEOUT_SECONDS: positiveInt.default(SMTP_TIMEOUTS.socketTimeout / 1000),
   MAIL_FROM: z.string().min(3).default('XS-Key Service <service@xs-key.example>'),
   BACKOFFICE_LEAD_EMAIL: z.email({ message: 'must be an email address' }).default('backoffice-lead@xs-key.example'),
 
@@ -150,7 +154,7 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   temporal: TemporalConfig;
   mongodbUri: string;
-  mail: { smtpUrl: string; from: string; backofficeLead: string; maxConnections: number; customerServiceContact?: string };
+  mail: { smtpUrl: string; from: string; backofficeLead: string; maxConnections: number; timeouts: SmtpTimeouts; customerServiceContact?: string };
   api: {
     host: string;
     port: number;
@@ -245,6 +249,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   if (e.NODE_ENV === 'production' && e.WORKER_VERSIONING && !e.WORKER_BUILD_ID) {
     problems.push('WORKER_BUILD_ID: required in production with WORKER_VERSIONING (the image tag of this build)');
   }
+  const smtpTimeouts: SmtpTimeouts = { ...SMTP_TIMEOUTS, socketTimeout: e.SMTP_SOCKET_TIMEOUT_SECONDS * 1000 };
+  if (transactionBudgetMs(smtpTimeouts) > MAIL_SMTP_BUDGET_MAX_MS) {
+    problems.push(
+      `SMTP_SOCKET_TIMEOUT_SECONDS: an SMTP transaction could then take ${transactionBudgetMs(smtpTimeouts) / 1000} s, longer than a mail attempt allows ` +
+        `(${MAIL_SMTP_BUDGET_MAX_MS / 1000} s with the connection and greeting timeouts, workflows/activity-profiles.ts); ` +
+        `at most ${(MAIL_SMTP_BUDGET_MAX_MS - smtpTimeouts.connectionTimeout - smtpTimeouts.greetingTimeout) / 1000}`,
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -264,6 +276,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       from: e.MAIL_FROM,
       backofficeLead: e.BACKOFFICE_LEAD_EMAIL,
       maxConnections: e.SMTP_MAX_CONNECTIONS,
+      timeouts: smtpTimeouts,
       customerServiceContact: e.CUSTOMER_SERVICE_CONTACT,
     },
     api: {

@@ -13,6 +13,10 @@ export interface CardDrillOptions {
   /** How long one case may take, faults included (default 25 minutes). */
   caseTimeoutMinutes?: number;
   keep?: boolean;
+  /** A slow SMTP relay (ms per message), so mail waits in the worker's pool. */
+  smtpDelayMs?: number;
+  /** The worker's SMTP pool size (default 5). */
+  smtpMaxConnections?: number;
 }
 
 export interface DrillRun {
@@ -31,12 +35,14 @@ export interface FaultReport {
   /** How many faults hit cases in flight: none fails the drill, it proved nothing. */
   faults: number;
   figures: Record<string, unknown>;
+  /** What the drill's own checks found wrong (besides lost and duplicated cases and mail). */
+  problems?: string[];
 }
 
 export async function cardDrill(name: string, headline: string, o: CardDrillOptions, causeFaults: (run: DrillRun) => Promise<FaultReport>): Promise<DrillResult> {
   say(`drill ${name}: ${headline}`);
   say(`clock: ${clockNote()}`);
-  const stack = new DrillStack({ name, keep: o.keep });
+  const stack = new DrillStack({ name, keep: o.keep, smtpDelayMs: o.smtpDelayMs, smtpMaxConnections: o.smtpMaxConnections });
   const started = Date.now();
   let passed = false;
   try {
@@ -62,6 +68,7 @@ export async function cardDrill(name: string, headline: string, o: CardDrillOpti
     const report = await causeFaults(run);
     await running;
     const { figures, problems } = await workload.verify();
+    problems.push(...(report.problems ?? []));
     if (report.faults === 0) problems.push('no fault happened while cases were in flight');
     passed = problems.length === 0;
     return {

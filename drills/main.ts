@@ -5,6 +5,7 @@
  * anything (or the API stopped serving valid requests).
  *
  *   worker-kill       --applications=200 --kills=5 --interval=8 --down=2
+ *   worker-rolling    --applications=120 --replacements=2 --interval=15 --smtp-delay-ms=300 --smtp-connections=2
  *   temporal-restart  --applications=60 --restarts=1 --temporal-down=10
  *   ferretdb-outage   --applications=60 --freeze=40 --ferret-down=10
  *   api-crash         --cases=90 --kills=6 --delay-ms=400 --abandon-every=5 --converge=60
@@ -18,8 +19,9 @@ import { ferretDbOutageDrill } from './ferretdb-outage';
 import { activeStacks, say, type DrillResult } from './stack';
 import { temporalRestartDrill } from './temporal-restart';
 import { workerKillDrill } from './worker-kill';
+import { workerRollingDrill } from './worker-rolling';
 
-const DRILLS = ['worker-kill', 'temporal-restart', 'ferretdb-outage', 'api-burst', 'api-crash'] as const;
+const DRILLS = ['worker-kill', 'worker-rolling', 'temporal-restart', 'ferretdb-outage', 'api-burst', 'api-crash'] as const;
 type DrillName = (typeof DRILLS)[number];
 
 function parseArgs(argv: string[]): { names: DrillName[]; opts: Record<string, string> } {
@@ -52,6 +54,17 @@ export async function runDrill(name: DrillName, opts: Record<string, string>): P
         kills: num(opts, 'kills', 5),
         intervalSeconds: num(opts, 'interval', 8),
         downSeconds: num(opts, 'down', 2),
+        concurrency,
+        caseTimeoutMinutes,
+        keep,
+      });
+    case 'worker-rolling':
+      return workerRollingDrill({
+        applications: num(opts, 'applications', 120),
+        replacements: num(opts, 'replacements', 2),
+        intervalSeconds: num(opts, 'interval', 15),
+        smtpDelayMs: num(opts, 'smtp-delay-ms', 300),
+        smtpMaxConnections: num(opts, 'smtp-connections', 2),
         concurrency,
         caseTimeoutMinutes,
         keep,

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
@@ -21,6 +21,7 @@ import { parsePayloadKeys } from '../config/payload-keys';
 import { freePort, httpOk, type ManagedProcess } from '../stack/processes';
 import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
 import { setCurrentVersion } from '../workers/deployment';
+import { WORKER_DRAINED_LINE } from '../workers/shutdown';
 import { WORKER_READY_LINE } from '../workers/worker';
 
 /** The repository root, whether this file runs compiled (dist/drills) or from source (drills/). */
@@ -53,6 +54,10 @@ export class MailCounter extends EventEmitter {
   }
   /** SMTP sessions whose client vanished (a killed worker) before the message was accepted. */
   aborted = 0;
+  /** A slow relay: each message is answered this long after it arrived (the worker-rolling drill). */
+  delayMs = 0;
+  /** Messages received and not yet answered, now. */
+  inProgress = 0;
   private server!: SMTPServer;
   url = '';
 
@@ -62,7 +67,12 @@ export class MailCounter extends EventEmitter {
       disabledCommands: ['STARTTLS'],
       logger: false,
       onData: (stream, session, callback) => {
+        this.inProgress += 1;
         simpleParser(stream)
+          .then(async (parsed) => {
+            if (this.delayMs) await sleep(this.delayMs);
+            return parsed;
+          })
           .then((parsed) => {
             const header = parsed.headers.get('x-xs-outbox-key');
             for (const r of session.envelope.rcptTo) {
@@ -77,9 +87,11 @@ export class MailCounter extends EventEmitter {
               this.messages.push(mail);
               this.emit('mail', mail);
             }
+            this.inProgress -= 1;
             callback();
           })
           .catch((err: Error) => {
+            this.inProgress -= 1;
             this.aborted += 1;
             callback(err);
           });
@@ -146,6 +158,10 @@ export interface StackOptions {
   apiRateLimitPerMinute?: number;
   /** Keep the folder (logs, databases) after the drill; default: removed when the drill passed. */
   keep?: boolean;
+  /** The SMTP receiver answers each message this late (a slow relay: mail waits in the worker's pool). */
+  smtpDelayMs?: number;
+  /** The worker's SMTP pool (SMTP_MAX_CONNECTIONS; default 5): smaller, mail queues in the worker. */
+  smtpMaxConnections?: number;
 }
 
 /** Stacks started and not yet stopped, so that an interrupted drill (Ctrl-C) stops its processes. */
@@ -172,6 +188,7 @@ export class DrillStack {
 
   constructor(readonly options: StackOptions) {
     this.dir = mkdtempSync(join(tmpdir(), `xs-drill-${options.name}-`));
+    this.mail.delayMs = options.smtpDelayMs ?? 0;
   }
 
   get apiUrl(): string {
@@ -212,6 +229,7 @@ export class DrillStack {
       HUMAN_CHECK_SECRET: 'drill-human-check',
       API_RATE_LIMIT_PER_MINUTE: String(this.options.apiRateLimitPerMinute ?? 1_000_000),
       WORKER_METRICS_ADDRESS: 'off',
+      ...(this.options.smtpMaxConnections ? { SMTP_MAX_CONNECTIONS: String(this.options.smtpMaxConnections) } : {}),
       WORKFLOW_BUNDLE_PATH: this.bundlePath,
       WORKER_BUILD_ID: DRILL_BUILD.buildId,
     };
@@ -262,7 +280,7 @@ export class DrillStack {
       name: 'worker',
       script: 'workers/main.js',
       env: this.env,
-      logFile: this.log('worker'),
+      logFile: this.log(this.workerStarts ? `worker-${this.workerStarts + 1}` : 'worker'),
       echo: false,
       ready: async (output) => output.includes(WORKER_READY_LINE),
     });
@@ -313,6 +331,25 @@ export class DrillStack {
     this.kills.push({ which, at: Date.now() });
     await p.stop('SIGKILL');
     this.note(`${p.name} SIGKILLed (pid ${pid})`);
+  }
+
+  /**
+   * A rolling deploy's step: a new worker is started and polls, then the old one gets SIGTERM and
+   * drains (workers/shutdown.ts). Resolves once the old one exited, with what it did.
+   */
+  async replaceWorker(): Promise<{ oldPid?: number; newPid?: number; drainSeconds: number; exitCode: number | null; drained: boolean; mailInProgressAtSigterm: number }> {
+    const old = this.worker!;
+    this.intended.add(old);
+    await this.startWorker();
+    const mailInProgressAtSigterm = this.mail.inProgress;
+    const sent = Date.now();
+    old.child.kill('SIGTERM');
+    this.note(`old worker (pid ${old.child.pid}) sent SIGTERM; new worker pid ${this.worker!.child.pid} polls`);
+    const exitCode = await old.exited;
+    const drainSeconds = (Date.now() - sent) / 1000;
+    const drained = readFileSync(old.logFile, 'utf8').includes(WORKER_DRAINED_LINE);
+    this.note(`old worker (pid ${old.child.pid}) exited with code ${exitCode} after ${drainSeconds.toFixed(1)}s${drained ? ', drained' : ', WITHOUT its drained line'}`);
+    return { oldPid: old.child.pid, newPid: this.worker!.child.pid, drainSeconds, exitCode, drained, mailInProgressAtSigterm };
   }
 
   /** SIGSTOP / SIGCONT: the process keeps its sockets open but answers nothing. */

@@ -1,14 +1,16 @@
 /**
  * `make up`: the whole system on embedded defaults. Starts the Temporal dev
- * server (Web UI, persistent state, search attributes), FerretDB, MailDev, the
- * worker and the API; waits for each to be ready; prints where everything is.
+ * server (Web UI, persistent state, search attributes), FerretDB, MailDev;
+ * applies the Schedules (`npm run schedules:apply`, the deploy step); starts
+ * the worker and the API; waits for each to be ready; prints where everything is.
  * Ctrl-C stops every process it started. State lives under XS_DATA_DIR
  * (default .data/), so a second `make up` finds the first one's data.
  *
  * Setting TEMPORAL_ADDRESS, MONGODB_URI or SMTP_URL points the system at an
  * external server instead, and the local one is not started.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadConfig, type AppConfig, type WorkerDeploymentVersion } from '../config';
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
     ]);
     for (const s of servers) if (s) started.push(s);
 
+    applySchedules(env, join(logs, 'schedules.log'));
     const worker = await startNodeService({
       name: 'worker',
       script: 'workers/main.js',
@@ -178,6 +181,18 @@ async function makeCurrent(temporal: AppConfig['temporal'], version: WorkerDeplo
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * The deploy step before the workers: `node dist/schedules/main.js`, its lines echoed. A failure is
+ * reported and the stack starts anyway (no worker needs the Schedules); run `npm run schedules:apply` again.
+ */
+function applySchedules(env: NodeJS.ProcessEnv, logFile: string): void {
+  const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'schedules', 'main.js')], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 90_000 });
+  const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
+  appendFileSync(logFile, `=== ${new Date().toISOString()}\n${output}`);
+  for (const line of output.trim().split('\n').filter(Boolean)) console.log(`[schedules] ${line}`);
+  if (run.status !== 0) console.warn(`[schedules] NOT applied (exit ${run.status ?? run.signal}): the stack starts without; run \`npm run schedules:apply\` once Temporal answers`);
 }
 
 void main();

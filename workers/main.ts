@@ -1,14 +1,18 @@
-/** The worker process: validates configuration, connects MongoDB and SMTP, polls Temporal. */
+/**
+ * The worker process: validates configuration, connects MongoDB and SMTP, polls Temporal.
+ * SIGTERM or SIGINT drains it: no new tasks, the ones in flight finish (workers/shutdown.ts), then it
+ * exits 0. The Schedules are not its business: `npm run schedules:apply` is a deploy step (schedules/apply.ts).
+ */
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, GracefulShutdownPeriodExpiredError, Runtime, type LogLevel } from '@temporalio/worker';
 import { dataConverter } from '../codec/data-converter';
 import { loadConfig, ConfigError } from '../config';
 import { clientConnectionOptions } from '../config/temporal';
 import { connectDatabase } from '../db/connection';
 import { createMailer } from '../email/mailer';
-import { ensureSchedules } from '../schedules/ensure';
 import { createLogger, type Level } from '../observability/logger';
 import { clientInterceptors, createTracing } from '../observability/tracing';
+import { SHUTDOWN_FORCE_MS, SHUTDOWN_GRACE_MS, WORKER_DRAINED_LINE, WORKER_DRAINING_LINE } from './shutdown';
 import { createWorker, WORKER_READY_LINE } from './worker';
 
 const SDK_LEVEL: Record<Level, LogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
@@ -36,9 +40,6 @@ async function main(): Promise<void> {
     dataConverter: dataConverter(config.payloadKeys),
     interceptors: clientInterceptors(tracing),
   });
-  // The timed processes' Schedules (monthly digest, nightly reconciliation): created or updated, operator pauses kept.
-  const schedules = await ensureSchedules(temporal, config);
-  console.log(`worker: schedules ${schedules.map((s) => `${s.scheduleId} ${s.outcome}`).join(', ')}`);
   const { worker, connection } = await createWorker({
     temporal: config.temporal,
     payloadKeys: config.payloadKeys,
@@ -59,12 +60,26 @@ async function main(): Promise<void> {
       ...(config.worker.maxCachedWorkflows ? { maxCachedWorkflows: config.worker.maxCachedWorkflows } : {}),
     },
   });
-  const running = worker.run(); // stops on SIGINT/SIGTERM, after in-flight tasks finish
+  // The SDK's Runtime turns SIGINT/SIGTERM into worker.shutdown(): polling stops, tasks in flight finish.
+  let drainStarted = 0;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      if (drainStarted) return;
+      drainStarted = Date.now();
+      console.log(`${WORKER_DRAINING_LINE} (${signal}): no new tasks; activities in flight may finish within ${SHUTDOWN_GRACE_MS / 1000} s, then are cancelled; exit after ${SHUTDOWN_FORCE_MS / 1000} s at the latest`);
+    });
+  }
+  const running = worker.run();
   if (config.worker.metricsAddress) console.log(`worker: metrics at http://${config.worker.metricsAddress}/metrics`);
   const version = config.worker.deployment ? `deployment ${config.worker.deployment.deploymentName} build ${config.worker.deployment.buildId}` : 'unversioned';
   console.log(`${WORKER_READY_LINE} task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (namespace ${config.temporal.namespace}, ${version})`);
   try {
     await running;
+    if (drainStarted) console.log(`${WORKER_DRAINED_LINE} in ${((Date.now() - drainStarted) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    if (!(err instanceof GracefulShutdownPeriodExpiredError)) throw err;
+    console.error(`worker: activities still running ${SHUTDOWN_FORCE_MS / 1000} s after the signal; exiting without them (they are retried elsewhere)`);
+    process.exitCode = 1;
   } finally {
     await connection.close();
     await clientConnection.close();

@@ -11,6 +11,7 @@ import type { TemporalConfig, WorkerDeploymentVersion } from '../config';
 import type { PayloadKey } from '../config/payload-keys';
 import { temporalConnectionOptions } from '../config/temporal';
 import { workerTracingOptions, type Tracing } from '../observability/tracing';
+import { SHUTDOWN_FORCE_MS, SHUTDOWN_GRACE_MS } from './shutdown';
 
 /** Printed once the worker polls; `make up` waits for it. */
 export const WORKER_READY_LINE = 'worker: polling';
@@ -46,6 +47,9 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
       ? { workerDeploymentOptions: { version: setup.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' as const } }
       : {}),
     ...(setup.tracing ? workerTracingOptions(setup.tracing) : {}),
+    // A stopping worker lets every activity in flight finish (workers/shutdown.ts).
+    shutdownGraceTime: SHUTDOWN_GRACE_MS,
+    shutdownForceTime: SHUTDOWN_FORCE_MS,
     ...setup.options,
     dataConverter: dataConverter(setup.payloadKeys),
   });

@@ -6,25 +6,16 @@
  * the service point). Page by page, each page one activity that starts what is
  * missing; continue-as-new every few pages; the counts are the result.
  */
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { continueAsNew, workflowInfo } from '@temporalio/workflow';
 import {
   emptyReconcileCounts,
-  FailureType,
   RECONCILED_KINDS,
   type ReconcileCounts,
   type ReconciliationInput,
   type ReconciliationResult,
   type ReconciliationState,
 } from './definitions';
-import { showStatus } from './support';
-
-/** A page makes up to pageSize Temporal calls: a longer timeout, with heartbeats. */
-const pages = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: Object.values(FailureType) },
-});
+import { acts, showStatus } from './support';
 
 const DEFAULT_PAGE_SIZE = 200;
 const DEFAULT_PAGES_PER_RUN = 20;
@@ -46,7 +37,7 @@ export async function reconciliation(input: ReconciliationInput = {}): Promise<R
       return continueAsNew<typeof reconciliation>({ ...input, state });
     }
     showStatus({ phase: 'running', nextDueAt: null, details: `Reconciling ${state.kind}: ${summary(state)}` });
-    const result = await pages.reconcilePage({ kind: state.kind, after: state.cursor, limit: pageSize });
+    const result = await acts.reconcilePage({ kind: state.kind, after: state.cursor, limit: pageSize });
     const counts = state.counts[state.kind];
     for (const key of Object.keys(counts) as (keyof ReconcileCounts)[]) counts[key] += result[key];
     for (const id of result.completedIds) {

@@ -1,26 +1,28 @@
 /**
- * What every workflow shares: the activity proxies (one per timeout/retry
- * profile), the business rules of the deployment, and how a workflow shows
+ * What every workflow shares: the activity proxies (one per profile, by what
+ * the activity talks to), the business rules of the deployment, and how a workflow shows
  * operators where it stands (search attributes + current details).
  */
 import { proxyActivities, proxyLocalActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { BusinessRules } from '../domain/rules';
-import { FailureType, SA } from './definitions';
+import { ACTIVITY_PROFILE, LOCAL_PROFILE, PROFILES, type ProfileName } from './activity-profiles';
+import { SA } from './definitions';
 
-/** Side effects on records and mail: retried with backoff until they succeed, business failures excepted. */
-export const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '5 minutes',
-    nonRetryableErrorTypes: Object.values(FailureType),
-  },
-});
+/**
+ * Every activity through the proxy of its profile (workflows/activity-profiles.ts): mail, database,
+ * card bureau, checks inside Updates, reconciliation pages; each with its own timeouts and retries.
+ */
+const proxies = Object.fromEntries(
+  (Object.keys(PROFILES) as ProfileName[]).map((name) => [name, proxyActivities<Activities>(PROFILES[name])]),
+) as Record<ProfileName, ReturnType<typeof proxyActivities<Activities>>>;
 
-const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 seconds' });
+export const acts = Object.fromEntries(
+  Object.entries(ACTIVITY_PROFILE).map(([activity, profile]) => [activity, proxies[profile as ProfileName][activity as keyof Activities]]),
+) as unknown as Omit<ReturnType<typeof proxyActivities<Activities>>, 'loadBusinessRules'>;
+
+const local = proxyLocalActivities<Activities>(LOCAL_PROFILE);
 
 /**
  * The deployment's business rules (closure dates, renewal window, ...), read

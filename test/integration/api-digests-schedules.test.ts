@@ -9,7 +9,7 @@ import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { MONTHLY_DIGEST_SCHEDULE_ID, NIGHTLY_RECONCILIATION_SCHEDULE_ID } from '../../schedules/definitions';
-import { ensureSchedules } from '../../schedules/ensure';
+import { applySchedules } from '../../schedules/apply';
 import { startApiHarness, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
 import { eventually, uniqueName } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
@@ -161,7 +161,7 @@ describe('/v1/digests', () => {
 
 describe('/v1/schedules', () => {
   beforeAll(async () => {
-    await ensureSchedules(client, { temporal: { taskQueue }, rules: DEFAULT_RULES });
+    await applySchedules(client, { temporal: { taskQueue }, rules: DEFAULT_RULES });
   });
 
   test('GET lists both schedules with their calendars and next action times in Amsterdam time', async () => {

@@ -21,6 +21,7 @@ import {
   pickupHoldWorkflowId,
   recordPickupUpdate,
 } from '../../workflows/definitions';
+import { ACTIVITY_PROFILE, PROFILES, type ActivityProfile } from '../../workflows/activity-profiles';
 import { hex } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
@@ -29,6 +30,8 @@ import { startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } 
 import { createCardUser, createCompany } from './card-fixtures';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
+/** Every workflow this file started, for the activity-profile check at the end. */
+const started: string[] = [];
 const DAY_MS = 86_400_000;
 
 let h: WorkflowHarness;
@@ -62,6 +65,7 @@ async function apply(cardType: 'PortKey' | 'CargoCard' = 'PortKey') {
       deliveryMethod: 'urgent-pickup', destination: 'NL', submittedAt: new Date(await env.currentTimeMs()).toISOString(),
     }],
   });
+  started.push(cardApplicationWorkflowId(applicationId), pickupHoldWorkflowId(applicationId));
   return {
     applicationId,
     xsId: user.xsId,
@@ -181,3 +185,33 @@ test(`PIN attempts: ${MAX_PIN_ATTEMPTS} wrong PINs lock activation (the contact 
   await recordHistory(c.handle, 'card-application-pin-locked-reissued'); // holds the pin-attempts-lock patch marker
 });
 
+
+test('every activity these workflows scheduled carries the timeouts and retry policy of its profile (workflows/activity-profiles.ts)', async () => {
+  const ms = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) => (d ? Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6 : undefined);
+  const seen = new Set<string>();
+  for (const workflowId of started) {
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory().catch(() => undefined);
+    for (const event of history?.events ?? []) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (!scheduled) continue;
+      const type = scheduled.activityType!.name! as keyof typeof ACTIVITY_PROFILE;
+      const profile: ActivityProfile = PROFILES[ACTIVITY_PROFILE[type]];
+      seen.add(`${type}:${ACTIVITY_PROFILE[type]}`);
+      expect({ type, startToClose: ms(scheduled.startToCloseTimeout), heartbeat: ms(scheduled.heartbeatTimeout) || undefined }).toEqual({
+        type, startToClose: profile.startToCloseTimeout, heartbeat: profile.heartbeatTimeout,
+      });
+      if (profile.scheduleToCloseTimeout) expect({ type, scheduleToClose: ms(scheduled.scheduleToCloseTimeout) }).toEqual({ type, scheduleToClose: profile.scheduleToCloseTimeout });
+      const retry = scheduled.retryPolicy!;
+      expect({ type, ...retry, initialInterval: ms(retry.initialInterval), maximumInterval: ms(retry.maximumInterval), maximumAttempts: retry.maximumAttempts ?? 0 }).toMatchObject({
+        type,
+        initialInterval: profile.retry.initialInterval,
+        maximumInterval: profile.retry.maximumInterval,
+        backoffCoefficient: profile.retry.backoffCoefficient,
+        maximumAttempts: 0, // unlimited: no profile gives up on an outage
+        nonRetryableErrorTypes: profile.retry.nonRetryableErrorTypes,
+      });
+    }
+  }
+  // The card application meets four of the profiles: mail, database, the card bureau and the PIN check inside an Update.
+  expect([...seen].map((s) => s.split(':')[1])).toEqual(expect.arrayContaining(['mail', 'database', 'cardBureau', 'insideUpdate']));
+});

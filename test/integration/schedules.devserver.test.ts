@@ -1,30 +1,35 @@
 /**
  * The Schedules on the shared Temporal dev server (the time-skipping server
  * has no Schedules), in a namespace of this file's own so the fixed schedule
- * IDs do not meet other test files: ensureSchedules creates them with the
- * right calendars, twice changes nothing, and triggering or backfilling them
- * runs the real workflows on a real worker (FerretDB, SMTP receiver).
+ * IDs do not meet other test files: `schedules:apply` creates them with the
+ * right calendars, changes only what differs, keeps operators' pauses, and
+ * triggering or backfilling them runs the real workflows on a real worker
+ * (FerretDB, SMTP receiver).
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { periodOf } from '../../domain/digest';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { MONTHLY_DIGEST_SCHEDULE_ID, NIGHTLY_RECONCILIATION_SCHEDULE_ID } from '../../schedules/definitions';
-import { ensureSchedules } from '../../schedules/ensure';
+import { applySchedules } from '../../schedules/apply';
 import { digestWorkflowId, type ReconciliationResult } from '../../workflows/definitions';
 import { startDevServerHarness, type DevServerHarness } from '../support/api-harness';
-import { eventually, uniqueName } from '../support/servers';
+import { devServerAddress, eventually, uniqueName } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 
 let h: DevServerHarness;
 let client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
-let config: Parameters<typeof ensureSchedules>[1];
+let config: Parameters<typeof applySchedules>[1];
+let namespace: string;
 
 beforeAll(async () => {
-  h = await startDevServerHarness({ namespace: uniqueName('schedules') });
+  namespace = uniqueName('schedules');
+  h = await startDevServerHarness({ namespace });
   ({ client, db, receiver, taskQueue } = h);
   config = { temporal: { taskQueue }, rules: DEFAULT_RULES };
 });
@@ -56,10 +61,14 @@ async function insertCompanies(): Promise<{ pendingContact: string }> {
   return { pendingContact: 'contact1@kade.example' };
 }
 
-test('ensureSchedules creates the monthly digest on the first Wednesday, 08:00 Amsterdam; its next actions are those days', async () => {
-  expect(await ensureSchedules(client, config)).toEqual([
-    { scheduleId: MONTHLY_DIGEST_SCHEDULE_ID, outcome: 'created' },
-    { scheduleId: NIGHTLY_RECONCILIATION_SCHEDULE_ID, outcome: 'created' },
+test('schedules:apply creates the monthly digest on the first Wednesday, 08:00 Amsterdam; its next actions are those days', async () => {
+  expect(await applySchedules(client, config, { dryRun: true })).toEqual([
+    { scheduleId: MONTHLY_DIGEST_SCHEDULE_ID, outcome: 'created', paused: false },
+    { scheduleId: NIGHTLY_RECONCILIATION_SCHEDULE_ID, outcome: 'created', paused: false },
+  ]);
+  expect(await applySchedules(client, config)).toEqual([
+    { scheduleId: MONTHLY_DIGEST_SCHEDULE_ID, outcome: 'created', paused: false },
+    { scheduleId: NIGHTLY_RECONCILIATION_SCHEDULE_ID, outcome: 'created', paused: false },
   ]);
   const digest = await client.schedule.getHandle(MONTHLY_DIGEST_SCHEDULE_ID).describe();
   expect(digest.spec.timezone).toBe('Europe/Amsterdam');
@@ -86,20 +95,36 @@ test('the nightly reconciliation runs at 03:30 Amsterdam every night, across the
   expect(next.map((d) => d.toISOString())).toEqual(next.map((_, i) => calendar.atLocalTime(calendar.addDays(firstDay, i), '03:30').toISOString()));
 });
 
-test('ensureSchedules twice changes nothing, and keeps a pause an operator made', async () => {
+test('schedules:apply twice changes nothing; an operator\'s pause and note are kept, an edited calendar is put back and named', async () => {
   const handle = client.schedule.getHandle(MONTHLY_DIGEST_SCHEDULE_ID);
   const before = await handle.describe();
-  await handle.pause('closed for the audit');
+  const unchanged = [
+    { scheduleId: MONTHLY_DIGEST_SCHEDULE_ID, outcome: 'unchanged', paused: false },
+    { scheduleId: NIGHTLY_RECONCILIATION_SCHEDULE_ID, outcome: 'unchanged', paused: false },
+  ];
+  expect(await applySchedules(client, config)).toEqual(unchanged);
+  expect((await handle.describe()).info.lastUpdatedAt).toEqual(before.info.lastUpdatedAt);
 
-  expect(await ensureSchedules(client, config)).toEqual([
-    { scheduleId: MONTHLY_DIGEST_SCHEDULE_ID, outcome: 'updated' },
-    { scheduleId: NIGHTLY_RECONCILIATION_SCHEDULE_ID, outcome: 'updated' },
+  // An operator pauses the digest with a note, and moves it to 09:00 in the Web UI.
+  await handle.pause('closed for the audit');
+  await handle.update((s) => ({ ...s, spec: { ...s.spec, calendars: [{ ...s.spec.calendars![0]!, hour: 9 }] } }));
+  expect(await applySchedules(client, config, { dryRun: true })).toEqual([
+    { scheduleId: MONTHLY_DIGEST_SCHEDULE_ID, outcome: 'updated', changed: ['spec'], paused: true },
+    unchanged[1],
+  ]);
+  expect((await handle.describe()).spec.calendars![0]!.hour).toEqual([{ start: 9, end: 9, step: 1 }]);
+
+  expect(await applySchedules(client, config)).toEqual([
+    { scheduleId: MONTHLY_DIGEST_SCHEDULE_ID, outcome: 'updated', changed: ['spec'], paused: true },
+    unchanged[1],
   ]);
   const after = await handle.describe();
   expect(after.spec).toEqual(before.spec);
   expect(after.action).toEqual(before.action);
   expect(after.policies).toEqual(before.policies);
   expect(after.state).toMatchObject({ paused: true, note: 'closed for the audit' });
+  expect(await applySchedules(client, config)).toEqual([{ ...unchanged[0], paused: true }, unchanged[1]]);
+
   const ids = await eventually(async () => {
     const listed: string[] = [];
     for await (const s of client.schedule.list()) listed.push(s.scheduleId);
@@ -107,6 +132,23 @@ test('ensureSchedules twice changes nothing, and keeps a pause an operator made'
   });
   expect(ids).toEqual([MONTHLY_DIGEST_SCHEDULE_ID, NIGHTLY_RECONCILIATION_SCHEDULE_ID]);
   await handle.unpause();
+});
+
+test('`npm run schedules:apply` (dist/schedules/main.js) prints, one line per Schedule, what it changed or would change', () => {
+  const run = (env: Record<string, string>, ...args: string[]) =>
+    spawnSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'schedules', 'main.js'), ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, TEMPORAL_ADDRESS: devServerAddress(), TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: taskQueue, ...env },
+    });
+  const ok = run({});
+  expect(ok.stderr).toBe('');
+  expect(ok.status).toBe(0);
+  expect(ok.stdout.trim().split('\n')).toEqual([`schedules: ${MONTHLY_DIGEST_SCHEDULE_ID}: unchanged`, `schedules: ${NIGHTLY_RECONCILIATION_SCHEDULE_ID}: unchanged`]);
+  // Another task queue in the configuration: both actions differ.
+  const dry = run({ TEMPORAL_TASK_QUEUE: `${taskQueue}-other` }, '--dry-run');
+  expect(dry.status).toBe(0);
+  expect(dry.stdout).toContain(`schedules: ${MONTHLY_DIGEST_SCHEDULE_ID}: would be updated (action differed from schedules/definitions.ts)`);
 });
 
 test('a firing inside the month\'s window mails the month as digest:<period>; a firing outside it (a late backfill, a trigger before the first Wednesday) mails nothing', async () => {

@@ -77,7 +77,7 @@ export function testConfig(overrides: { taskQueue: string; smtpUrl: string; addr
     logLevel: 'warn',
     temporal: { address: overrides.address ?? devServerAddress(), namespace: 'default', taskQueue: overrides.taskQueue },
     mongodbUri: 'unused',
-    mail: { smtpUrl: overrides.smtpUrl, from: 'XS-Key Service <service@xs-key.example>', backofficeLead: 'lead@xs-key.example', maxConnections: loadConfig({}).mail.maxConnections },
+    mail: { smtpUrl: overrides.smtpUrl, from: 'XS-Key Service <service@xs-key.example>', backofficeLead: 'lead@xs-key.example', maxConnections: loadConfig({}).mail.maxConnections, timeouts: loadConfig({}).mail.timeouts },
     api: { ...loadConfig({}).api, port: 0, publicBaseUrl: 'http://127.0.0.1' },
     worker: {},
     payloadKeys: TEST_PAYLOAD_KEYS,

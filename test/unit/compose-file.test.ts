@@ -9,10 +9,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaries } from '../../stack/binaries';
+import { STOP_GRACE_PERIOD_S } from '../../workers/shutdown';
 
 const ROOT = join(__dirname, '..', '..');
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
-const SERVICES = ['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'mongo', 'maildev', 'worker', 'api', 'codec'];
+const SERVICES = ['postgresql', 'temporal', 'temporal-setup', 'schedules', 'temporal-ui', 'mongo', 'maildev', 'worker', 'api', 'codec'];
+/** The worker's stop_grace_period, as the project derives it from its activity timeouts. */
+const WORKER_GRACE = `worker=${STOP_GRACE_PERIOD_S}s`;
 
 let bin: string;
 let dir: string;
@@ -73,6 +76,24 @@ describe('docker-compose.yml (tools/compose-check)', () => {
     expect(result.stdout).toMatch(/^service worker\s.*replicas 2; healthcheck yes/m);
     expect(result.stdout).toMatch(/^service api\s.*healthcheck yes; ports 3000->3000\/tcp/m);
     expect(result.stdout).toContain('docker-compose.yml is valid');
+  });
+
+  test('the worker may drain as long as workers/shutdown.ts says (derived from the activity profiles), no less and no more', () => {
+    const result = check(COMPOSE_FILE, '-stop-grace', WORKER_GRACE);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^service worker\\s.*; stop grace ${STOP_GRACE_PERIOD_S}s$`, 'm'));
+    // Schedules are applied by a one-shot job the workers do not wait for.
+    expect(result.stdout).toMatch(/^service schedules\s.*depends on temporal-setup\(completed_successfully\); stop grace/m);
+    expect(result.stdout).not.toMatch(/^service worker\s.*depends on .*schedules/m);
+  });
+
+  test('a worker stopped before it drained (Docker\'s default 10 s) is refused, naming the grace it needs', () => {
+    const file = brokenCopy('short-grace.yml', (yaml) => replaceOnce(yaml, `    stop_grace_period: ${STOP_GRACE_PERIOD_S}s\n`, ''));
+    const result = check(file, '-stop-grace', WORKER_GRACE);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('service "worker" stops after 10s (stop_grace_period), less than the ');
+    expect(result.stderr).toContain(`set stop_grace_period: ${STOP_GRACE_PERIOD_S}s`);
   });
 
   test('an unknown top-level key fails the Compose JSON schema', () => {

@@ -3,6 +3,8 @@ import { ConfigError, loadConfig } from '../../config';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { LOCAL_API_KEYS, sha256 } from '../../config/api-keys';
 import { LOCAL_LINK_SECRET } from '../../config/link-secret';
+import { transactionBudgetMs } from '../../email/mailer';
+import { MAIL_SMTP_BUDGET_MAX_MS, PROFILES } from '../../workflows/activity-profiles';
 
 /** A production human check (api/services/human-check.ts): the local verifier is refused there. */
 const HUMAN_CHECK_PROD = { HUMAN_CHECK_VERIFIER: 'siteverify', HUMAN_CHECK_VERIFY_URL: 'https://verify.example/siteverify', HUMAN_CHECK_SECRET: 'provider-secret' } as const;
@@ -178,6 +180,19 @@ describe('configuration', () => {
     expect(loadConfig({}).mail.maxConnections).toBe(5);
     expect(loadConfig({ SMTP_MAX_CONNECTIONS: '1' }).mail.maxConnections).toBe(1);
     expect(() => loadConfig({ SMTP_MAX_CONNECTIONS: '500' })).toThrow(/SMTP_MAX_CONNECTIONS: must be at most 50/);
+  });
+
+  test('an SMTP transaction must fit inside one mail attempt (its heartbeat timeout, workflows/activity-profiles.ts)', () => {
+    const budget = (socketSeconds?: string) => transactionBudgetMs(loadConfig(socketSeconds ? { SMTP_SOCKET_TIMEOUT_SECONDS: socketSeconds } : {}).mail.timeouts);
+    expect(budget()).toBe(20_000);
+    expect(budget()).toBeLessThanOrEqual(MAIL_SMTP_BUDGET_MAX_MS);
+    const longest = String((MAIL_SMTP_BUDGET_MAX_MS - 10_000) / 1000);
+    expect(budget(longest)).toBe(MAIL_SMTP_BUDGET_MAX_MS);
+    expect(MAIL_SMTP_BUDGET_MAX_MS).toBeLessThan(PROFILES.mail.heartbeatTimeout);
+    expect(() => loadConfig({ SMTP_SOCKET_TIMEOUT_SECONDS: String(Number(longest) + 1) })).toThrow(
+      new RegExp(`SMTP_SOCKET_TIMEOUT_SECONDS: an SMTP transaction could then take ${Number(longest) + 11} s, longer than a mail attempt allows .*at most ${longest}`),
+    );
+    expect(() => loadConfig({ SMTP_SOCKET_TIMEOUT_SECONDS: '0' })).toThrow(/SMTP_SOCKET_TIMEOUT_SECONDS/);
   });
 
   test('the Idempotency-Key lease is bounded, checked at start', () => {

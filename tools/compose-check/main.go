@@ -12,7 +12,10 @@
 //   - the services named by -require-healthcheck (api and worker) have one;
 //   - no host port is published twice (by two services, twice by one service,
 //     or by a service that runs several replicas);
-//   - every variable the file interpolates without a default has a value.
+//   - every variable the file interpolates without a default has a value;
+//   - the services named by -stop-grace (the worker) let their process drain
+//     for at least the given time before Docker kills it (stop_grace_period;
+//     the project derives the worker's from its activity timeouts).
 //
 // It prints one line per service and exits 0, or names every problem and
 // exits 1 (2 for a usage error).
@@ -28,6 +31,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/loader"
@@ -53,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	osEnv := fs.Bool("os-env", false, "let the process environment override the env files, as docker compose does")
 	projectName := fs.String("project-name", "", "project name (default: the file's top-level name, else its directory's name)")
 	required := fs.String("require-healthcheck", "api,worker", "comma-separated services that must exist and have a healthcheck")
+	var stopGrace listFlag
+	fs.Var(&stopGrace, "stop-grace", "service=duration (e.g. worker=90s): the service's stop_grace_period must be at least that, repeatable")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: compose-check [flags] [docker-compose.yml]")
 		fs.PrintDefaults()
@@ -116,6 +122,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	problems := unset
 	problems = append(problems, checkHealthchecks(project, splitList(*required))...)
 	problems = append(problems, checkPorts(project)...)
+	graceProblems, err := checkStopGrace(project, stopGrace)
+	if err != nil {
+		fmt.Fprintf(stderr, "compose-check: -stop-grace: %v\n", err)
+		return 2
+	}
+	problems = append(problems, graceProblems...)
 	if len(problems) > 0 {
 		fmt.Fprintf(stderr, "compose-check: %s: %d problem(s):\n", file, len(problems))
 		for _, p := range problems {
@@ -218,6 +230,45 @@ func healthcheckMissing(s types.ServiceConfig) string {
 		return "has a healthcheck without a test"
 	}
 	return ""
+}
+
+// checkStopGrace: each service=duration names a service whose stop_grace_period
+// (Docker's default: 10s) must be at least duration.
+func checkStopGrace(p *types.Project, wanted []string) ([]string, error) {
+	var problems []string
+	for _, entry := range wanted {
+		name, raw, ok := strings.Cut(entry, "=")
+		if !ok {
+			return nil, fmt.Errorf("%q is not service=duration", entry)
+		}
+		least, err := time.ParseDuration(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", entry, err)
+		}
+		s, ok := p.Services[name]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("service %q is missing (it must exist and have a stop_grace_period of at least %s)", name, least))
+			continue
+		}
+		if got := stopGracePeriod(s); got < least {
+			problems = append(problems, fmt.Sprintf("service %q stops after %s (stop_grace_period), less than the %s it needs to drain; set stop_grace_period: %s",
+				name, got, least, durationForCompose(least)))
+		}
+	}
+	return problems, nil
+}
+
+// stopGracePeriod: the service's stop_grace_period, or Docker's default of 10 seconds.
+func stopGracePeriod(s types.ServiceConfig) time.Duration {
+	if s.StopGracePeriod == nil {
+		return 10 * time.Second
+	}
+	return time.Duration(*s.StopGracePeriod)
+}
+
+// durationForCompose writes a duration as the Compose file takes it (whole seconds: 90s).
+func durationForCompose(d time.Duration) string {
+	return fmt.Sprintf("%ds", int64((d+time.Second-1)/time.Second))
 }
 
 type binding struct {
@@ -323,8 +374,8 @@ func summary(s types.ServiceConfig) string {
 	for _, d := range sortedKeys(s.DependsOn) {
 		deps = append(deps, d+"("+strings.TrimPrefix(s.DependsOn[d].Condition, "service_")+")")
 	}
-	return fmt.Sprintf("service %-15s %s; replicas %d; healthcheck %s; ports %s; depends on %s",
-		s.Name, image, s.GetScale(), health, orNone(ports), orNone(deps))
+	return fmt.Sprintf("service %-15s %s; replicas %d; healthcheck %s; ports %s; depends on %s; stop grace %s",
+		s.Name, image, s.GetScale(), health, orNone(ports), orNone(deps), durationForCompose(stopGracePeriod(s)))
 }
 
 func relOrSelf(path string) string {
