@@ -41,6 +41,8 @@ export interface Mail {
   text: string;
   outboxKey: string;
   acceptedAt: number;
+  /** When its final dot arrived (the receiver answers `answerDelayMs` later). */
+  receivedAt: number;
 }
 
 /** Accepts mail (after parsing it, so a message counts only once the 250 is sent) and counts it. */
@@ -52,6 +54,19 @@ export class MailCounter extends EventEmitter {
   }
   /** SMTP sessions whose client vanished (a killed worker) before the message was accepted. */
   aborted = 0;
+  /**
+   * A slow relay (the slow-smtp drill): how long to wait after the final dot of the `n`-th message
+   * (from 0) before answering it. Default: at once.
+   */
+  answerDelayMs?: (n: number) => number;
+  /**
+   * Messages received in full whose client hung up before the delayed answer (it timed out): never
+   * answered 250, so not accepted and not in `messages` (RFC 5321: the server takes responsibility
+   * with its 250). A relay that delivered them anyway would hold a second copy (RFC 1047).
+   */
+  readonly unanswered: Mail[] = [];
+  private received = 0;
+  private readonly closedSessions = new Set<string>();
   private server!: SMTPServer;
   url = '';
 
@@ -60,9 +75,14 @@ export class MailCounter extends EventEmitter {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onClose: (session) => void this.closedSessions.add(session.id),
       onData: (stream, session, callback) => {
         simpleParser(stream)
-          .then((parsed) => {
+          .then(async (parsed) => {
+            const receivedAt = Date.now();
+            const delay = this.answerDelayMs?.(this.received++) ?? 0;
+            if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+            const answered = !this.closedSessions.has(session.id);
             const header = parsed.headers.get('x-xs-outbox-key');
             for (const r of session.envelope.rcptTo) {
               const mail: Mail = {
@@ -72,7 +92,12 @@ export class MailCounter extends EventEmitter {
                 text: parsed.text ?? '',
                 outboxKey: typeof header === 'string' ? header : '',
                 acceptedAt: Date.now(),
+                receivedAt,
               };
+              if (!answered) {
+                this.unanswered.push(mail);
+                continue;
+              }
               this.messages.push(mail);
               this.emit('mail', mail);
             }
