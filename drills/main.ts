@@ -10,7 +10,7 @@
  *   api-crash         --cases=90 --kills=6 --delay-ms=400 --abandon-every=5 --converge=60
  *   api-burst         --seconds=15 --burst-connections=64 --valid-rate=50 --min-success-rate=0.99 [--max-p95-ms=N]
  *   slow-smtp         --companies=1000 --applications=50 --answer-ms=1000-2000 --stall-every=33 --stall-seconds=40
- *                     --timeout=25 (minutes) --converge=120 --registration-concurrency=20
+ *                     --timeout=25 (minutes) --converge=120 --registration-concurrency=20 --ferretdb-id-index=1
  *   (all)             --concurrency=N (cases driven at once; default: all of them) --case-timeout=25 (minutes)
  *                     --keep (keep the stacks' folders)
  */
@@ -105,6 +105,7 @@ export async function runDrill(name: DrillName, opts: Record<string, string>): P
         timeoutMinutes: num(opts, 'timeout', 25),
         convergeSeconds: num(opts, 'converge', 120),
         registrationConcurrency: num(opts, 'registration-concurrency', 20),
+        ferretDbIdIndex: num(opts, 'ferretdb-id-index', 1) !== 0,
         concurrency,
         keep,
       });

@@ -25,10 +25,12 @@
  * still pending).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { connectDatabase, type Database } from '../db/connection';
 import { periodOf } from '../domain/digest';
 import { outboxKey } from '../activities/email';
+import { idPushdownIndexes } from '../bench/ferretdb-index';
 import { cardApplicationWorkflowId, contractWorkflowId, digestEmailKey, digestWorkflowId, type MonthlyDigestResult } from '../workflows/definitions';
 import { bearer, call, DRILL_KEYS, DrillStack, say, sleep, type Answer, type DrillResult, type Mail } from './stack';
 import { calendar, CardWorkload } from './workload';
@@ -49,6 +51,12 @@ export interface SlowSmtpOptions {
   convergeSeconds: number;
   /** Company registrations sent at once. */
   registrationConcurrency?: number;
+  /**
+   * Add the bench's `_id` index workaround for FerretDB's SQLite backend (bench/ferretdb-index.ts;
+   * default on): without it every lookup by `_id` scans its collection, and 100 digest activities at
+   * once keep FerretDB so busy that their attempts spend their time on the database, not on SMTP.
+   */
+  ferretDbIdIndex?: boolean;
   concurrency?: number;
   keep?: boolean;
 }
@@ -89,8 +97,14 @@ export async function slowSmtpDrill(o: SlowSmtpOptions): Promise<DrillResult> {
   let db: Database | undefined;
   try {
     await stack.start();
-    db = await connectDatabase(stack.mongoUri);
+    db = await connectDatabase(stack.mongoUri); // every collection exists now (the worker and the API created them)
     const models = db.models;
+    let ferretDbIdIndex = 'not added';
+    if (o.ferretDbIdIndex ?? true) {
+      const { tables, plan } = idPushdownIndexes(join(stack.dir, 'ferretdb'), 'xs-backoffice');
+      ferretDbIdIndex = `added on ${tables} collections (${plan})`;
+      say(`FerretDB _id index ${ferretDbIdIndex}`);
+    }
 
     // 1. The digest's companies, through the API (each one a contract approval workflow, waiting for a decision).
     const run = randomBytes(3).toString('hex');
@@ -113,6 +127,7 @@ export async function slowSmtpDrill(o: SlowSmtpOptions): Promise<DrillResult> {
           throw new Error(`registering company ${i} failed: ${a.status} ${JSON.stringify(a.body).slice(0, 300)}`);
         }
         companies.push({ companyId: a.body.companyId as string, contact });
+        if (companies.length % Math.max(1, Math.floor(o.companies / 5)) === 0) say(`${companies.length}/${o.companies} companies registered`);
       }
     };
     await Promise.all(Array.from({ length: Math.min(o.registrationConcurrency ?? 20, o.companies) }, registerLane));
@@ -218,6 +233,7 @@ export async function slowSmtpDrill(o: SlowSmtpOptions): Promise<DrillResult> {
       passed,
       figures: {
         relay: { answerMs: o.answerMs, stallEvery: o.stallEvery, stallSeconds: o.stallSeconds, messagesReceived: accepted.length + unanswered.length, stalled: stalled.size },
+        ferretDbIdIndex,
         companies: companies.length,
         digest: { period, startedThrough: digestStartedThrough, seconds: digestSeconds, progress: digest?.progress ?? null },
         applications: o.applications,
