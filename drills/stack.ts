@@ -82,7 +82,8 @@ export class MailCounter extends EventEmitter {
             const receivedAt = Date.now();
             const delay = this.answerDelayMs?.(this.received++) ?? 0;
             if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-            const answered = !this.closedSessions.has(session.id);
+            // Without a delay, as before: a message parsed in full counts (the other drills' SMTP window at a kill).
+            const answered = delay === 0 || !this.closedSessions.has(session.id);
             const header = parsed.headers.get('x-xs-outbox-key');
             for (const r of session.envelope.rcptTo) {
               const mail: Mail = {
