@@ -10,18 +10,21 @@
  *   ferretdb-outage   --applications=60 --freeze=40 --ferret-down=10
  *   api-crash         --cases=90 --kills=6 --delay-ms=400 --abandon-every=5 --converge=60
  *   api-burst         --seconds=15 --burst-connections=64 --valid-rate=50 --min-success-rate=0.99 [--max-p95-ms=N]
+ *   slow-smtp         --companies=1000 --applications=50 --answer-ms=1000-2000 --stall-every=33 --stall-seconds=40
+ *                     --timeout=25 (minutes) --converge=120 --registration-concurrency=20
  *   (all)             --concurrency=N (cases driven at once; default: all of them) --case-timeout=25 (minutes)
  *                     --keep (keep the stacks' folders)
  */
 import { apiBurstDrill } from './api-burst';
 import { apiCrashDrill } from './api-crash';
 import { ferretDbOutageDrill } from './ferretdb-outage';
+import { slowSmtpDrill } from './slow-smtp';
 import { activeStacks, say, type DrillResult } from './stack';
 import { temporalRestartDrill } from './temporal-restart';
 import { workerKillDrill } from './worker-kill';
 import { workerRollingDrill } from './worker-rolling';
 
-const DRILLS = ['worker-kill', 'worker-rolling', 'temporal-restart', 'ferretdb-outage', 'api-burst', 'api-crash'] as const;
+const DRILLS = ['worker-kill', 'worker-rolling', 'temporal-restart', 'ferretdb-outage', 'api-burst', 'api-crash', 'slow-smtp'] as const;
 type DrillName = (typeof DRILLS)[number];
 
 function parseArgs(argv: string[]): { names: DrillName[]; opts: Record<string, string> } {
@@ -105,7 +108,28 @@ export async function runDrill(name: DrillName, opts: Record<string, string>): P
         convergeSeconds: num(opts, 'converge', 60),
         keep,
       });
+    case 'slow-smtp':
+      return slowSmtpDrill({
+        companies: num(opts, 'companies', 1000),
+        applications: num(opts, 'applications', 50),
+        answerMs: range(opts, 'answer-ms', { min: 1000, max: 2000 }),
+        stallEvery: num(opts, 'stall-every', 33),
+        stallSeconds: num(opts, 'stall-seconds', 40),
+        timeoutMinutes: num(opts, 'timeout', 25),
+        convergeSeconds: num(opts, 'converge', 120),
+        registrationConcurrency: num(opts, 'registration-concurrency', 20),
+        concurrency,
+        keep,
+      });
   }
+}
+
+/** `--name=min-max` (ms), or one number for both. */
+function range(opts: Record<string, string>, name: string, fallback: { min: number; max: number }): { min: number; max: number } {
+  if (opts[name] === undefined) return fallback;
+  const m = /^(\d+)(?:-(\d+))?$/.exec(opts[name]);
+  if (!m || Number(m[2] ?? m[1]) < Number(m[1])) throw new Error(`--${name} must be min-max or a number (ms), got "${opts[name]}"`);
+  return { min: Number(m[1]), max: Number(m[2] ?? m[1]) };
 }
 
 export function printResult(r: DrillResult): void {

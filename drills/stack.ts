@@ -43,6 +43,8 @@ export interface Mail {
   text: string;
   outboxKey: string;
   acceptedAt: number;
+  /** When its final dot arrived (the receiver answers `answerDelayMs` later). */
+  receivedAt: number;
 }
 
 /** Accepts mail (after parsing it, so a message counts only once the 250 is sent) and counts it. */
@@ -58,6 +60,19 @@ export class MailCounter extends EventEmitter {
   delayMs = 0;
   /** Messages received and not yet answered, now. */
   inProgress = 0;
+  /**
+   * A slow relay (the slow-smtp drill): how long to wait after the final dot of the `n`-th message
+   * (from 0) before answering it. Default: at once.
+   */
+  answerDelayMs?: (n: number) => number;
+  /**
+   * Messages received in full whose client hung up before the delayed answer (it timed out): never
+   * answered 250, so not accepted and not in `messages` (RFC 5321: the server takes responsibility
+   * with its 250). A relay that delivered them anyway would hold a second copy (RFC 1047).
+   */
+  readonly unanswered: Mail[] = [];
+  private received = 0;
+  private readonly closedSessions = new Set<string>();
   private server!: SMTPServer;
   url = '';
 
@@ -66,14 +81,18 @@ export class MailCounter extends EventEmitter {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onClose: (session) => void this.closedSessions.add(session.id),
       onData: (stream, session, callback) => {
         this.inProgress += 1;
         simpleParser(stream)
           .then(async (parsed) => {
-            if (this.delayMs) await sleep(this.delayMs);
-            return parsed;
-          })
-          .then((parsed) => {
+            const receivedAt = Date.now();
+            // Two slow relays: a fixed delay (worker-rolling), or one per message (slow-smtp).
+            const delay = this.answerDelayMs?.(this.received++) ?? this.delayMs;
+            if (delay > 0) await sleep(delay);
+            // A per-message delay answers nobody who hung up meanwhile; otherwise, as before, a message parsed
+            // in full counts (the other drills' SMTP window at a kill).
+            const answered = !this.answerDelayMs || delay === 0 || !this.closedSessions.has(session.id);
             const header = parsed.headers.get('x-xs-outbox-key');
             for (const r of session.envelope.rcptTo) {
               const mail: Mail = {
@@ -83,7 +102,12 @@ export class MailCounter extends EventEmitter {
                 text: parsed.text ?? '',
                 outboxKey: typeof header === 'string' ? header : '',
                 acceptedAt: Date.now(),
+                receivedAt,
               };
+              if (!answered) {
+                this.unanswered.push(mail);
+                continue;
+              }
               this.messages.push(mail);
               this.emit('mail', mail);
             }

@@ -10,6 +10,7 @@
 import type { DrillResult } from '../../drills/stack';
 import type { apiBurstDrill as ApiBurstDrill } from '../../drills/api-burst';
 import type { apiCrashDrill as ApiCrashDrill } from '../../drills/api-crash';
+import type { slowSmtpDrill as SlowSmtpDrill } from '../../drills/slow-smtp';
 import type { workerKillDrill as WorkerKillDrill } from '../../drills/worker-kill';
 import type { workerRollingDrill as WorkerRollingDrill } from '../../drills/worker-rolling';
 
@@ -21,6 +22,8 @@ const { workerRollingDrill } = require('../../dist/drills/worker-rolling') as { 
 const { apiBurstDrill } = require('../../dist/drills/api-burst') as { apiBurstDrill: typeof ApiBurstDrill };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { apiCrashDrill } = require('../../dist/drills/api-crash') as { apiCrashDrill: typeof ApiCrashDrill };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { slowSmtpDrill } = require('../../dist/drills/slow-smtp') as { slowSmtpDrill: typeof SlowSmtpDrill };
 
 // Each drill ends itself: a case that does not reach its target in time is reported by the drill
 // (caseTimeoutMinutes), well before jest's own timeout. On an idle 2-core machine both take
@@ -69,4 +72,21 @@ test('the API SIGKILLed between records and their workflows while 45 creations a
   show(r);
   expect(r.problems).toEqual([]);
   expect(r.figures).toMatchObject({ failed: 0, lost: 0, duplicates: 0, recordsWithoutWorkflow: 0, workflowsWithoutRecord: 0, stillHalfCreated: 0, apiKills: 3 });
+});
+
+test("a slow relay that stalls past the client's timeout under a 40-company digest and 3 card applications: none lost, none twice, nothing stuck", async () => {
+  const r = await slowSmtpDrill({
+    companies: 40,
+    applications: 3,
+    answerMs: { min: 20, max: 80 },
+    stallEvery: 25, // 2 of the ~55 messages, each past the 10 s socket timeout: two uncertain sends
+    stallSeconds: 11,
+    timeoutMinutes: 10,
+    convergeSeconds: 60,
+  });
+  show(r);
+  expect(r.problems).toEqual([]);
+  expect(r.figures).toMatchObject({ companies: 40, emailsLost: 0, duplicates: 0, stuck: 0, recordsWithoutWorkflow: 0, workflowsWithoutRecord: 0 });
+  expect(r.figures.uncertainSends).toBeGreaterThan(0);
+  expect(r.figures.uncertainResentAndAcceptedOnce).toBe(r.figures.uncertainSends);
 });
