@@ -6,7 +6,7 @@
  * (logged with the request ID).
  */
 import type { ErrorRequestHandler } from 'express';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { ApplicationFailure, TimeoutFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { FailureType } from '../workflows/definitions';
 import type { Logger } from '../observability/logger';
@@ -88,6 +88,10 @@ export function isTransient(err: unknown, depth = 0): boolean {
   if (e.name === 'MongooseError' && /buffering timed out/.test(e.message ?? '')) return true;
   if (isGrpcServiceError(err) && GRPC_TRANSIENT.has(err.code)) return true;
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  // A check inside an Update ran out of its bounded time (workflows/activity-profiles.ts, insideUpdate): nothing changed.
+  if (err instanceof TimeoutFailure) return true;
+  // FerretDB on SQLite, briefly busy with another writer (MongoDB has no such answer).
+  if (e.name === 'MongoServerError' && /SQLITE_BUSY|database is locked/.test(e.message ?? '')) return true;
   return isTransient(e.cause, depth + 1);
 }
 

@@ -9,6 +9,8 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import express from 'express';
 import mongoose from 'mongoose';
 import { Client, Connection } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ActivityFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import { isTransient, problemHandler, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../api/errors';
 import { createLogger, type Level } from '../../observability/logger';
 
@@ -85,6 +87,17 @@ describe('a dependency out of reach', () => {
     expect(answer).toMatchObject({ status: 503, retryAfter: String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
     expect(JSON.stringify(answer.body)).not.toMatch(/127\.0\.0\.1|grpc/i);
   }, 30_000);
+
+  test('a check inside an Update that ran out of its bounded time (the PIN check): 503 with Retry-After, nothing changed', async () => {
+    const timedOut = new ActivityFailure('activity failed', 'verifyCardPin', '1', RetryState.TIMEOUT, undefined, new TimeoutFailure('activity ScheduleToClose timeout', undefined, TimeoutType.SCHEDULE_TO_CLOSE));
+    const err = new WorkflowUpdateFailedError('Workflow Update failed', timedOut);
+    expect(isTransient(err)).toBe(true);
+    expect(await answerFor(err)).toMatchObject({ status: 503, retryAfter: String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+  });
+
+  test('FerretDB busy with another writer (SQLITE_BUSY): 503', () => {
+    expect(isTransient(Object.assign(new Error('database is locked (5) (SQLITE_BUSY)'), { name: 'MongoServerError' }))).toBe(true);
+  });
 
   test('a bug is still a 500 without a Retry-After, logged as an error', async () => {
     const err = new TypeError("Cannot read properties of undefined (reading 'companyId')");
