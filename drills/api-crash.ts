@@ -125,7 +125,7 @@ export async function apiCrashDrill(o: ApiCrashOptions): Promise<DrillResult> {
       }
       if (i % 3 === 1) {
         const email = `holder.${run}.${i}@crash.example`;
-        return { ...base, kind: 'account', key: email, path: '/v1/accounts', body: { name: `Holder ${i}`, customerNumber: host.customerNumber, email, password: 'Crash-Drill-Passw0rd!', accept: currentVersions(DEFAULT_PORTAL_SETTINGS) } };
+        return { ...base, kind: 'account', key: email, path: '/v1/accounts', body: { name: `Holder ${i}`, customerNumber: host.customerNumber, email, password: 'Meeuw9!Steiger-Lood', accept: currentVersions(DEFAULT_PORTAL_SETTINGS) } };
       }
       const applicationId = `ca${run}x${String(i).padStart(6, '0')}`.replace(/^ca/, 'ca_');
       return { ...base, kind: 'card-application', key: applicationId, path: '/v1/card-applications', body: { applicationId, companyId: host.companyId, xsId: host.xsId, cardType: 'PortKey', deliveryMethod: 'post' } };

@@ -173,9 +173,11 @@ export async function startDevServerHarness(options: DevServerOptions = {}): Pro
   const mailer: Mailer = createMailer({ smtpUrl: receiver.url, from: MAIL_FROM });
   // Versioned, as in production (workflows/versioning.ts): the dev server refuses a workflow's versioning
   // behaviour from an unversioned worker. A deployment of its own per harness, made current once it polls.
+  // (A test that gives its own workerDeploymentOptions makes its version current itself.)
+  const ownVersion = !options.worker?.workerDeploymentOptions;
   const deployment = { deploymentName: `test-${taskQueue}`, buildId: 'test' };
   const { worker, connection } = await createWorker({
-    deployment,
+    ...(ownVersion ? { deployment } : {}),
     temporal: { address: devServerAddress(), namespace, taskQueue },
     payloadKeys: TEST_PAYLOAD_KEYS,
     deps: {
@@ -192,7 +194,7 @@ export async function startDevServerHarness(options: DevServerOptions = {}): Pro
   let current: Promise<unknown> | undefined;
   const runWorker = () => {
     running ??= worker.run();
-    current ??= setCurrentVersion(temporal.connection, namespace, deployment);
+    if (ownVersion) current ??= setCurrentVersion(temporal.connection, namespace, deployment);
   };
   if (options.runWorker ?? true) {
     runWorker();
