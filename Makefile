@@ -8,7 +8,7 @@ up: setup         ## start the whole system on embedded defaults; Ctrl-C stops i
 	@node dist/stack/up.js
 
 test: setup       ## run every test (unit, workflow, activity, API, end to end)
-	@npx eslint . && npx jest --runInBand
+	@npx eslint . && npx jest --maxWorkers=2 --forceExit
 
 lint:
 	@npx eslint .
