@@ -11,13 +11,12 @@
  * workflow without its record, a record still marked half-created).
  */
 import { randomBytes } from 'node:crypto';
-import { WorkflowNotFoundError } from '@temporalio/common';
 import { currentVersions, DEFAULT_PORTAL_SETTINGS } from '../api/services/sign-in';
 import { connectDatabase, type Database } from '../db/connection';
 import { BusinessCalendar } from '../domain/calendar';
 import { DEFAULT_RULES } from '../domain/rules';
 import { accountWorkflowId, cardApplicationWorkflowId, contractWorkflowId } from '../workflows/definitions';
-import { bearer, call, DRILL_KEYS, DrillStack, say, sleep, type Answer, type DrillResult, type StackOptions } from './stack';
+import { bearer, call, DRILL_KEYS, DrillStack, missingWorkflows, say, sleep, type Answer, type DrillResult, type StackOptions } from './stack';
 
 export interface ApiCrashOptions {
   /** Create requests in flight (a third each: companies, accounts, card applications). */
@@ -212,16 +211,9 @@ export async function apiCrashDrill(o: ApiCrashOptions): Promise<DrillResult> {
       ...(await models.PortalAccount.find({}, { _id: 1 }).lean()).map((r) => accountWorkflowId(r._id as string)),
       ...(await models.CardApplication.find({}, { _id: 1 }).lean()).map((r) => cardApplicationWorkflowId(r._id as string)),
     ]);
-    let recordsWithoutWorkflow = 0;
-    for (const id of expected) {
-      try {
-        await stack.client.workflow.getHandle(id).describe();
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        recordsWithoutWorkflow++;
-        problems.push(`record without its workflow: ${id}`);
-      }
-    }
+    const orphans = await missingWorkflows(stack.client, expected);
+    const recordsWithoutWorkflow = orphans.length;
+    for (const id of orphans) problems.push(`record without its workflow: ${id}`);
     let workflowsWithoutRecord = 0;
     for await (const wf of stack.client.workflow.list({ query: `WorkflowType IN ('contractApproval', 'portalAccount', 'cardApplication')` })) {
       if (!expected.has(wf.workflowId)) {

@@ -25,12 +25,11 @@
  * still pending).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { WorkflowNotFoundError } from '@temporalio/common';
 import { connectDatabase, type Database } from '../db/connection';
 import { periodOf } from '../domain/digest';
 import { outboxKey } from '../activities/email';
 import { cardApplicationWorkflowId, contractWorkflowId, digestEmailKey, digestWorkflowId, type MonthlyDigestResult } from '../workflows/definitions';
-import { bearer, call, DRILL_KEYS, DrillStack, say, sleep, type Answer, type DrillResult, type Mail } from './stack';
+import { bearer, call, DRILL_KEYS, DrillStack, missingWorkflows, say, sleep, type Answer, type DrillResult, type Mail } from './stack';
 import { calendar, CardWorkload } from './workload';
 
 export interface SlowSmtpOptions {
@@ -281,18 +280,9 @@ async function scanWorkflows(stack: DrillStack, models: Database['models']): Pro
     ...(await models.CardApplication.find({}, { _id: 1 }).lean()).map((r) => cardApplicationWorkflowId(r._id as string)),
   ];
   const recordIds = new Set(records);
-  let recordsWithoutWorkflow = 0;
-  for (const id of records) {
-    if (seen.has(id)) continue;
-    // Visibility lags: ask the workflow itself before calling it missing.
-    try {
-      await stack.client.workflow.getHandle(id).describe();
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      recordsWithoutWorkflow++;
-      problems.push(`record without its workflow: ${id}`);
-    }
-  }
+  const orphans = await missingWorkflows(stack.client, records.filter((id) => !seen.has(id)));
+  const recordsWithoutWorkflow = orphans.length;
+  for (const id of orphans) problems.push(`record without its workflow: ${id}`);
   let workflowsWithoutRecord = 0;
   for (const id of seen) {
     if ((id.startsWith(contractWorkflowId('')) || id.startsWith(cardApplicationWorkflowId(''))) && !recordIds.has(id)) {
