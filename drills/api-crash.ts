@@ -61,7 +61,7 @@ const headers = (idempotencyKey?: string) => ({
   ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
 });
 const transient = (a: Answer) =>
-  a.status === 0 || a.status >= 500 || a.status === 429 || (a.status === 409 && /Idempotency-Key/.test(String(a.body?.detail)));
+  a.status === 0 || a.status >= 500 || a.status === 429 || (a.status === 202 && a.body?.status === 'pending') || (a.status === 409 && /Idempotency-Key/.test(String(a.body?.detail)));
 
 function companyBody(i: number) {
   const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));

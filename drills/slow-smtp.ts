@@ -52,7 +52,7 @@ export interface SlowSmtpOptions {
   keep?: boolean;
 }
 
-const TRANSIENT = (a: Answer) => a.status === 0 || a.status === 429 || a.status >= 500 || (a.status === 409 && /still being processed/.test(String(a.body?.detail)));
+const TRANSIENT = (a: Answer) => a.status === 0 || a.status === 429 || a.status >= 500 || (a.status === 202 && a.body?.status === 'pending') || (a.status === 409 && /still being processed/.test(String(a.body?.detail)));
 
 /** A POST retried with its Idempotency-Key until it is answered for good. */
 async function post(stack: DrillStack, path: string, body: unknown, key = DRILL_KEYS.backoffice, deadline = Date.now() + 5 * 60_000): Promise<Answer> {

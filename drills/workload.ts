@@ -260,7 +260,9 @@ export class CardWorkload {
     for (;;) {
       const a = await call(this.stack.apiUrl, method, path, body, headers, method === 'POST' ? 60_000 : 20_000);
       if (ok(a)) return a;
-      const pending = a.status === 409 && /still being processed/.test(String(a.body?.detail));
+      // Still running at the API (409), or an Update whose outcome the API did not know in time (202): the
+      // same request with the same Idempotency-Key waits for that same Update and gets its outcome.
+      const pending = (a.status === 409 && /still being processed/.test(String(a.body?.detail))) || (a.status === 202 && a.body?.status === 'pending');
       // A 409 is retried only where it can pass (the state moves on) or be settled; a GET until `ok` accepts it.
       const retry = TRANSIENT.has(a.status) || pending || (a.status === 409 && settled !== undefined) || (a.status === 200 && method === 'GET');
       if (a.status === 409 && !pending && settled && (await settled())) return a;
