@@ -135,10 +135,7 @@ export function createReconciliationActivities(deps: { models: Models; temporal?
   /** Each record's workflow start, one page of records in ID order after the cursor. */
   const pages: Record<ReconciledKind, (after: string | null, limit: number) => Promise<Page>> = {
     async 'licence-watches'(after, limit) {
-      // Whatever the registration said: a company holding or applying for a CargoCard is watched too.
-      const cargoCardCompanies = [...(await cargoCardCompanyIds(deps.models))];
       const companies = await Company.find({
-        $or: [{ requestsCargoCards: true }, { _id: { $in: cargoCardCompanies } }],
         'contract.status': 'approved',
         'transportLicence.expiresOn': { $exists: true },
         ...(after ? { _id: { $gt: after } } : {}),
@@ -146,9 +143,14 @@ export function createReconciliationActivities(deps: { models: Models; temporal?
         .sort({ _id: 1 })
         .limit(limit)
         .lean();
+      // Whatever the registration said: a company holding or applying for a CargoCard is watched too
+      // (asked for this page's companies only, not the whole card collection on every page).
+      const ids = companies.map((c) => String(c._id));
+      const cargoCards = await cargoCardCompanyIds(deps.models, ids.filter((_, i) => !companies[i]!.requestsCargoCards));
+      const watched = companies.filter((c) => c.requestsCargoCards || cargoCards.has(String(c._id)));
       return page(
-        companies.map((c) => String(c._id)),
-        companies.map((c) => ({ id: String(c._id), start: licenceWatchStart(c as CompanyDoc & { _id: string }) })),
+        ids,
+        watched.map((c) => ({ id: String(c._id), start: licenceWatchStart(c as CompanyDoc & { _id: string }) })),
         limit,
       );
     },

@@ -52,14 +52,18 @@ function canonical(value: unknown): unknown {
  * who reads the database test password guesses offline. The key is derived from the deployment's
  * ACCOUNT_LINK_SECRET, the same on every API instance.
  */
-export function fingerprint(method: string, url: string, body: unknown, key: Buffer = fingerprintKey(LOCAL_LINK_SECRET)): string {
+export function fingerprint(method: string, url: string, body: unknown, key: Buffer = LOCAL_FINGERPRINT_KEY): string {
   return createHmac('sha256', key)
     .update(`${method} ${url}\n${JSON.stringify(canonical(body ?? null))}`)
     .digest('hex');
 }
 
 /** The fingerprints' key, derived from the deployment's secret (never the secret itself). */
-export const fingerprintKey = (secret: Buffer): Buffer => createHmac('sha256', secret).update('idempotency-fingerprint').digest();
+export function fingerprintKey(secret: Buffer): Buffer {
+  return createHmac('sha256', secret).update('idempotency-fingerprint').digest();
+}
+/** Derived once: the default of tests and of the local stack. */
+const LOCAL_FINGERPRINT_KEY = fingerprintKey(LOCAL_LINK_SECRET);
 
 export interface IdempotencyOptions {
   models: Models;

@@ -47,11 +47,6 @@ afterAll(() => h?.close());
 const at = (day: IsoDay, time: Parameters<BusinessCalendar['atLocalTime']>[1]): Date => calendar.atLocalTime(day, time);
 const pinFrom = (text: string): string => /PIN code is:\s*(\d{4})/.exec(text)?.[1] ?? '';
 
-async function advanceTo(instant: Date): Promise<void> {
-  const ms = instant.getTime() - (await env.currentTimeMs());
-  if (ms > 0) await env.sleep(ms);
-}
-
 /** An urgent-pickup application of a company with an approved contract and a card user. */
 async function apply(cardType: 'PortKey' | 'CargoCard' = 'PortKey') {
   const company = await createCompany(db.models);
@@ -96,7 +91,7 @@ const phase = (c: Awaited<ReturnType<typeof apply>>, expected: string) =>
 test('a CargoCard blocked while held (its licence expired) keeps its block through the pickup and cannot be activated, even with its PIN', async () => {
   const day = await workingDayAhead();
   const c = await apply('CargoCard');
-  await advanceTo(at(day, '09:00'));
+  await h.sleepUntil(at(day, '09:00'));
   await c.handle.executeUpdate(approveByBackofficeUpdate, { args: [{ approvedBy: 'bo-1' }] });
   await c.handle.executeUpdate(approveByCardUserUpdate, { args: [{ approvedBy: c.xsId }] });
   const held = await phase(c, 'held-for-pickup');
@@ -107,7 +102,7 @@ test('a CargoCard blocked while held (its licence expired) keeps its block throu
   const reason = 'transport licence TL-1 expired on 2026-11-30';
   await db.models.Card.updateOne({ _id: held.cardNumber }, { $set: { status: 'blocked', blockedAt: new Date(), blockReason: reason } });
 
-  await advanceTo(at(day, '09:30'));
+  await h.sleepUntil(at(day, '09:30'));
   await c.hold.executeUpdate(recordPickupUpdate, { args: [{ collectedBy: 'Anna de Vries' }] });
   await phase(c, 'collected');
   expect(await db.models.Card.findById(held.cardNumber).lean()).toMatchObject({ status: 'blocked', blockReason: reason, collectedBy: 'Anna de Vries' });
@@ -122,7 +117,7 @@ test('a CargoCard blocked while held (its licence expired) keeps its block throu
 test(`PIN attempts: ${MAX_PIN_ATTEMPTS} wrong PINs lock activation (the contact is told once), every further attempt is refused without checking, a new PIN from customer service unlocks it and only the new PIN activates`, async () => {
   const day = await workingDayAhead();
   const c = await apply();
-  await advanceTo(at(day, '09:00'));
+  await h.sleepUntil(at(day, '09:00'));
   await c.handle.executeUpdate(approveByBackofficeUpdate, { args: [{ approvedBy: 'bo-1' }] });
   await c.handle.executeUpdate(approveByCardUserUpdate, { args: [{ approvedBy: c.xsId }] });
   const held = await phase(c, 'held-for-pickup');
@@ -133,7 +128,7 @@ test(`PIN attempts: ${MAX_PIN_ATTEMPTS} wrong PINs lock activation (the contact 
     (await c.handle.fetchHistory()).events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'verifyCardPin').length;
 
   // Before the card is produced there is nothing to reissue; before collection nothing to activate.
-  await advanceTo(at(day, '09:30'));
+  await h.sleepUntil(at(day, '09:30'));
   await c.hold.executeUpdate(recordPickupUpdate, { args: [{ collectedBy: 'Anna de Vries' }] });
   await phase(c, 'collected');
 

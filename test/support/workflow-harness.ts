@@ -105,7 +105,10 @@ export async function startWorkflowHarness(options: WorkflowHarnessOptions = {})
     worker,
     taskQueue,
     now: async () => new Date(await env.currentTimeMs()),
-    sleepUntil: async (at) => env.sleep(Math.max(0, at.getTime() - (await env.currentTimeMs()))),
+    async sleepUntil(at) {
+      const ms = at.getTime() - (await env.currentTimeMs());
+      if (ms > 0) await env.sleep(ms);
+    },
     async close() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
