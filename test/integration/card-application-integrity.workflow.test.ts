@@ -187,7 +187,8 @@ test('a contract terminated between approval and production stops the applicatio
   const day = calendar.nextWorkingDay(await serverToday());
   await sleepUntil(at(day, '14:00')); // after the 13:00 cut-off: produced on the next working day
   expect((await approveBoth(applicationId, xsId)).status).toBe(200);
-  expect((await application(applicationId)).status).toBe('awaiting-production');
+  // The record follows the workflow's phase a moment after the approval's answer.
+  await eventually(async () => (await application(applicationId)).status === 'awaiting-production');
   await db.models.Company.updateOne({ _id: companyId }, { $set: { 'contract.status': 'terminated' } });
 
   await sleepUntil(at(calendar.nextWorkingDay(day), '23:00'));
