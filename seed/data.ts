@@ -21,6 +21,12 @@ export interface SeedSizes {
   openApplications: number;
 }
 
+/**
+ * The data set's version: raise it when a change here makes new data, so the
+ * cached data sets of seed/dataset.ts are built again instead of reused.
+ */
+export const SEED_VERSION = 1;
+
 export const SIZES: Record<'realistic' | 'small' | 'tiny', SeedSizes> = {
   realistic: { companies: 5000, cardUsers: 60_000, cards: 60_000, openApplications: 1800 },
   small: { companies: 100, cardUsers: 1200, cards: 1200, openApplications: 36 },

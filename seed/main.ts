@@ -8,15 +8,10 @@
  * continues where an earlier run stopped and never writes anything twice. The
  * worker need not run while seeding; the started workflows wait for it.
  */
-import { Client, Connection } from '@temporalio/client';
-import { dataConverter } from '../codec/data-converter';
 import { loadConfig } from '../config';
-import { temporalConnectionOptions } from '../config/temporal';
-import { connectDatabase } from '../db/connection';
-import { BusinessCalendar } from '../domain/calendar';
 import { SIZES } from './data';
 import { stderrProgress } from './progress';
-import { seed } from './seeder';
+import { seedStack } from './run';
 
 function parseArgs(argv: string[]): { size: keyof typeof SIZES; concurrency: number } {
   let size = 'small';
@@ -44,25 +39,16 @@ async function main(): Promise<void> {
   const sizes = SIZES[size];
   process.stderr.write(`[seed] ${size}: ${JSON.stringify(sizes)} into ${config.mongodbUri.replace(/\/\/[^@]*@/, '//')} and Temporal ${config.temporal.address} (${config.temporal.namespace}/${config.temporal.taskQueue})\n`);
   const t0 = Date.now();
-  const db = await connectDatabase(config.mongodbUri);
-  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
-  const temporal = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config.payloadKeys) });
-  try {
-    const { asOf, counts } = await seed({
-      size,
-      sizes,
-      db,
-      temporal,
-      taskQueue: config.temporal.taskQueue,
-      calendar: new BusinessCalendar(config.rules),
-      progress: stderrProgress(),
-      concurrency,
-    });
-    process.stderr.write(`[seed] done in ${((Date.now() - t0) / 1000).toFixed(1)} s; data set as of ${asOf.toISOString()}; documents: ${JSON.stringify(counts)}\n`);
-  } finally {
-    await connection.close();
-    await db.close();
-  }
+  const { asOf, counts } = await seedStack({
+    size,
+    mongodbUri: config.mongodbUri,
+    temporal: config.temporal,
+    payloadKeys: config.payloadKeys,
+    rules: config.rules,
+    progress: stderrProgress(),
+    concurrency,
+  });
+  process.stderr.write(`[seed] done in ${((Date.now() - t0) / 1000).toFixed(1)} s; data set as of ${asOf.toISOString()}; documents: ${JSON.stringify(counts)}\n`);
 }
 
 main().catch((err) => {
