@@ -4,7 +4,7 @@
  * (`npm run bench -- --data realistic`, `npm run drill -- --data realistic`).
  *
  * The data set of a size is built once per machine into
- * $XS_CACHE_DIR/datasets/<size>-v<SEED_VERSION>/ (default ~/.cache/xs-backoffice):
+ * $XS_DATASETS_DIR/<size>-v<SEED_VERSION>/ (default ~/.cache/xs-backoffice/datasets/):
  * the project's own `seed()` into a Temporal dev server on a SQLite file
  * (temporal.db) and FerretDB (ferretdb/), both started here on free loopback
  * ports. dataset.json, written last, marks it complete; a build that was
@@ -23,7 +23,7 @@ import { cacheDir } from '../stack/binaries';
 import { freePort } from '../stack/processes';
 import { startFerretDb, startTemporalServer } from '../stack/services';
 import { SEED_VERSION, SIZES } from './data';
-import { stderrProgress } from './progress';
+import { stderrProgress, type Progress } from './progress';
 import { seedStack } from './run';
 
 export type DatasetSize = keyof typeof SIZES;
@@ -49,11 +49,11 @@ const TASK_QUEUE = 'xs-backoffice';
 const NAMESPACE = 'default';
 
 export function datasetDir(size: DatasetSize, env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheDir(env), 'datasets', `${size}-v${SEED_VERSION}`);
+  return join(env.XS_DATASETS_DIR || join(cacheDir(env), 'datasets'), `${size}-v${SEED_VERSION}`);
 }
 
 /** The data set of this size, built now if this machine has none (about 50 minutes for `realistic` on 2 quiet cores). */
-export async function ensureDataset(size: DatasetSize, log: (line: string) => void): Promise<Dataset> {
+export async function ensureDataset(size: DatasetSize, log: (line: string) => void, progress: Progress = stderrProgress()): Promise<Dataset> {
   if (!(size in SIZES)) throw new Error(`no data set "${size}" (one of ${Object.keys(SIZES).join(', ')})`);
   const dir = datasetDir(size);
   const marker = join(dir, 'dataset.json');
@@ -71,7 +71,7 @@ export async function ensureDataset(size: DatasetSize, log: (line: string) => vo
         mongodbUri: `mongodb://127.0.0.1:${mongoPort}/${DATABASE}`,
         temporal: { address: `127.0.0.1:${temporalPort}`, namespace: NAMESPACE, taskQueue: TASK_QUEUE },
         payloadKeys: parsePayloadKeys(LOCAL_PAYLOAD_KEYS_ENTRY, []),
-        progress: stderrProgress(),
+        progress,
       });
       const dataset: Dataset = {
         size,
