@@ -26,7 +26,7 @@ export const sha256 = (secret: string): string => createHash('sha256').update(se
 
 /**
  * The keys of the local stack (development and test only; refused in
- * production). The README lists them so a new user can call the API at once.
+ * production). docs/api.md lists them so a new user can call the API at once.
  */
 export const LOCAL_API_KEYS = {
   backoffice: 'local-backoffice-key-not-for-production',

@@ -21,7 +21,7 @@ export const PAYLOAD_KEY_BYTES = 32;
 /**
  * The key of the local stack (development and test only; refused in
  * production). It is public (it is in this file), so it protects nothing: it
- * only makes local histories look like production's. The README names it.
+ * only makes local histories look like production's. docs/operations.md names it.
  */
 export const LOCAL_PAYLOAD_KEY_ID = 'local-not-for-production';
 export const LOCAL_PAYLOAD_KEY = createHash('sha256').update('xs-backoffice local payload key, not for production').digest('base64');

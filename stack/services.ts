@@ -22,8 +22,14 @@ const CLI_TYPE: Record<string, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
+export function cliSearchAttributeType(type: string): string {
+  const name = CLI_TYPE[type];
+  if (!name) throw new Error(`no Temporal CLI name for the search-attribute type ${type}`);
+  return name;
+}
+
 export function searchAttributeArgs(): string[] {
-  return Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${CLI_TYPE[type]}`]);
+  return Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${cliSearchAttributeType(type)}`]);
 }
 
 export async function temporalReady(address: string): Promise<boolean> {

@@ -154,7 +154,7 @@ async function main(): Promise<void> {
       `  Metrics             ${api}/metrics (API, with a back-office or system key), ${env.WORKER_METRICS_ADDRESS === 'off' ? 'worker metrics off' : `http://${env.WORKER_METRICS_ADDRESS}/metrics (worker)`}`,
       process.env.API_KEYS
         ? '  API keys            from API_KEYS'
-        : `  API key             Authorization: Bearer ${LOCAL_API_KEYS.backoffice}   (local keys: README, "Calling the API")`,
+        : `  API key             Authorization: Bearer ${LOCAL_API_KEYS.backoffice}   (local keys: docs/api.md)`,
       external.temporal ? `  Temporal            ${env.TEMPORAL_ADDRESS} (external)` : `  Temporal Web UI     http://127.0.0.1:${ports.temporalUi}   (gRPC 127.0.0.1:${ports.temporal})`,
       `  Codec server        ${codecUrl}   (sign in with a back-office or customer-service key; then in the Web UI's Codec Server`,
       `                      settings: "Use my browser setting", endpoint ${codecUrl}, "Include cross-origin credentials" on)`,

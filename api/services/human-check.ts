@@ -26,7 +26,7 @@ export interface HumanCheckVerifier {
 
 export type HumanCheckConfig = { verifier: 'local' } | { verifier: 'siteverify'; verifyUrl: string; secret: string };
 
-/** The one token the local verifier accepts (README: the curl walk). */
+/** The one token the local verifier accepts (docs/api.md: the curl walk). */
 export const LOCAL_HUMAN_CHECK_TOKEN = 'local-human-check-passed';
 
 export const localVerifier: HumanCheckVerifier = {

@@ -68,7 +68,7 @@ function withoutHealthcheck(yaml: string, service: string): string {
 }
 
 describe('docker-compose.yml (tools/compose-check)', () => {
-  test('is a valid Compose file with every service the README promises', () => {
+  test('is a valid Compose file with every service docs/operations.md promises', () => {
     const result = check(COMPOSE_FILE);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

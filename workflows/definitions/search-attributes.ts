@@ -1,12 +1,16 @@
 /**
  * The custom search attributes operators filter on in the Web UI, typed.
  * `stack/` registers exactly these on the local dev server; a production
- * namespace needs them too (README: "Search attributes").
+ * namespace needs them too (docs/operations.md, "Search attributes", generated
+ * from this file by `npm run docs`).
  *
  * SQLite visibility allows at most 10 Keyword and 3 each of Text, Int, Double,
  * Bool, Datetime and KeywordList attributes: this list stays within that.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { CARD_TYPES, DELIVERY_METHODS } from './card-application';
+
+const oneOf = (values: readonly string[]) => `one of ${values.map((v) => `\`${v}\``).join(', ')}`;
 
 export const SA = {
   /** The company's ID in the back-office (every case of a company carries it). */
@@ -27,6 +31,20 @@ export const SA = {
   /** Portal accounts: wrong passwords in a row (a lock by them: Phase = "locked" AND FailedSignIns >= the limit). */
   failedSignIns: defineSearchAttributeKey('FailedSignIns', SearchAttributeType.INT),
 } as const;
+
+/** What each attribute says, for operators (docs/operations.md is generated from it). */
+export const SEARCH_ATTRIBUTE_MEANING: Record<keyof typeof SA, string> = {
+  companyId: 'the company in the back-office; every case of a company carries it',
+  customerNumber: "the company's customer number (assigned at registration, told with the approval)",
+  xsId: "the card user's XS-ID",
+  cardNumber: 'the XS-Key card, once produced',
+  cardType: oneOf(CARD_TYPES),
+  deliveryMethod: `how the card reaches its user: ${oneOf(DELIVERY_METHODS)}`,
+  phase: 'where the case stands (`awaiting-decision`, `locked`, ...), one vocabulary per process',
+  nextDueAt: 'when the case next needs something to happen (a deadline, a timer)',
+  slaBreached: 'true once a service-level target passed without the awaited action',
+  failedSignIns: 'portal accounts: wrong passwords in a row',
+};
 
 /** Name -> Temporal type, for registering the attributes on a server. */
 export const SEARCH_ATTRIBUTE_TYPES: Record<string, string> = Object.fromEntries(
