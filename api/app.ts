@@ -12,7 +12,7 @@ import { context, SpanKind, trace } from '@opentelemetry/api';
 import express, { type Express } from 'express';
 import { dirname } from 'node:path';
 import type { ApiKey } from '../config/api-keys';
-import { createLogger, type Logger } from '../observability/logger';
+import { createLogger, requestLog, type Logger } from '../observability/logger';
 import { requestContext } from '../observability/request-context';
 import type { Tracing } from '../observability/tracing';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../config/temporal';
@@ -76,12 +76,11 @@ export function createApp(deps: AppDeps): Express {
     }),
     onHandler: (operation, res) => metrics.handlerEntered(operation.operationId, callerOf(res)?.role ?? 'none'),
     onUnchecked: (req, res) =>
-      logger.error('a handler was reached without an authorized operation; refused', {
-        requestId: res.locals.requestId,
+      requestLog(res, logger).error({
         method: req.method,
         path: req.path,
         operation: operationOf(res)?.operationId,
-      }),
+      }, 'a handler was reached without an authorized operation; refused'),
   });
   const app = express();
   app.disable('x-powered-by');
@@ -97,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
     res.locals.requestId = incoming && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    res.locals.log = logger.child({ requestId: res.locals.requestId });
     const span = tracer.startSpan(`${req.method} ${req.path}`, {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': req.method, 'url.path': req.path, 'xs.request_id': res.locals.requestId },
@@ -119,15 +119,14 @@ export function createApp(deps: AppDeps): Express {
       const caller = callerOf(res)?.name ?? 'anonymous';
       metrics.observe({ operation, method: req.method, status: res.statusCode, seconds, caller });
       // IDs only: no query string, no body, the key by its name.
-      logger.info('request', {
-        requestId: res.locals.requestId,
+      requestLog(res, logger).info({
         method: req.method,
         path: req.path,
         operation,
         caller,
         status: res.statusCode,
         ms: Math.round(seconds * 1e4) / 10,
-      });
+      }, 'request');
     });
     next();
   });
@@ -152,7 +151,7 @@ export function createApp(deps: AppDeps): Express {
     guard({
       keys: deps.security.keys,
       limiter: new RateLimiter({ perMinute: deps.security.rateLimitPerMinute, slots: deps.models.RateLimitSlot, logger }),
-      onUnrouted: (req) => logger.error('a request reached the guard without an operation; refused', { method: req.method, path: req.path }),
+      onUnrouted: (req) => logger.error({ method: req.method, path: req.path }, 'a request reached the guard without an operation; refused'),
     }),
   );
   app.use(express.json({ limit: '100kb' }));

@@ -9,7 +9,7 @@ import type { ErrorRequestHandler } from 'express';
 import { ApplicationFailure, TimeoutFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { FailureType } from '../workflows/definitions';
-import type { Logger } from '../observability/logger';
+import { requestLog, type Logger } from '../observability/logger';
 import { UpdateOutcomePending } from './services/updates';
 
 export interface FieldError {
@@ -119,11 +119,11 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') problem = new HttpProblem(415, 'Unsupported media type', 'send UTF-8 JSON');
     else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) problem = new HttpProblem(err.status, 'Invalid request', 'the request could not be read');
     else if (isTransient(err)) {
-      logger.warn('dependency unreachable', { requestId: res.locals.requestId, path: req.path, error: String(err?.message ?? err) });
+      requestLog(res, logger).warn({ path: req.path, error: String(err?.message ?? err) }, 'dependency unreachable');
       res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
       problem = new HttpProblem(503, 'Service unavailable', 'a service the API depends on is briefly unreachable; nothing was lost, retry after Retry-After seconds');
     } else {
-      logger.error('unhandled error', { requestId: res.locals.requestId, path: req.path, error: String(err?.stack ?? err) });
+      requestLog(res, logger).error({ path: req.path, error: String(err?.stack ?? err) }, 'unhandled error');
       problem = new HttpProblem(500, 'Internal error', 'an unexpected error occurred; quote the request ID when reporting it');
     }
     res

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const stopSweep = startCreationSweep(serviceDeps, config.api.creationSweep);
   const server = app.listen(config.api.port, config.api.host, () => {
     console.log(`api: listening on http://${config.api.host}:${config.api.port} (docs at /docs)`);
-    logger.info('api keys loaded', { keys: config.api.keys.map((k) => `${k.name} (${k.role})`) });
+    logger.info({ keys: config.api.keys.map((k) => `${k.name} (${k.role})`) }, 'api keys loaded');
   });
   const shutdown = () => {
     server.close(async () => {

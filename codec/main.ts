@@ -13,7 +13,7 @@ function main(): void {
     uiOrigins,
     // A Web UI served over HTTPS can only call an HTTPS codec server (mixed content): the cookie is then Secure.
     secureCookie: uiOrigins.length > 0 && uiOrigins.every((o) => o.startsWith('https://')),
-    audit: (call) => logger.info('codec call', call),
+    audit: (call) => logger.info(call, 'codec call'),
   });
   server.listen(port, host, () => {
     console.log(`${CODEC_READY_LINE} http://${host}:${port} (Web UI origins ${uiOrigins.join(', ')}; roles ${CODEC_ROLES.join(', ')}; payload keys ${config.payloadKeys.map((k) => k.id).join(', ')})`);

@@ -1,21 +1,25 @@
 /**
- * Structured logs: one JSON object a line, with time, level, message and
- * fields. Logs carry IDs (request, company, application, workflow), never
- * personal data: email addresses are masked in every field as a last line
- * of defence, request bodies and query strings are never logged, and API
- * keys appear only by name.
+ * Structured logs with pino: one JSON object a line (time, level, msg, fields).
+ * Logs carry IDs (request, company, application, workflow), never personal data
+ * or credentials:
+ * - fields that hold them are removed by path (`REDACTED_PATHS`), whatever their value;
+ * - email addresses are masked in every string of every line, message included,
+ *   as a last line of defence;
+ * - request bodies and query strings are never logged, API keys only by name.
+ * A request logs through a child logger carrying its request ID (api/app.ts);
+ * the worker routes the Temporal SDK's logs, with each workflow's and activity's
+ * IDs, into the same logger (workers/logging.ts).
  */
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
+
 export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type Level = (typeof LEVELS)[number];
-
 export type LogFields = Record<string, unknown>;
+export type Logger = PinoLogger;
 
-export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-}
+/** Fields dropped from every line (one level deep too): credentials and personal data. */
+export const REDACTED_PATHS = ['password', 'newPassword', 'pin', 'token', 'secret', 'apiKey', 'authorization', 'email', 'body', 'query', 'headers']
+  .flatMap((key) => [key, `*.${key}`]);
 
 const EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/g;
 
@@ -28,15 +32,44 @@ export function redact(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, depth + 1)]));
 }
 
-export function createLogger(
-  level: Level = 'info',
-  base: LogFields = {},
-  write: (line: string, level: Level) => void = (line, l) => (l === 'error' || l === 'warn' ? process.stderr : process.stdout).write(`${line}\n`),
-): Logger {
-  const min = LEVELS.indexOf(level);
-  const emit = (l: Level) => (msg: string, fields: LogFields = {}) => {
-    if (LEVELS.indexOf(l) < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: l, msg: redact(msg), ...base, ...(redact(fields) as LogFields) }), l);
-  };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+let defaultDestination: DestinationStream | undefined;
+
+/** Where loggers created without a destination write (stdout unless set): the tests send every process's logs to a file per run. */
+export function setDefaultLogDestination(destination: DestinationStream | undefined): void {
+  defaultDestination = destination;
+}
+
+/**
+ * A logger at `level` with `base` fields on every line. `write` receives each
+ * line (without its newline) and its level instead of stdout: for tests.
+ */
+export function createLogger(level: Level = 'info', base: LogFields = {}, write?: (line: string, level: Level) => void): Logger {
+  const destination: DestinationStream | undefined = write
+    ? { write: (chunk: string) => void write(chunk.trimEnd(), (JSON.parse(chunk) as { level: Level }).level) }
+    : defaultDestination;
+  return pino(
+    {
+      level,
+      base,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, remove: true },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => redact(fields) as LogFields,
+      },
+      hooks: {
+        // The message is masked too: it may quote an address from an error.
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => (typeof a === 'string' ? (redact(a) as string) : a)) as Parameters<typeof method>);
+        },
+      },
+    },
+    destination ?? pino.destination({ dest: 1, sync: true }),
+  );
+}
+
+/** The request's child logger (its request ID on every line), set by api/app.ts; `fallback` before that. */
+export function requestLog(res: { locals: Record<string, unknown> }, fallback: Logger): Logger {
+  return (res.locals.log as Logger | undefined) ?? fallback;
 }

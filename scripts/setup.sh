@@ -93,15 +93,6 @@ if [ ! -x "$ts_bin" ]; then
   rm -rf "$ts_dir" && mkdir -p "$ts_dir/bin"
   (cd "$root/tools/test-server" && mvn -q -B dependency:copy-dependencies \
       -DoutputDirectory="$ts_dir/lib" -DincludeScope=runtime)
-  cat > "$ts_bin" <<WRAPPER
-#!/bin/sh
-# Temporal time-skipping test server; the TypeScript SDK passes the port as the only argument.
-cds="$ts_dir/app.jsa"
-if [ -f "\$cds" ]; then cds_flag="-XX:SharedArchiveFile=\$cds"; else cds_flag=""; fi
-exec java -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \$cds_flag \\
-  -cp "$ts_dir/lib/*" io.temporal.testserver.TestServer "\$@"
-WRAPPER
-  chmod +x "$ts_bin"
   # A class-data-sharing archive of the classes a start loads: cuts JVM start-up
   # well under the ~5 s the SDK waits for the server.
   say "recording a class-data-sharing archive for the test server"
@@ -116,6 +107,19 @@ WRAPPER
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 fi
+
+# The launcher is written on every run (cheap), so a change to it reaches machines with the jars cached;
+# written aside and renamed, so a test server starting meanwhile never reads half a script.
+cat > "$ts_bin.$$" <<WRAPPER
+#!/bin/sh
+# Temporal time-skipping test server; the TypeScript SDK passes the port as the only argument.
+# Its log (SLF4J's complaints) goes to XS_TEST_SERVER_LOG when set: the tests' log file.
+cds="$ts_dir/app.jsa"
+if [ -f "\$cds" ]; then cds_flag="-XX:SharedArchiveFile=\$cds"; else cds_flag=""; fi
+exec java -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \$cds_flag \\
+  -cp "$ts_dir/lib/*" io.temporal.testserver.TestServer "\$@" 2>>"\${XS_TEST_SERVER_LOG:-/dev/stderr}"
+WRAPPER
+chmod +x "$ts_bin.$$" && mv -f "$ts_bin.$$" "$ts_bin"
 
 # --- schemathesis (property-based fuzzing of /openapi.json) ---------------------
 st_dir="$cache/schemathesis-$schemathesis_version"

@@ -4,31 +4,31 @@
  * exits 0. The Schedules are not its business: `npm run schedules:apply` is a deploy step (schedules/apply.ts).
  */
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, GracefulShutdownPeriodExpiredError, Runtime, type LogLevel } from '@temporalio/worker';
+import { GracefulShutdownPeriodExpiredError, Runtime } from '@temporalio/worker';
 import { dataConverter } from '../codec/data-converter';
 import { loadConfig, ConfigError } from '../config';
 import { clientConnectionOptions } from '../config/temporal';
 import { connectDatabase } from '../db/connection';
 import { createMailer } from '../email/mailer';
-import { createLogger, type Level } from '../observability/logger';
+import { createLogger } from '../observability/logger';
 import { clientInterceptors, createTracing } from '../observability/tracing';
+import { sdkLogging } from './logging';
 import { SHUTDOWN_FORCE_MS, SHUTDOWN_GRACE_MS, WORKER_DRAINED_LINE, WORKER_DRAINING_LINE } from './shutdown';
 import { createWorker, WORKER_READY_LINE } from './worker';
-
-const SDK_LEVEL: Record<Level, LogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
-const LEVEL_OF: Record<LogLevel, Level> = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { service: 'worker' });
   // Before any connection: the SDK's logs as JSON lines, its metrics (and the activities' own) for Prometheus.
+  const logging = sdkLogging(logger, config.logLevel);
   Runtime.install({
-    logger: new DefaultLogger(SDK_LEVEL[config.logLevel], ({ level, message, meta }) =>
-      logger[LEVEL_OF[level]](message, meta as Record<string, unknown> | undefined),
-    ),
-    ...(config.worker.metricsAddress
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.worker.metricsAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } }
-      : {}),
+    logger: logging.logger,
+    telemetryOptions: {
+      ...logging.telemetryOptions,
+      ...(config.worker.metricsAddress
+        ? { metrics: { prometheus: { bindAddress: config.worker.metricsAddress, countersTotalSuffix: true, useSecondsForDurations: true } } }
+        : {}),
+    },
   });
   const db = await connectDatabase(config.mongodbUri);
   const mailer = createMailer(config.mail);

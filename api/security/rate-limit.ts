@@ -229,9 +229,9 @@ export class RateLimiter {
       (up, err) => {
         if (up && down) logger?.info('rate-limit store reachable again: limits are cluster-wide again');
         if (!up && !down) {
-          logger?.warn('rate-limit store unreachable (or too slow): this process limits on its own, in memory, until it is back', {
+          logger?.warn({
             error: err instanceof Error ? err.message : String(err),
-          });
+          }, 'rate-limit store unreachable (or too slow): this process limits on its own, in memory, until it is back');
         }
         down = !up;
       },

@@ -92,7 +92,7 @@ export function createCustomerNumberService(
         if (company?.contract?.status !== 'approved') return;
         await update(accountId, requestCustomerNumberUpdate, { customerNumber: body.customerNumber, companyId: company._id as string });
       };
-      work().catch((err: unknown) => ctx.logger.error('customer-number confirmation request failed', { error: String((err as Error)?.message ?? err) }));
+      work().catch((err: unknown) => ctx.logger.error({ error: String((err as Error)?.message ?? err) }, 'customer-number confirmation request failed'));
       return { added: false };
     },
 

@@ -249,7 +249,7 @@ export function createAccountService(deps: ServiceDeps) {
           throw err;
         }
       };
-      work().catch((err: unknown) => logger.error('password-reset request failed', { error: String((err as Error)?.message ?? err) }));
+      work().catch((err: unknown) => logger.error({ error: String((err as Error)?.message ?? err) }, 'password-reset request failed'));
     },
 
     async confirmReset(body: { token: string; password: string }) {

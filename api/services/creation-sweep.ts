@@ -25,7 +25,7 @@ export function startCreationSweep(deps: ServiceDeps & { logger: Logger }, opts:
   let running: Promise<unknown> = Promise.resolve();
   const sweep = () => {
     running = sweepHalfCreated(completers, { graceMs: opts.graceMs ?? CREATION_GRACE_MS, logger: deps.logger }).catch((err: unknown) =>
-      deps.logger.warn('creation sweep failed; the next one retries', { error: String((err as Error)?.message ?? err) }),
+      deps.logger.warn({ error: String((err as Error)?.message ?? err) }, 'creation sweep failed; the next one retries'),
     );
   };
   sweep();

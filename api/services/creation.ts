@@ -67,12 +67,12 @@ export async function sweepHalfCreated(completers: Completer[], opts: { now?: Da
         await c.complete(_id);
         completed++;
       } catch (err) {
-        opts.logger?.warn('creation sweep: could not complete a half-created case; next sweep retries', {
+        opts.logger?.warn({
           kind: c.kind, recordId: _id, error: String((err as Error)?.message ?? err),
-        });
+        }, 'creation sweep: could not complete a half-created case; next sweep retries');
       }
     }
   }
-  if (completed) opts.logger?.info('creation sweep: completed half-created cases', { completed });
+  if (completed) opts.logger?.info({ completed }, 'creation sweep: completed half-created cases');
   return completed;
 }

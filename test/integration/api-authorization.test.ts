@@ -15,7 +15,6 @@
  * handler, not even for a role that may call it).
  */
 import { request as httpRequest, Agent } from 'node:http';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { LOCAL_API_KEYS, type Role } from '../../config/api-keys';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
@@ -30,7 +29,6 @@ let operations: Operation[];
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   h = await startApiHarness();
   operations = listOperations((await h.api('GET', '/openapi.json')).body.paths);
 });

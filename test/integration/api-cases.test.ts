@@ -3,7 +3,6 @@
  * (visibility answers the cases of a company; the running workflow answers
  * what it waits for).
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { LOCAL_API_KEYS } from '../../config/api-keys';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
@@ -15,7 +14,6 @@ const calendar = new BusinessCalendar(DEFAULT_RULES);
 let h: ApiHarness;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   h = await startApiHarness();
 });
 afterAll(() => h?.close());

@@ -4,7 +4,6 @@
  * FerretDB database and a real SMTP receiver.
  */
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { messageIdFor, outboxKey } from '../../activities/email';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
@@ -22,7 +21,6 @@ let h: ApiHarness;
 let baseUrl: string, client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') }); // the worker's INFO lines would drown the report
   h = await startApiHarness();
   ({ baseUrl, client, db, receiver, taskQueue } = h);
 });

@@ -7,9 +7,9 @@
  * its workflow under the deterministic ID, and no pending mark. At the end
  * there is no orphan: every record has its workflow and every workflow its record.
  */
+import { createLogger } from '../../observability/logger';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { currentVersions, DEFAULT_PORTAL_SETTINGS } from '../../api/services/sign-in';
 import { creationCompleters } from '../../api/services/creation-sweep';
 import { sweepHalfCreated } from '../../api/services/creation';
@@ -46,9 +46,8 @@ type Fault = (typeof FAULTS)[number];
 const faulty: Partial<Record<Fault, AppServer>> = {};
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   h = await startApiHarness();
-  const base = { db: h.db, taskQueue: h.taskQueue, logger: { debug() {}, info() {}, warn() {}, error() {} } as never };
+  const base = { db: h.db, taskQueue: h.taskQueue, logger: createLogger('error', {}, () => undefined) };
   faulty['crash after the record'] = await startApp({
     ...base,
     client: h.client,

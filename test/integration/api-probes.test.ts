@@ -8,7 +8,6 @@
  * and records every line it is sent.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { smtpGreeting } from '../../api/readiness';
 import { startApiHarness, startApp, type ApiHarness } from '../support/api-harness';
 
@@ -53,7 +52,6 @@ async function countingSmtp(): Promise<CountingSmtp> {
 let h: ApiHarness;
 let smtp: CountingSmtp;
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   [h, smtp] = await Promise.all([startApiHarness(), countingSmtp()]);
 });
 afterAll(async () => {

@@ -14,7 +14,6 @@
  *   gets a 4xx problem, never a 5xx, and leaves nothing behind;
  * - /metrics counts requests by operation; logs carry neither keys nor emails.
  */
-import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { LOCAL_API_KEYS } from '../../config/api-keys';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
@@ -36,7 +35,6 @@ let h: ApiHarness;
 let spec: any;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   h = await startApiHarness();
   spec = (await h.api('GET', '/openapi.json')).body;
 });

@@ -1,0 +1,3 @@
+export function runLogDir(): string;
+export function logFileFor(testPath: string): string;
+export function pruneOldRuns(): void;
