@@ -21,8 +21,8 @@ import { BusinessRules, DEFAULT_RULES, LocalTime } from './rules';
 
 /** A calendar day, 'YYYY-MM-DD'. */
 export type IsoDay = string;
-export type Destination = 'NL' | 'abroad';
-export type DeliveryMethod = 'post' | 'pickup' | 'urgent-pickup';
+export type { DeliveryMethod, Destination } from './vocabulary';
+import type { Destination } from './vocabulary';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;

@@ -6,7 +6,8 @@
  */
 import type { BusinessCalendar, IsoDay } from './calendar';
 
-export type Language = 'de' | 'en';
+export type { Language } from './vocabulary';
+import type { Language } from './vocabulary';
 
 /** 'YYYY-MM': the month a digest covers. */
 export type Period = string;

@@ -38,6 +38,7 @@ import {
   type Replacement,
 } from './definitions';
 import { acts, loadRules, showStatus, type Status } from './support';
+import { DELIVERY_METHODS, DESTINATIONS, isOneOf } from '../domain/vocabulary';
 
 interface BlockOrder { reason: string; by: string; notify: boolean }
 type Step = { kind: 'window' | 'block' | 'expiry'; at: number };
@@ -281,10 +282,10 @@ function requireText(value: unknown, field: string): void {
 }
 
 function checkDelivery(request: { deliveryMethod?: unknown; destination?: unknown }, required: boolean): void {
-  if ((required || request.deliveryMethod !== undefined) && !['post', 'pickup', 'urgent-pickup'].includes(request.deliveryMethod as string)) {
-    throw invalidInput('deliveryMethod must be post, pickup or urgent-pickup', { field: 'deliveryMethod' });
+  if ((required || request.deliveryMethod !== undefined) && !isOneOf(DELIVERY_METHODS, request.deliveryMethod)) {
+    throw invalidInput(`deliveryMethod must be one of ${DELIVERY_METHODS.join(', ')}`, { field: 'deliveryMethod' });
   }
-  if ((required || request.destination !== undefined) && !['NL', 'abroad'].includes(request.destination as string)) {
-    throw invalidInput('destination must be NL or abroad', { field: 'destination' });
+  if ((required || request.destination !== undefined) && !isOneOf(DESTINATIONS, request.destination)) {
+    throw invalidInput(`destination must be one of ${DESTINATIONS.join(', ')}`, { field: 'destination' });
   }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PASSWORD_VIOLATION_CODES } from '../../domain/password-guessing';
 import { email, instant, language, name } from './common';
 import { terminalId } from './terminals';
+import { ACCOUNT_PHASES, CUSTOMER_NUMBER_PROOFS } from '../../domain/vocabulary';
 
 /** Any string: the policy (domain/password-policy.ts) judges it and lists every violation (422). */
 const password = z
@@ -23,7 +24,7 @@ const customerNumber = z
   .regex(/^[A-Za-z0-9-]{1,20}$/, 'is not a customer number')
   .meta({ description: 'The customer number the company received with its contract approval' });
 const by = z.string().trim().min(1, 'is required').max(100).meta({ description: 'Customer-service user ID' });
-const phase = z.enum(['pending-activation', 'active', 'locked', 'lapsed']);
+const phase = z.enum(ACCOUNT_PHASES);
 /** A version of the terms of use or the privacy statement, as configured (TERMS_VERSION, PRIVACY_VERSION). */
 const version = z.string().trim().min(1).max(40).meta({ description: 'The version the user was shown and accepted' });
 const accept = z
@@ -176,7 +177,7 @@ export const customerNumbersView = z
         companyName: z.string().optional(),
         registered: z.boolean().meta({ description: 'The number the account registered with (it cannot be removed)' }),
         addedAt: instant.optional(),
-        proof: z.enum(['terminal', 'link']).optional(),
+        proof: z.enum(CUSTOMER_NUMBER_PROOFS).optional(),
         terminals: z.array(terminalMasterData),
       }),
     ),

@@ -1,11 +1,12 @@
 /** Cards in use (PROCESSES.md section 3): blocking, loss, renewal, and the card itself. */
 import { z } from 'zod';
 import { instant, isoDay } from './common';
+import { CARD_STATUSES, DELIVERY_METHODS, DESTINATIONS } from '../../domain/vocabulary';
 
 const actor = z.string().trim().min(1, 'is required').max(100).meta({ description: 'Who asks (a company or back-office user ID)' });
 const reason = z.string().trim().min(1, 'is required').max(500);
-const deliveryMethod = z.enum(['post', 'pickup', 'urgent-pickup']);
-const destination = z.enum(['NL', 'abroad']);
+const deliveryMethod = z.enum(DELIVERY_METHODS);
+const destination = z.enum(DESTINATIONS);
 
 export const cardNumberParam = z.strictObject({
   cardNumber: z.string().regex(/^[A-Za-z0-9]{4,32}$/, 'is not a card number').meta({ example: 'XK0123456789' }),
@@ -57,7 +58,7 @@ export const cardView = z
     companyId: z.string(),
     xsId: z.string(),
     cardType: z.string(),
-    status: z.enum(['produced', 'held', 'shipped', 'collected', 'active', 'blocked', 'expired']),
+    status: z.enum(CARD_STATUSES),
     activatedAt: instant.optional(),
     expiresAt: instant.optional(),
     renewalWindowOpensAt: instant.optional(),

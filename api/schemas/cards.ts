@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { CARD_APPLICATION_PHASES, CARD_TYPES, DELIVERY_METHODS, PIN_PATTERN } from '../../workflows/definitions';
 import { email, instant, isoDay, language, name } from './common';
+import { DESTINATIONS } from '../../domain/vocabulary';
 
 const companyId = z.string().regex(/^co_[A-Za-z0-9]{8,40}$/, 'is not a company ID');
 export const xsIdPattern = /^xs_[A-Za-z0-9]{8,40}$/;
@@ -47,7 +48,7 @@ export const cardUserView = z
     firstName: z.string(),
     lastName: z.string(),
     email: z.string(),
-    language: z.enum(['de', 'en']),
+    language,
     identityDocument: z.object({
       kind: z.enum(IDENTITY_DOCUMENT_KINDS),
       numberEnding: z.string().meta({ description: 'The last 3 characters of the document number' }),
@@ -67,7 +68,7 @@ export const applyForCardBody = z
     xsId,
     cardType: z.enum(CARD_TYPES).meta({ description: 'A CargoCard needs the company\'s valid transport licence' }),
     deliveryMethod: z.enum(DELIVERY_METHODS),
-    destination: z.enum(['NL', 'abroad']).default('NL').meta({ description: 'Where a card sent by post goes (delivery 5 or 10 working days)' }),
+    destination: z.enum(DESTINATIONS).default('NL').meta({ description: 'Where a card sent by post goes (delivery 5 or 10 working days)' }),
   })
   .meta({ id: 'ApplyForCard' });
 export type ApplyForCardBody = z.infer<typeof applyForCardBody>;

@@ -1,6 +1,7 @@
 /** Field schemas shared by the API's resources. */
 import { z } from 'zod';
 import { isIsoDay } from '../../domain/calendar';
+import { LANGUAGES } from '../../domain/vocabulary';
 
 export const isoDay = z
   .string()
@@ -8,7 +9,7 @@ export const isoDay = z
   .meta({ format: 'date', example: '2027-03-31' });
 
 export const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with an offset' });
-export const language = z.enum(['de', 'en']).meta({ description: 'Language of the emails' });
+export const language = z.enum(LANGUAGES).meta({ description: 'Language of the emails' });
 // The part before the @ has at most 64 characters (RFC 5321), as the `email` format of the OpenAPI document says.
 export const email = z
   .email({ message: 'must be an email address' })

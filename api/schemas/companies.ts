@@ -1,6 +1,7 @@
 /** Companies and their contracts (PROCESSES.md section 1). */
 import { z } from 'zod';
 import { documentRef, email, instant, isoDay, language, name } from './common';
+import { CONTRACT_STATUSES } from '../../domain/vocabulary';
 
 export const registerCompanyBody = z
   .strictObject({
@@ -54,7 +55,7 @@ export const companyIdParam = z.strictObject({ companyId: z.string().regex(/^co_
 
 export const contractView = z
   .object({
-    status: z.enum(['pending', 'approved', 'rejected', 'terminated']),
+    status: z.enum(CONTRACT_STATUSES),
     submittedAt: instant,
     dueAt: instant,
     slaBreached: z.boolean(),

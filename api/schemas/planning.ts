@@ -1,14 +1,15 @@
 /** Planning questions of customer service, answered by the calendar the workflows use. */
 import { z } from 'zod';
 import { instant, isoDay } from './common';
+import { DELIVERY_METHODS, DESTINATIONS } from '../../domain/vocabulary';
 
 const localInstant = z.string().meta({ format: 'date-time', description: 'ISO 8601 with the Europe/Amsterdam offset' });
 
 export const cardDeliveryQuery = z
   .strictObject({
     approvedAt: instant.meta({ description: 'The moment of the last approval' }),
-    method: z.enum(['post', 'pickup', 'urgent-pickup']),
-    destination: z.enum(['NL', 'abroad']).default('NL'),
+    method: z.enum(DELIVERY_METHODS),
+    destination: z.enum(DESTINATIONS).default('NL'),
   })
   .meta({ id: 'CardDeliveryQuery' });
 

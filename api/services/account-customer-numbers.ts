@@ -21,6 +21,7 @@ import {
 import { badRequest, conflict, fromTemporal, notFound, unprocessable } from '../errors';
 import type { ServiceDeps } from './deps';
 import { activeTerminal, TERMINAL_MISMATCH, terminalsOf } from './terminals';
+import type { CustomerNumberProof } from '../../domain/vocabulary';
 
 export function createCustomerNumberService(
   deps: ServiceDeps,
@@ -48,8 +49,8 @@ export function createCustomerNumberService(
   async function overview(accountId: string) {
     const a = await PortalAccount.findById(accountId, { customerNumber: 1, customerNumbers: 1, numberLink: 1 }).lean();
     if (!a) throw notFound(`portal account ${accountId} not found`);
-    const entries = [{ customerNumber: a.customerNumber, registered: true as boolean, addedAt: undefined as Date | undefined, proof: undefined as 'terminal' | 'link' | undefined }];
-    for (const n of a.customerNumbers ?? []) entries.push({ customerNumber: n.customerNumber, registered: false, addedAt: n.addedAt, proof: n.proof as 'terminal' | 'link' });
+    const entries = [{ customerNumber: a.customerNumber, registered: true as boolean, addedAt: undefined as Date | undefined, proof: undefined as CustomerNumberProof | undefined }];
+    for (const n of a.customerNumbers ?? []) entries.push({ customerNumber: n.customerNumber, registered: false, addedAt: n.addedAt, proof: n.proof as CustomerNumberProof });
     const numbers = entries.map((e) => e.customerNumber);
     const names = new Map((await Company.find({ customerNumber: { $in: numbers } }, { name: 1, customerNumber: 1 }).lean()).map((c) => [c.customerNumber, c.name]));
     const terminals = await terminalsOf(deps.models, numbers);

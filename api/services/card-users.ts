@@ -13,6 +13,7 @@ import { notFound, unprocessable, type FieldError } from '../errors';
 import type { RegisterCardUserBody } from '../schemas/cards';
 import { newId } from './companies';
 import type { ServiceDeps } from './deps';
+import type { Language } from '../../domain/vocabulary';
 
 export function cardUserView(u: CardUserDoc & { _id: string }) {
   return {
@@ -21,7 +22,7 @@ export function cardUserView(u: CardUserDoc & { _id: string }) {
     firstName: u.firstName,
     lastName: u.lastName,
     email: u.email,
-    language: u.language as 'de' | 'en',
+    language: u.language as Language,
     identityDocument: {
       kind: u.identityDocument!.kind as 'passport' | 'id-card' | 'residence-permit',
       numberEnding: u.identityDocument!.number.slice(-3),

@@ -1,5 +1,6 @@
 import { Schema, type InferSchemaType } from 'mongoose';
 import { CARD_APPLICATION_PHASES, CARD_TYPES, DELIVERY_METHODS } from '../../workflows/definitions/card-application';
+import { DESTINATIONS } from '../../domain/vocabulary';
 
 /**
  * A card application. Created by the API when the application is received;
@@ -14,7 +15,7 @@ export const cardApplicationSchema = new Schema(
     xsId: { type: String, required: true, index: true },
     cardType: { type: String, enum: CARD_TYPES, required: true },
     deliveryMethod: { type: String, enum: DELIVERY_METHODS, required: true },
-    destination: { type: String, enum: ['NL', 'abroad'], required: true },
+    destination: { type: String, enum: DESTINATIONS, required: true },
     submittedAt: { type: Date },
     /**
      * Set by the API when it writes the record, before it starts the record's

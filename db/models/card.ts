@@ -1,4 +1,5 @@
 import { Schema, type InferSchemaType } from 'mongoose';
+import { CARD_STATUSES } from '../../domain/vocabulary';
 
 export const cardSchema = new Schema(
   {
@@ -23,7 +24,7 @@ export const cardSchema = new Schema(
     collectedAt: { type: Date },
     collectedBy: { type: String },
     shippedOn: { type: String },
-    status: { type: String, enum: ['produced', 'held', 'shipped', 'collected', 'active', 'blocked', 'expired'], required: true },
+    status: { type: String, enum: CARD_STATUSES, required: true },
     producedAt: { type: Date, required: true },
     activatedAt: { type: Date },
     expiresAt: { type: Date },

@@ -1,5 +1,6 @@
 import { Schema, type InferSchemaType } from 'mongoose';
 import { languages } from './common';
+import { CONTRACT_STATUSES } from '../../domain/vocabulary';
 
 const transportLicenceSchema = new Schema(
   {
@@ -51,7 +52,7 @@ export const companySchema = new Schema(
     /** Assigned at registration; told to the company on approval. */
     customerNumber: { type: String, required: true, unique: true },
     contract: {
-      status: { type: String, enum: ['pending', 'approved', 'rejected', 'terminated'], required: true },
+      status: { type: String, enum: CONTRACT_STATUSES, required: true },
       submittedAt: { type: Date, required: true },
       dueAt: { type: Date, required: true },
       slaBreached: { type: Boolean, default: false },

@@ -1,5 +1,6 @@
 import { Schema, type InferSchemaType } from 'mongoose';
 import { languages } from './common';
+import { ACCOUNT_PHASES, CUSTOMER_NUMBER_PROOFS } from '../../domain/vocabulary';
 
 /** The current single-use link: only the SHA-256 of its token is stored, never the token. */
 const linkSchema = new Schema(
@@ -35,7 +36,7 @@ const addedCustomerNumberSchema = new Schema(
     customerNumber: { type: String, required: true },
     companyId: { type: String, required: true },
     addedAt: { type: Date, required: true },
-    proof: { type: String, enum: ['terminal', 'link'], required: true },
+    proof: { type: String, enum: CUSTOMER_NUMBER_PROOFS, required: true },
   },
   { _id: false },
 );
@@ -70,7 +71,7 @@ export const portalAccountSchema = new Schema(
      * at the next successful check.
      */
     passwordHash: { type: String, required: true },
-    status: { type: String, enum: ['pending-activation', 'active', 'locked', 'lapsed'], required: true },
+    status: { type: String, enum: ACCOUNT_PHASES, required: true },
     registeredAt: { type: Date, required: true },
     link: { type: linkSchema, required: false },
     activatedAt: { type: Date },

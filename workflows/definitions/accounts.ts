@@ -11,10 +11,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { FailureType } from './failures';
+import type { AccountPhase, CustomerNumberProof } from '../../domain/vocabulary';
 
 export const accountWorkflowId = (accountId: string): string => `account:${accountId}`;
 
-export type AccountPhase = 'pending-activation' | 'active' | 'locked' | 'lapsed';
+export type { AccountPhase } from '../../domain/vocabulary';
 export type LinkPurpose = 'activation' | 'reset';
 
 /** Resets, password changes, locks and unlocks per run before continue-as-new keeps the history small. */
@@ -162,7 +163,7 @@ export interface AddedCustomerNumber {
   companyId: string;
   addedAt: string;
   /** A Terminal-ID of that customer number, or a confirmation link its registered contact used. */
-  proof: 'terminal' | 'link';
+  proof: CustomerNumberProof;
 }
 
 /** The open confirmation link for one customer number, mailed to that customer's registered contact. */

@@ -7,12 +7,8 @@ import type { DeliveryPlan, PickupPlan } from '../../domain/card-delivery';
 
 export type { DeliveryPlan, PickupPlan, PostPlan } from '../../domain/card-delivery';
 
-export type CardType = 'CargoCard' | 'DigitalSafetyPassport' | 'PortKey';
-export type DeliveryMethod = 'post' | 'pickup' | 'urgent-pickup';
-export type Destination = 'NL' | 'abroad';
-
-export const CARD_TYPES = ['CargoCard', 'DigitalSafetyPassport', 'PortKey'] as const satisfies readonly CardType[];
-export const DELIVERY_METHODS = ['post', 'pickup', 'urgent-pickup'] as const satisfies readonly DeliveryMethod[];
+export { CARD_TYPES, DELIVERY_METHODS, DESTINATIONS, type CardType, type DeliveryMethod, type Destination } from '../../domain/vocabulary';
+import type { CardType, DeliveryMethod, Destination } from '../../domain/vocabulary';
 
 export const cardApplicationWorkflowId = (applicationId: string): string => `card:${applicationId}`;
 export const pickupHoldWorkflowId = (applicationId: string): string => `hold:${applicationId}`;

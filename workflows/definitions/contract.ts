@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
-export type Language = 'de' | 'en';
+export type { Language } from '../../domain/vocabulary';
 
 export const contractWorkflowId = (companyId: string): string => `contract:${companyId}`;
 
