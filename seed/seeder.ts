@@ -21,7 +21,7 @@ import { hashPassword } from '../api/services/passwords';
 import type { Database } from '../db/connection';
 import { isDuplicateKey, type CompanyDoc } from '../db/models';
 import type { BusinessCalendar } from '../domain/calendar';
-import { cardInUseWorkflowId, SA, type CardInUseInput } from '../workflows/definitions';
+import { applicationSearchAttributes, cardInUseWorkflowId, type CardInUseInput } from '../workflows/definitions';
 import * as data from './data';
 import type { SeedSizes } from './data';
 import type { Progress } from './progress';
@@ -203,13 +203,7 @@ async function startCardLife(temporal: Client, taskQueue: string, ctx: data.Ctx,
       taskQueue,
       workflowId: cardInUseWorkflowId(c._id),
       args: [input],
-      typedSearchAttributes: [
-        { key: SA.companyId, value: input.companyId },
-        { key: SA.customerNumber, value: input.customerNumber },
-        { key: SA.xsId, value: input.xsId },
-        { key: SA.cardType, value: input.cardType },
-        { key: SA.cardNumber, value: input.cardNumber },
-      ],
+      typedSearchAttributes: applicationSearchAttributes(input, { cardNumber: input.cardNumber }),
       staticSummary: `Card ${c._id} in use (seeded)`,
     });
   } catch (err) {

@@ -5,21 +5,19 @@
  * Deterministic; imported by workflow code only.
  */
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
-import type { SearchAttributePair } from '@temporalio/common';
 import type { BusinessCalendar } from '../domain/calendar';
 import { localDateTime, mayCollect, type DeliveryPlan } from '../domain/card-delivery';
 import {
   businessRule,
   cardInUseWorkflowId,
+  applicationSearchAttributes,
   conflict,
   invalidInput,
   MAX_PIN_ATTEMPTS,
   PIN_PATTERN,
   SA,
-  type CardApplicationInput,
   type CardApplicationState,
   type CardInUseInput,
-  type DeliveryMethod,
   type PickupHoldInput,
   type PickupHoldState,
 } from './definitions';
@@ -232,21 +230,6 @@ export function deliveryEmailData(plan: DeliveryPlan, calendar: BusinessCalendar
 }
 
 // ---- Search attributes and the card's next workflow ---------------------------------------
-
-/** What every workflow of one application carries, so operators find all of them by company, XS-ID or card. */
-export function applicationSearchAttributes(
-  input: Pick<CardApplicationInput, 'companyId' | 'customerNumber' | 'xsId' | 'cardType'>,
-  more: { deliveryMethod?: DeliveryMethod; cardNumber?: string } = {},
-): SearchAttributePair[] {
-  return [
-    { key: SA.companyId, value: input.companyId },
-    { key: SA.customerNumber, value: input.customerNumber },
-    { key: SA.xsId, value: input.xsId },
-    { key: SA.cardType, value: input.cardType },
-    ...(more.deliveryMethod ? [{ key: SA.deliveryMethod, value: more.deliveryMethod }] : []),
-    ...(more.cardNumber ? [{ key: SA.cardNumber, value: more.cardNumber }] : []),
-  ];
-}
 
 /**
  * Section 3 takes over once the card is active: the card's own workflow,

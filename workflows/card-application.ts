@@ -27,6 +27,7 @@ import type { ApplicationProgress } from '../activities/cards';
 import { BusinessCalendar } from '../domain/calendar';
 import { approvalMoment, planDelivery, type DeliveryPlan, type PickupPlan } from '../domain/card-delivery';
 import {
+  applicationSearchAttributes,
   activateUpdate,
   approveByBackofficeUpdate,
   approveByCardUserUpdate,
@@ -52,7 +53,6 @@ import {
   type ConversionResult,
 } from './definitions';
 import {
-  applicationSearchAttributes,
   cancelledConflict,
   cardApplicationStatus,
   deliveryEmailData,

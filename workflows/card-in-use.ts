@@ -22,10 +22,10 @@ import {
   cardApplicationWorkflowId,
   cardInUseStateQuery,
   conflict,
+  applicationSearchAttributes,
   invalidInput,
   renewCardUpdate,
   reportLostUpdate,
-  SA,
   scheduleBlockUpdate,
   type BlockRequest,
   type CardApplicationInput,
@@ -116,13 +116,7 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
   state.renewalWindowOpensAt = new Date(windowOpensAt).toISOString();
   showStatus({
     ...status(),
-    extra: [
-      { key: SA.companyId, value: input.companyId },
-      { key: SA.customerNumber, value: input.customerNumber },
-      { key: SA.xsId, value: input.xsId },
-      { key: SA.cardNumber, value: cardNumber },
-      { key: SA.cardType, value: input.cardType },
-    ],
+    extra: applicationSearchAttributes(input, { cardNumber }),
   });
 
   while (!order) {

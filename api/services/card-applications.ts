@@ -4,7 +4,7 @@
  * live here (what an application needs), in domain/card-delivery.ts (the
  * plan) and in the workflows (what may happen when).
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { isDuplicateKey, type CardApplicationDoc } from '../../db/models';
 import { loadPreconditionFacts } from '../../db/precondition-facts';
@@ -12,6 +12,7 @@ import { preconditionBreaches, type PreconditionRequest } from '../../domain/car
 import type { cardApplication } from '../../workflows/card-application';
 import {
   activateUpdate,
+  applicationSearchAttributes,
   approveByBackofficeUpdate,
   approveByCardUserUpdate,
   cardApplicationStateQuery,
@@ -23,16 +24,15 @@ import {
   nameCollectorUpdate,
   pickupHoldWorkflowId,
   recordPickupUpdate,
-  SA,
   type CardApplicationInput,
   type CardApplicationState,
 } from '../../workflows/definitions';
-import { conflict, fromTemporal, notFound, unprocessable, type FieldError } from '../errors';
+import { conflict, notFound, unprocessable, type FieldError } from '../errors';
 import { clearPending } from './creation';
 import type { ApplyForCardBody } from '../schemas/cards';
 import { newId } from './companies';
 import type { ServiceDeps } from './deps';
-import { executeUpdate } from './updates';
+import { updateCase } from './updates';
 
 type ApplicationRecord = CardApplicationDoc & { _id: string };
 
@@ -121,14 +121,7 @@ export function createCardApplicationService(deps: ServiceDeps) {
         workflowId: cardApplicationWorkflowId(record._id),
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [input],
-        typedSearchAttributes: [
-          { key: SA.companyId, value: input.companyId },
-          { key: SA.customerNumber, value: input.customerNumber },
-          { key: SA.xsId, value: input.xsId },
-          { key: SA.cardType, value: input.cardType },
-          { key: SA.deliveryMethod, value: input.deliveryMethod },
-          { key: SA.phase, value: 'awaiting-approvals' },
-        ],
+        typedSearchAttributes: applicationSearchAttributes(input, { deliveryMethod: input.deliveryMethod, phase: 'awaiting-approvals' }),
         staticSummary: `Card application: ${input.cardType} for ${who} (${input.xsId}), ${company?.name}`,
         staticDetails:
           `Application \`${record._id}\`: a **${input.cardType}** for ${who} (XS-ID \`${input.xsId}\`) of ${company?.name} ` +
@@ -155,21 +148,17 @@ export function createCardApplicationService(deps: ServiceDeps) {
    * An Update on a workflow of the application; a closed workflow takes none: `closed` says why, unless the
    * application was cancelled (then when and why it was).
    */
-  async function update<R, A>(applicationId: string, workflowId: string, def: UpdateDefinition<R, [A]>, args: [A], closed: string): Promise<R> {
-    try {
-      return await executeUpdate(deps.temporal.workflow.getHandle(workflowId), def, args);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw fromTemporal(err);
+  function update<R, A>(applicationId: string, workflowId: string, def: UpdateDefinition<R, [A]>, args: [A], closed: string): Promise<R> {
+    return updateCase(deps.temporal, workflowId, def, args, async () => {
       const record = await load(applicationId);
-      if (record.status === 'cancelled') {
-        throw conflict(`the application was cancelled on ${iso(record.cancelledAt)}: ${record.cancellationReason}`, {
-          cancelledAt: iso(record.cancelledAt),
-          reason: record.cancellationReason,
-        });
-      }
-      throw conflict(closed);
-    }
+      if (record.status !== 'cancelled') return conflict(closed);
+      return conflict(`the application was cancelled on ${iso(record.cancelledAt)}: ${record.cancellationReason}`, {
+        cancelledAt: iso(record.cancelledAt),
+        reason: record.cancellationReason,
+      });
+    });
   }
+
 
   return {
     /** Returns `created: false` with the existing application when `applicationId` was used before. */

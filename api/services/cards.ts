@@ -4,8 +4,7 @@
  * blocked, expired cards) before the workflow is asked; the workflow's
  * validators decide the rest (api/errors.ts maps their failures).
  */
-import type { WorkflowHandle } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { CardDoc } from '../../db/models';
 import {
   cancelBlockUpdate,
@@ -17,10 +16,10 @@ import {
   type LossReport,
   type RenewalRequest,
 } from '../../workflows/definitions';
-import { conflict, fromTemporal, notFound, unprocessable } from '../errors';
+import { conflict, notFound, unprocessable } from '../errors';
 import { applicationPreconditions, PRECONDITIONS_BROKEN } from './card-applications';
 import type { ServiceDeps } from './deps';
-import { executeUpdate } from './updates';
+import { updateCase } from './updates';
 
 type Card = CardDoc & { _id: string };
 
@@ -71,15 +70,9 @@ export function createCardService(deps: ServiceDeps) {
     if (errors.length) throw unprocessable(then ? `${PRECONDITIONS_BROKEN}: ${then}` : PRECONDITIONS_BROKEN, errors);
   }
 
-  /** Sends an Update to the card's workflow. */
-  async function update<Ret>(cardNumber: string, send: (card: WorkflowHandle) => Promise<Ret>): Promise<Ret> {
-    try {
-      return await send(deps.temporal.workflow.getHandle(cardInUseWorkflowId(cardNumber)));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw conflict(`card ${cardNumber} is no longer in use`);
-      throw fromTemporal(err);
-    }
-  }
+  /** An Update to the card's life; a card whose life ended takes none. */
+  const update = <Ret, Args extends unknown[]>(cardNumber: string, def: UpdateDefinition<Ret, Args>, args: Args) =>
+    updateCase(deps.temporal, cardInUseWorkflowId(cardNumber), def, args, () => conflict(`card ${cardNumber} is no longer in use`));
 
   return {
     async get(cardNumber: string) {
@@ -88,25 +81,25 @@ export function createCardService(deps: ServiceDeps) {
 
     async scheduleBlock(cardNumber: string, request: BlockRequest) {
       await inUse(cardNumber);
-      return update(cardNumber, (card) => executeUpdate(card, scheduleBlockUpdate, [request]));
+      return update(cardNumber, scheduleBlockUpdate, [request]);
     },
 
     async cancelBlock(cardNumber: string) {
       await inUse(cardNumber);
-      return update(cardNumber, (card) => executeUpdate(card, cancelBlockUpdate, []));
+      return update(cardNumber, cancelBlockUpdate, []);
     },
 
     async renew(cardNumber: string, request: RenewalRequest) {
       await inUse(cardNumber, true);
       await newCardAllowed(cardNumber);
-      return update(cardNumber, (card) => executeUpdate(card, renewCardUpdate, [request]));
+      return update(cardNumber, renewCardUpdate, [request]);
     },
 
     async reportLost(cardNumber: string, report: LossReport) {
       await inUse(cardNumber);
       // Nothing is done then, the block neither: the answer says so (block it with POST /v1/cards/{n}/block).
       await newCardAllowed(cardNumber, 'no replacement can be made, and the card was not blocked: block it on its own');
-      return update(cardNumber, (card) => executeUpdate(card, reportLostUpdate, [report]));
+      return update(cardNumber, reportLostUpdate, [report]);
     },
   };
 }

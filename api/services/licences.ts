@@ -3,8 +3,9 @@
  * the watch (idempotent), reading it, and the renewals and bridging periods it
  * records and re-plans from (Updates; api/errors.ts maps their refusals).
  */
-import { WithStartWorkflowOperation, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
+import { WithStartWorkflowOperation, type WorkflowStartOptions } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { CompanyDoc } from '../../db/models';
 import type { licenceWatch } from '../../workflows/licence-watch';
 import {
@@ -18,7 +19,7 @@ import {
 } from '../../workflows/definitions';
 import { conflict, fromTemporal, notFound, unprocessable } from '../errors';
 import type { ServiceDeps } from './deps';
-import { executeUpdate, executeUpdateWithStart } from './updates';
+import { executeUpdateWithStart, updateCase } from './updates';
 
 type Company = CompanyDoc & { _id: string };
 
@@ -79,15 +80,10 @@ export function createLicenceService(deps: ServiceDeps) {
 
   const noWatch = (companyId: string) => conflict(`no licence watch runs for company ${companyId}`);
 
-  /** Sends an Update to the company's licence watch. */
-  async function update<Ret>(companyId: string, send: (watch: WorkflowHandle) => Promise<Ret>): Promise<Ret> {
+  /** An Update to the company's licence watch; none runs: 409. */
+  async function update<Ret, Args extends unknown[]>(companyId: string, def: UpdateDefinition<Ret, Args>, args: Args): Promise<Ret> {
     await load(companyId);
-    try {
-      return await send(deps.temporal.workflow.getHandle(licenceWatchWorkflowId(companyId)));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw noWatch(companyId);
-      throw fromTemporal(err);
-    }
+    return updateCase(deps.temporal, licenceWatchWorkflowId(companyId), def, args, () => noWatch(companyId));
   }
 
   return {
@@ -120,7 +116,7 @@ export function createLicenceService(deps: ServiceDeps) {
      */
     async renew(companyId: string, renewal: LicenceRenewal) {
       const company = await load(companyId);
-      if (watchRefusal(company)) return update(companyId, (watch) => executeUpdate(watch, renewLicenceUpdate, [renewal]));
+      if (watchRefusal(company)) return update(companyId, renewLicenceUpdate, [renewal]);
       const start = new WithStartWorkflowOperation<typeof licenceWatch>('licenceWatch', {
         ...watchStartOptions(deps, company),
         workflowIdConflictPolicy: 'USE_EXISTING',
@@ -134,7 +130,7 @@ export function createLicenceService(deps: ServiceDeps) {
     },
 
     registerBridging(companyId: string, bridging: LicenceBridging) {
-      return update(companyId, (watch) => executeUpdate(watch, registerBridgingUpdate, [bridging]));
+      return update(companyId, registerBridgingUpdate, [bridging]);
     },
   };
 }

@@ -13,9 +13,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client, WithStartWorkflowOperation, WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import type { Workflow } from '@temporalio/common';
-import type { UpdateDefinition } from '@temporalio/common';
+import { WorkflowNotFoundError, type UpdateDefinition, type Workflow } from '@temporalio/common';
 import { requestContext } from '../../observability/request-context';
+import { fromTemporal } from '../errors';
 
 /** The Update's ID: the same for the same caller, Idempotency-Key, workflow and Update; else unique. */
 export function updateIdFor(workflowId: string, updateName: string): string {
@@ -54,6 +54,26 @@ export async function executeUpdate<Ret, Args extends unknown[]>(handle: Workflo
     return await handle.executeUpdate(def as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown], updateId });
   } catch (err) {
     throw pending(err, handle.workflowId, updateId);
+  }
+}
+
+/**
+ * An Update to a case that may have ended: a workflow that no longer runs takes none, and the caller
+ * hears why from `ended()` (a 409 naming what happened to the case); any other failure maps as every
+ * Temporal failure does (api/errors.ts).
+ */
+export async function updateCase<Ret, Args extends unknown[]>(
+  client: Client,
+  workflowId: string,
+  def: UpdateDefinition<Ret, Args>,
+  args: Args,
+  ended: () => Error | Promise<Error>,
+): Promise<Ret> {
+  try {
+    return await executeUpdate(client.workflow.getHandle(workflowId), def, args);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw await ended();
+    throw fromTemporal(err);
   }
 }
 

@@ -8,7 +8,8 @@
  * Bool, Datetime and KeywordList attributes: this list stays within that.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { CARD_TYPES, DELIVERY_METHODS } from './card-application';
+import type { SearchAttributePair } from '@temporalio/common';
+import { CARD_TYPES, DELIVERY_METHODS, type CardType, type DeliveryMethod } from '../../domain/vocabulary';
 
 const oneOf = (values: readonly string[]) => `one of ${values.map((v) => `\`${v}\``).join(', ')}`;
 
@@ -50,3 +51,23 @@ export const SEARCH_ATTRIBUTE_MEANING: Record<keyof typeof SA, string> = {
 export const SEARCH_ATTRIBUTE_TYPES: Record<string, string> = Object.fromEntries(
   Object.values(SA).map((key) => [key.name, key.type]),
 );
+
+/**
+ * What every workflow of one card carries (its application, pickup hold and
+ * life), so operators find all of them by company, customer number, XS-ID or
+ * card: built here once for the API, the workflows and the seed.
+ */
+export function applicationSearchAttributes(
+  of: { companyId: string; customerNumber: string; xsId: string; cardType: CardType },
+  more: { deliveryMethod?: DeliveryMethod; cardNumber?: string; phase?: string } = {},
+): SearchAttributePair[] {
+  return [
+    { key: SA.companyId, value: of.companyId },
+    { key: SA.customerNumber, value: of.customerNumber },
+    { key: SA.xsId, value: of.xsId },
+    { key: SA.cardType, value: of.cardType },
+    ...(more.deliveryMethod ? [{ key: SA.deliveryMethod, value: more.deliveryMethod }] : []),
+    ...(more.cardNumber ? [{ key: SA.cardNumber, value: more.cardNumber }] : []),
+    ...(more.phase ? [{ key: SA.phase, value: more.phase }] : []),
+  ];
+}
