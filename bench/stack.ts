@@ -15,6 +15,7 @@ import { dataConverter, FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { parsePayloadKeys } from '../config/payload-keys';
 import { connectDatabase, type Database } from '../db/connection';
 import { freePort, type ManagedProcess } from '../stack/processes';
+import { setCurrentVersion } from '../workers/deployment';
 import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
 import { now, procMemory, rssSampler } from './measure';
 import { startSmtpCounter, type SmtpCounter } from './smtp-counter';
@@ -122,6 +123,8 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
         ...(variant.prebuiltBundle ? { bundlePath } : { workflowsPath: BENCH_WORKFLOWS_PATH }),
         ...(variant.smtpConnections ? { smtpConnections: variant.smtpConnections } : {}),
         options: variant.options,
+        // Versioned as workers/main.ts runs it, a deployment of its own per worker (as the test harness does).
+        deployment: { deploymentName: `bench-${taskQueue}`, buildId: 'bench' },
       };
       const t = now();
       let readyOutput = '';
@@ -138,6 +141,7 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
           return true;
         },
       });
+      await setCurrentVersion(connection, 'default', config.deployment);
       const startMs = now() - t;
       const out = JSON.parse(readyOutput.slice(0, readyOutput.indexOf('\n'))) as WorkerReadyInfo;
       const pid = proc.child.pid!;
