@@ -58,6 +58,9 @@ export type ApplicationProgress = {
   >
 >;
 
+/** What the production write records on the application besides its card (produceCard's `recordOnApplication`). */
+export type ProductionProgress = Partial<Pick<CardApplicationState, 'approvedAt' | 'plan'>>;
+
 const INSTANTS = ['approvedAt', 'convertedToUrgentAt', 'producedAt', 'collectedAt', 'activatedAt', 'expiresAt', 'cancelledAt'] as const;
 
 function progressUpdate(p: ApplicationProgress): Record<string, unknown> {
@@ -91,6 +94,23 @@ export function createCardActivities(deps: CardActivityDeps) {
   const { CardApplication, CardUser, Company, Card, EmailOutbox } = deps.models;
   const printer = deps.cardPrinter ?? createLocalCardPrinter(deps.models);
   const { sendEmail } = createEmailActivities(deps);
+
+  /** The PIN mail once: a PIN already forgotten was sent (the outbox says so), or it is lost (a conflict). */
+  async function sendPinEmail(input: { key: EmailKey; companyId: string; cardNumber: string; data: Record<string, string> }): Promise<SendEmailResult> {
+    const card = await Card.findById(input.cardNumber, { pinForDelivery: 1 }).lean();
+    if (!card) throw notFound(`card ${input.cardNumber} not found`);
+    if (!card.pinForDelivery) {
+      const outbox = await EmailOutbox.findById(outboxKey(input.key), { status: 1 }).lean();
+      if (outbox?.status === 'sent') return { outcome: 'already-sent', messageId: messageIdFor(outboxKey(input.key), deps.mailer.from) };
+      throw conflict(`the PIN of card ${input.cardNumber} is no longer available to send`);
+    }
+    return sendEmail({
+      key: input.key,
+      to: { kind: 'company-contact', companyId: input.companyId },
+      template: 'card-pin',
+      data: { ...input.data, cardNumber: input.cardNumber, pin: card.pinForDelivery },
+    });
+  }
 
   return {
     /**
@@ -129,28 +149,40 @@ export function createCardActivities(deps: CardActivityDeps) {
       if (res.matchedCount === 0) throw notFound(`card application ${progress.applicationId} not found`);
     },
 
-    /** Through the card-production adapter; a retry returns the same card. The PIN stays out of the result. */
-    async produceCard(order: ProductionOrder): Promise<{ cardNumber: string }> {
-      const { cardNumber } = await printer.produce(order);
+    /**
+     * Through the card-production adapter; a retry returns the same card. The PIN stays out of the result.
+     * With `recordOnApplication` (card-application-fewer-steps) the application is recorded as in
+     * production with its card in the same activity, instead of a recordApplicationProgress after it:
+     * one step fewer per card; a retry writes the same values again.
+     */
+    async produceCard(order: ProductionOrder & { recordOnApplication?: ProductionProgress }): Promise<{ cardNumber: string }> {
+      const { recordOnApplication, ...production } = order;
+      const { cardNumber } = await printer.produce(production);
+      if (recordOnApplication) {
+        const progress = { ...recordOnApplication, status: 'in-production' as const, cardNumber, producedAt: order.producedAt };
+        const res = await CardApplication.updateOne({ _id: order.applicationId }, { $set: progressUpdate({ applicationId: order.applicationId, ...progress }) });
+        if (res.matchedCount === 0) throw notFound(`card application ${order.applicationId} not found`);
+      }
       return { cardNumber };
     },
 
-    /** The PIN email to the company contact, with the PIN read from the card (never from workflow history). */
-    async sendCardPinEmail(input: { key: EmailKey; companyId: string; cardNumber: string; data: Record<string, string> }): Promise<SendEmailResult> {
-      const card = await Card.findById(input.cardNumber, { pinForDelivery: 1 }).lean();
-      if (!card) throw notFound(`card ${input.cardNumber} not found`);
-      if (!card.pinForDelivery) {
-        const outbox = await EmailOutbox.findById(outboxKey(input.key), { status: 1 }).lean();
-        if (outbox?.status === 'sent') return { outcome: 'already-sent', messageId: messageIdFor(outboxKey(input.key), deps.mailer.from) };
-        throw conflict(`the PIN of card ${input.cardNumber} is no longer available to send`);
-      }
-      return sendEmail({
-        key: input.key,
-        to: { kind: 'company-contact', companyId: input.companyId },
-        template: 'card-pin',
-        data: { ...input.data, cardNumber: input.cardNumber, pin: card.pinForDelivery },
-      });
+    /**
+     * The PIN email to the company contact, with the PIN read from the card (never from workflow history).
+     * With `forgetPin` (card-application-fewer-steps) the PIN is forgotten once the mail is accepted, instead
+     * of by forgetCardPin after it: a retry after that finds no PIN and the outbox's `sent`, and sends nothing.
+     */
+    async sendCardPinEmail(input: {
+      key: EmailKey;
+      companyId: string;
+      cardNumber: string;
+      data: Record<string, string>;
+      forgetPin?: boolean;
+    }): Promise<SendEmailResult> {
+      const result = await sendPinEmail(input);
+      if (input.forgetPin) await Card.updateOne({ _id: input.cardNumber }, { $unset: { pinForDelivery: 1 } });
+      return result;
     },
+
 
     /**
      * A new PIN for a card (customer service, e.g. after activation locked): its hash replaces the old one and

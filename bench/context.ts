@@ -41,6 +41,8 @@ export interface BenchContext {
   /** Worker configurations: `default` is workers/worker.ts as it is; the others are tunings. */
   variants: WorkerVariant[];
   log(line: string): void;
+  /** throughput --profile: also profile a card run on a worker of its own; its summary is written to this folder. */
+  profile?: { outDir: string };
 }
 
 export interface BenchResult {

@@ -1,6 +1,10 @@
 /**
  * `npm run bench [-- <benchmark>...] [--companies N] [--watches N] [--cards N]
- *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--store-docs N] [--scale X] [--variants full|all|default]`
+ *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--store-docs N] [--scale X] [--variants full|all|default]
+ *   [--profile]`
+ *
+ * --profile (throughput): also a card run on a worker under `node --cpu-prof`, and where its CPU went,
+ * written to bench/results/tmp/throughput-profile.{json,md} (bench/profile.ts).
  *
  * Runs the benchmarks of issue 5 on a local stack it starts itself (bench/stack.ts):
  * throughput, api, digest, sleeping, store (all of them by default, at the issue's sizes).
@@ -54,6 +58,8 @@ interface Cli {
   /** Every benchmark at the default sizes and variants: the results the docs show. */
   full: boolean;
   defaultSizes: boolean;
+  /** throughput: profile a card run too (bench/profile.ts); the run's results go to bench/results/tmp/. */
+  profile: boolean;
 }
 
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
@@ -62,6 +68,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
   let scale = env.BENCH_SCALE ? Number(env.BENCH_SCALE) : 1;
   let variants: Cli['variants'] = env.BENCH_VARIANTS === 'default' || env.BENCH_VARIANTS === 'all' ? env.BENCH_VARIANTS : 'full';
   const explicit = new Set<keyof Sizes>();
+  let profile = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
@@ -81,13 +88,15 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
       const v = value();
       if (v !== 'all' && v !== 'default' && v !== 'full') throw new Error('--variants is full (default and tuned), all or default');
       variants = v;
+    } else if (flag === '--profile') {
+      profile = true;
     } else if (flag === '--help' || flag === '-h') {
       console.log(readFileSync(__filename, 'utf8').split('*/')[0]);
       process.exit(0);
     } else if ((BENCH_NAMES as readonly string[]).includes(arg)) {
       only.add(arg as BenchName);
     } else {
-      throw new Error(`unknown argument "${arg}": benchmarks are ${BENCH_NAMES.join(', ')}; flags ${Object.keys(FLAGS).join(' ')} --scale --variants`);
+      throw new Error(`unknown argument "${arg}": benchmarks are ${BENCH_NAMES.join(', ')}; flags ${Object.keys(FLAGS).join(' ')} --scale --variants --profile`);
     }
   }
   if (!(scale > 0)) throw new Error('--scale must be a positive number');
@@ -97,9 +106,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
     }
   }
   for (const name of only) if (!BENCH_NAMES.includes(name)) throw new Error(`unknown benchmark "${name}" (BENCH)`);
-  const defaultSizes = (Object.keys(DEFAULT_SIZES) as Array<keyof Sizes>).every((k) => sizes[k] === DEFAULT_SIZES[k]) && variants !== 'default';
+  const defaultSizes = (Object.keys(DEFAULT_SIZES) as Array<keyof Sizes>).every((k) => sizes[k] === DEFAULT_SIZES[k]) && variants !== 'default' && !profile;
   const selected = only.size ? BENCH_NAMES.filter((n) => only.has(n)) : [...BENCH_NAMES];
-  return { only: selected, sizes, variants, defaultSizes, full: defaultSizes && selected.length === BENCH_NAMES.length && variants === 'full' };
+  return { only: selected, sizes, variants, defaultSizes, profile, full: defaultSizes && selected.length === BENCH_NAMES.length && variants === 'full' };
 }
 
 function machine() {
@@ -179,7 +188,7 @@ async function main(): Promise<void> {
   const failures: Array<{ benchmark: BenchName; error: string }> = [];
   try {
     for (const name of cli.only) {
-      const ctx: BenchContext = { stack, sizes: cli.sizes, variants: variantsFor(name, cli.variants), log };
+      const ctx: BenchContext = { stack, sizes: cli.sizes, variants: variantsFor(name, cli.variants), log, ...(cli.profile ? { profile: { outDir } } : {}) };
       try {
         const result = await RUNNERS[name](ctx);
         results.push(result);

@@ -130,9 +130,9 @@ export function cpuMeter(pids: Record<string, number>): { read(): Record<string,
   return {
     read() {
       const out: Record<string, number> = {};
-      for (const [name, pid] of Object.entries(pids)) out[name] = round(((procCpuMs(pid) ?? NaN) - before[name]!) / 1000, 1);
+      for (const [name, pid] of Object.entries(pids)) out[name] = round(((procCpuMs(pid) ?? NaN) - before[name]!) / 1000, 2);
       const used = process.cpuUsage(self);
-      out.bench = round((used.user + used.system) / 1e6, 1);
+      out.bench = round((used.user + used.system) / 1e6, 2);
       return out;
     },
   };

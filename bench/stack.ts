@@ -14,8 +14,9 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { dataConverter, FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { parsePayloadKeys } from '../config/payload-keys';
 import { connectDatabase, type Database } from '../db/connection';
-import { freePort, type ManagedProcess } from '../stack/processes';
-import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
+import { freePort, startProcess, type ManagedProcess } from '../stack/processes';
+import { setCurrentVersion } from '../workers/deployment';
+import { startFerretDb, startTemporalServer } from '../stack/services';
 import { now, procMemory, rssSampler } from './measure';
 import { startSmtpCounter, type SmtpCounter } from './smtp-counter';
 import { WORKER_READY_PREFIX, type BenchWorkerConfig, type WorkerProcessStats, type WorkerReadyInfo, type WorkerVariant } from './worker-config';
@@ -38,7 +39,8 @@ export interface BenchStack {
   database(name: string): Promise<Database>;
   /** The FerretDB data directory (one SQLite file per database). */
   ferretDataDir: string;
-  startWorker(variant: WorkerVariant, taskQueue: string, database: string): Promise<BenchWorker>;
+  /** `nodeArgs`: options for node itself (e.g. --cpu-prof for throughput --profile, which NODE_OPTIONS refuses). */
+  startWorker(variant: WorkerVariant, taskQueue: string, database: string, opts?: { nodeArgs?: string[] }): Promise<BenchWorker>;
   stop(): Promise<void>;
 }
 
@@ -110,7 +112,7 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
     database(name) {
       return connectDatabase(`${mongoUrl}/${name}`); // creates every collection and its indexes
     },
-    async startWorker(variant, taskQueue, database) {
+    async startWorker(variant, taskQueue, database, opts = {}) {
       const statsPort = await freePort();
       const config: BenchWorkerConfig = {
         temporalAddress,
@@ -122,12 +124,17 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
         ...(variant.prebuiltBundle ? { bundlePath } : { workflowsPath: BENCH_WORKFLOWS_PATH }),
         ...(variant.smtpConnections ? { smtpConnections: variant.smtpConnections } : {}),
         options: variant.options,
+        // Versioned as workers/main.ts runs it, a deployment of its own per worker (as the test harness does).
+        deployment: { deploymentName: `bench-${taskQueue}`, buildId: 'bench' },
       };
       const t = now();
       let readyOutput = '';
-      const proc = await startNodeService({
+      // stack/services.ts startNodeService, with node's own options in front of the script.
+      const proc = await startProcess({
         name: `worker-${variant.name}`,
-        script: 'bench/worker-process.js',
+        command: process.execPath,
+        args: [...(opts.nodeArgs ?? []), join(__dirname, 'worker-process.js')],
+        timeoutMs: 120_000,
         env: { BENCH_WORKER_CONFIG: JSON.stringify(config), NODE_ENV: 'production' },
         logFile: join(dir, `worker-${taskQueue}.log`),
         echo: false,
@@ -138,6 +145,7 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
           return true;
         },
       });
+      await setCurrentVersion(connection, 'default', config.deployment);
       const startMs = now() - t;
       const out = JSON.parse(readyOutput.slice(0, readyOutput.indexOf('\n'))) as WorkerReadyInfo;
       const pid = proc.child.pid!;

@@ -76,6 +76,13 @@ const PIN_LOCK_PATCH = 'pin-attempts-lock';
  * recorded before that did none of it).
  */
 const INTEGRITY_PATCH = 'application-integrity';
+/**
+ * Fewer activities from approval to produced card (issue 13): a card produced at once is recorded in
+ * production with its approval moment and plan by the production activity itself (no separate
+ * "awaiting production" write, no second rules check moments after the first), the production
+ * activity records the card on the application, and the PIN mail's activity forgets the PIN.
+ */
+const FEWER_STEPS_PATCH = 'card-application-fewer-steps';
 
 export async function cardApplication(input: CardApplicationInput): Promise<CardApplicationResult> {
   // Handlers are set before the first await: an Update sent right after the start finds them.
@@ -106,11 +113,13 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   // The record is written one change at a time: FerretDB rewrites the whole document on an
   // update, so two concurrent writes (an Update handler's and the main story's) could lose one.
   let writes: Promise<void> = Promise.resolve();
-  const record = (progress: Omit<ApplicationProgress, 'applicationId'>): Promise<void> => {
-    const write = writes.then(() => acts.recordApplicationProgress({ applicationId, ...progress }));
-    writes = write.catch(() => undefined);
-    return write;
+  const inOrder = <T>(write: () => Promise<T>): Promise<T> => {
+    const done = writes.then(write);
+    writes = done.then(() => undefined, () => undefined);
+    return done;
   };
+  const record = (progress: Omit<ApplicationProgress, 'applicationId'>): Promise<void> =>
+    inOrder(() => acts.recordApplicationProgress({ applicationId, ...progress }));
   const replan = (): DeliveryPlan =>
     planDelivery(calendar, {
       approvedAt: new Date(state.approvedAt!),
@@ -267,26 +276,47 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   state.phase = 'awaiting-production';
 
   // ---- 3. Produced when the plan says; a conversion to urgent meanwhile re-plans -------
-  for (;;) {
+  const fewerSteps = patched(FEWER_STEPS_PATCH);
+  /** Produced right after the approval (urgent pickup): its rules were just checked, its write is the production's. */
+  let atOnce = false;
+  for (let first = true; ; first = false) {
     const plan: DeliveryPlan = state.plan;
     publish();
+    if (fewerSteps && first && Date.parse(plan.productionAt) <= Date.now()) {
+      atOnce = true;
+      break;
+    }
     await record({ status: 'awaiting-production', approvedAt: state.approvedAt, plan });
     const wait = Date.parse(plan.productionAt) - Date.now();
     if (state.plan === plan && (wait <= 0 || !(await condition(() => state.plan !== plan || cancellation !== undefined, wait)))) break;
     if (cancellation) break;
   }
-  if (cancellation || (integrity && (await rulesBroken('production')))) return cancel();
+  if (cancellation || (integrity && !atOnce && (await rulesBroken('production')))) return cancel();
   const plan = state.plan;
   state.phase = 'in-production';
   publish();
   const producedAt = now();
-  const { cardNumber } = await acts.produceCard({ applicationId, companyId, xsId, cardType, producedAt });
-  Object.assign(state, { cardNumber, producedAt });
-  publish();
-  await record({ status: 'in-production', cardNumber, producedAt });
+  const order = { applicationId, companyId, xsId, cardType, producedAt };
+  let cardNumber: string;
+  if (fewerSteps) {
+    // In the record's order of writes: it writes the application too.
+    const recordOnApplication = atOnce ? { approvedAt: state.approvedAt, plan } : {};
+    ({ cardNumber } = await inOrder(() => acts.produceCard({ ...order, recordOnApplication })));
+    Object.assign(state, { cardNumber, producedAt });
+    publish();
+  } else {
+    ({ cardNumber } = await acts.produceCard(order));
+    Object.assign(state, { cardNumber, producedAt });
+    publish();
+    await record({ status: 'in-production', cardNumber, producedAt });
+  }
   if (cancellation) return cancel(); // cancelled while in production: the PIN never goes out
-  await acts.sendCardPinEmail({ key: { workflowId, purpose: 'pin' }, companyId, cardNumber, data: mailData });
-  await acts.forgetCardPin({ cardNumber });
+  if (fewerSteps) {
+    await acts.sendCardPinEmail({ key: { workflowId, purpose: 'pin' }, companyId, cardNumber, data: mailData, forgetPin: true });
+  } else {
+    await acts.sendCardPinEmail({ key: { workflowId, purpose: 'pin' }, companyId, cardNumber, data: mailData });
+    await acts.forgetCardPin({ cardNumber });
+  }
   await acts.sendEmail({
     key: { workflowId, purpose: 'next-steps' },
     to: { kind: 'card-user', xsId },

@@ -102,6 +102,8 @@ test('when the licence watch terminates the contract, every open CargoCard appli
   await approveBoth(c.applicationId, c.xsId);
   await sleepUntil(at(E, '14:00'));
   await approveBoth(e.applicationId, e.xsId);
+  // The record follows the workflow's phase a moment after the approval's answer.
+  await eventually(async () => (await application(e.applicationId)).status === 'awaiting-production');
 
   const before = Object.fromEntries(
     await Promise.all(Object.entries({ a, b, c, d, e }).map(async ([k, v]) => [k, (await application(v.applicationId)).status])),
