@@ -58,8 +58,9 @@ export interface EndpointSpec<S, P extends z.ZodObject | undefined, Q extends z.
   /**
    * The handler sends a workflow Update (api/services/updates.ts): an outcome still pending at the deadline is
    * answered 202 with a Location to read it (GET /v1/cases/{workflowId}/updates/{updateId}); the OpenAPI document
-   * declares that answer from this flag. An Update sent while serving an endpoint without it fails (updates.ts),
-   * so no Update endpoint can be missing its 202.
+   * declares that answer from this flag. An Update sent through updates.ts while serving an endpoint without it
+   * fails there, so no Update endpoint can be missing its 202. (The sign-in's Update is the one exception: it is
+   * judged afresh every time and never answered 202; its timeout is a 503, api/services/sign-in.ts.)
    */
   sendsUpdate?: true;
   /** Parameters documented by hand, for what the handler reads itself. */

@@ -16,6 +16,7 @@ const answersOf = (method: string, path: string) => (doc.paths[path]?.[method]?.
 const updateEndpoints = ENDPOINTS.filter((e) => e.sendsUpdate).map((e) => [e.operationId, e] as const);
 const pendingSchema = OUTCOME_PENDING.content['application/json'].schema;
 
+// The sign-in sends an Update too, but is judged afresh every time: never 202 (api/services/sign-in.ts).
 test('the endpoints that send Updates are the operators\' and portal users\' decisions on running processes', () => {
   expect(updateEndpoints.map(([id]) => id).sort()).toEqual([
     'activateCard', 'activatePortalAccount', 'addPortalCustomerNumber', 'approveCardApplication', 'cancelCardBlock',
