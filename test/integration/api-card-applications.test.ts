@@ -245,6 +245,53 @@ describe('POST /v1/card-applications', () => {
   });
 });
 
+// ---- tracing -------------------------------------------------------------------
+
+// Before the steering tests: run after them, its env.sleep of three days did not return within 120 s (not understood yet).
+describe('tracing', () => {
+  /** The spans of the trace whose API request span names `requestId`, once `until` is among them. */
+  async function traceOf(requestId: string, until: string): Promise<ExportedSpan[]> {
+    return eventually(async () => {
+      await Promise.all([apiTracing.flush(), workerTracing.flush()]);
+      const root = collector.spans.find((s) => s.service === 'xs-backoffice-api' && s.attributes['xs.request_id'] === requestId);
+      const spans = root ? collector.spans.filter((s) => s.traceId === root.traceId) : [];
+      return spans.some((s) => s.name === until) && spans;
+    });
+  }
+
+  test('one card application is traced from each API request through its workflow to its activities, which name the X-Request-Id', async () => {
+    const who = await companyAndUser();
+    const day = await workingDayAhead();
+    await advanceTo(at(day, '09:00')); // an urgent pickup approved now is produced at once
+    const ids = { apply: `apply-${hex(8)}`, backoffice: `bo-${hex(8)}`, cardUser: `cu-${hex(8)}` };
+    const applied = await traced.api('POST', '/v1/card-applications', { companyId: who.companyId, xsId: who.xsId, cardType: 'PortKey', deliveryMethod: 'urgent-pickup' }, { 'x-request-id': ids.apply });
+    expect(applied.status).toBe(201);
+    const path = `/v1/card-applications/${applied.body.applicationId}`;
+    expect((await traced.api('POST', `${path}/approvals`, { by: 'back-office', approvedBy: 'bo-1' }, { 'x-request-id': ids.backoffice })).status).toBe(200);
+    expect((await traced.api('POST', `${path}/approvals`, { by: 'card-user', approvedBy: who.xsId }, { 'x-request-id': ids.cardUser })).status).toBe(200);
+
+    // The application's own story (received, mailed, produced, its PIN mailed) is in the trace of the request that started it.
+    const story = await traceOf(ids.apply, 'RunActivity:sendCardPinEmail');
+    const activities = story.filter((s) => s.name.startsWith('RunActivity:'));
+    expect(activities.map((s) => s.name)).toEqual(expect.arrayContaining([
+      'RunActivity:recordApplicationReceived', 'RunActivity:sendEmail', 'RunActivity:produceCard', 'RunActivity:sendCardPinEmail',
+    ]));
+    for (const s of activities) {
+      expect({ name: s.name, service: s.service, chain: chainOf(story, s), requestId: s.attributes['xs.request_id'] }).toEqual({
+        name: s.name, service: 'xs-backoffice-worker', chain: ['POST applyForCard', 'StartWorkflow:cardApplication', s.name], requestId: ids.apply,
+      });
+    }
+
+    // Each approval is a trace of its own: its request, its Update, the activity the handler ran.
+    for (const [requestId, update] of [[ids.backoffice, 'approveByBackoffice'], [ids.cardUser, 'approveByCardUser']] as const) {
+      const spans = await traceOf(requestId, 'RunActivity:recordApplicationProgress');
+      const recorded = spans.find((s) => s.name === 'RunActivity:recordApplicationProgress')!;
+      expect(chainOf(spans, recorded)).toEqual(['POST approveCardApplication', `StartWorkflowUpdate:${update}`, 'RunActivity:recordApplicationProgress']);
+      expect(recorded.attributes['xs.request_id']).toBe(requestId);
+    }
+  });
+});
+
 describe('steering an application', () => {
   test('urgent pickup over HTTP: approvals, a pickup, wrong PINs lock activation, a new PIN from customer service, the right PIN', async () => {
     const who = await companyAndUser();
@@ -366,51 +413,5 @@ describe('steering an application', () => {
         '/v1/card-applications/{applicationId}/pin',
       ]),
     );
-  });
-});
-
-// ---- tracing -------------------------------------------------------------------
-
-describe('tracing', () => {
-  /** The spans of the trace whose API request span names `requestId`, once `until` is among them. */
-  async function traceOf(requestId: string, until: string): Promise<ExportedSpan[]> {
-    return eventually(async () => {
-      await Promise.all([apiTracing.flush(), workerTracing.flush()]);
-      const root = collector.spans.find((s) => s.service === 'xs-backoffice-api' && s.attributes['xs.request_id'] === requestId);
-      const spans = root ? collector.spans.filter((s) => s.traceId === root.traceId) : [];
-      return spans.some((s) => s.name === until) && spans;
-    });
-  }
-
-  test('one card application is traced from each API request through its workflow to its activities, which name the X-Request-Id', async () => {
-    const who = await companyAndUser();
-    const day = await workingDayAhead();
-    await advanceTo(at(day, '09:00')); // an urgent pickup approved now is produced at once
-    const ids = { apply: `apply-${hex(8)}`, backoffice: `bo-${hex(8)}`, cardUser: `cu-${hex(8)}` };
-    const applied = await traced.api('POST', '/v1/card-applications', { companyId: who.companyId, xsId: who.xsId, cardType: 'PortKey', deliveryMethod: 'urgent-pickup' }, { 'x-request-id': ids.apply });
-    expect(applied.status).toBe(201);
-    const path = `/v1/card-applications/${applied.body.applicationId}`;
-    expect((await traced.api('POST', `${path}/approvals`, { by: 'back-office', approvedBy: 'bo-1' }, { 'x-request-id': ids.backoffice })).status).toBe(200);
-    expect((await traced.api('POST', `${path}/approvals`, { by: 'card-user', approvedBy: who.xsId }, { 'x-request-id': ids.cardUser })).status).toBe(200);
-
-    // The application's own story (received, mailed, produced, its PIN mailed) is in the trace of the request that started it.
-    const story = await traceOf(ids.apply, 'RunActivity:sendCardPinEmail');
-    const activities = story.filter((s) => s.name.startsWith('RunActivity:'));
-    expect(activities.map((s) => s.name)).toEqual(expect.arrayContaining([
-      'RunActivity:recordApplicationReceived', 'RunActivity:sendEmail', 'RunActivity:produceCard', 'RunActivity:sendCardPinEmail',
-    ]));
-    for (const s of activities) {
-      expect({ name: s.name, service: s.service, chain: chainOf(story, s), requestId: s.attributes['xs.request_id'] }).toEqual({
-        name: s.name, service: 'xs-backoffice-worker', chain: ['POST applyForCard', 'StartWorkflow:cardApplication', s.name], requestId: ids.apply,
-      });
-    }
-
-    // Each approval is a trace of its own: its request, its Update, the activity the handler ran.
-    for (const [requestId, update] of [[ids.backoffice, 'approveByBackoffice'], [ids.cardUser, 'approveByCardUser']] as const) {
-      const spans = await traceOf(requestId, 'RunActivity:recordApplicationProgress');
-      const recorded = spans.find((s) => s.name === 'RunActivity:recordApplicationProgress')!;
-      expect(chainOf(spans, recorded)).toEqual(['POST approveCardApplication', `StartWorkflowUpdate:${update}`, 'RunActivity:recordApplicationProgress']);
-      expect(recorded.attributes['xs.request_id']).toBe(requestId);
-    }
   });
 });
