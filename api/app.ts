@@ -169,11 +169,13 @@ export function createApp(deps: AppDeps): Express {
   // Temporal calls, so none waits longer than the client would (an Update still running is answered 202).
   app.use((req, res, next) => {
     const caller = callerOf(res);
+    const operation = operationOf(res);
     const key = req.method === 'GET' || req.method === 'HEAD' ? undefined : req.get('idempotency-key');
     const ctx = {
       requestId: res.locals.requestId as string,
       caller: caller?.role ? caller.name : `anonymous@${req.ip}`,
       ...(key ? { idempotencyKey: key } : {}),
+      ...(operation ? { operationId: operation.operationId, sendsUpdate: operation.sendsUpdate === true } : {}),
     };
     const deadline = Date.now() + deadlineMs;
     context.with(trace.setSpan(context.active(), res.locals.span), () =>

@@ -8,6 +8,7 @@
 import { componentSchemas, json, pathParams, problemResponse, queryParams } from './openapi-helpers';
 import { listOperations, type Endpoint } from './operations';
 import { ENDPOINTS } from './routes';
+import { updatePending } from './schemas/cases';
 import { isPublic, rolesFor } from './security/access-policy';
 
 type OperationObject = { operationId?: string; description?: string; responses: Record<string, unknown>; [k: string]: unknown };
@@ -42,6 +43,30 @@ function withSecurity(paths: Paths): Paths {
   return paths;
 }
 
+/** The answer of an endpoint that sends an Update (`sendsUpdate`) whose outcome is not known by the deadline. */
+export const OUTCOME_PENDING = {
+  description:
+    'Taken, but its outcome was not known within the deadline: read it at Location (GET /v1/cases/{workflowId}/updates/{updateId}), ' +
+    'or send the same request again with the same Idempotency-Key (it waits for the same Update)',
+  headers: { Location: { description: "The outcome's URL, relative to the API's base URL", schema: { type: 'string' } } },
+  content: json(updatePending, 'output'),
+};
+
+/** An endpoint's own 202 (a request taken for later) and the pending outcome of its Update, as one answer. */
+function with202(responses: Record<string, unknown>): Record<string, unknown> {
+  const own = responses['202'] as { description: string; content?: Record<string, { schema: unknown }> } | undefined;
+  if (!own) return { ...responses, '202': OUTCOME_PENDING };
+  const schemas = [own.content?.['application/json']?.schema, OUTCOME_PENDING.content['application/json'].schema].filter(Boolean);
+  return {
+    ...responses,
+    '202': {
+      description: `${own.description}; or: ${OUTCOME_PENDING.description}`,
+      headers: OUTCOME_PENDING.headers,
+      content: { 'application/json': { schema: { oneOf: schemas } } },
+    },
+  };
+}
+
 /** The operation object of one endpoint declaration. */
 function operationObject(e: Endpoint): OperationObject {
   const parameters = [...(e.params ? pathParams(e.params) : []), ...(e.query ? queryParams(e.query) : []), ...(e.parameters ?? [])];
@@ -54,7 +79,7 @@ function operationObject(e: Endpoint): OperationObject {
     // A path parameter's value may be refused before the handler reads it (not in its canonical spelling).
     responses: {
       ...(e.params ? { '400': problemResponse('Malformed path') } : {}),
-      ...e.responses,
+      ...(e.sendsUpdate ? with202(e.responses) : e.responses),
       ...(e.rateLimited === false ? {} : { '429': rateLimited }),
     },
   };

@@ -55,6 +55,14 @@ export interface EndpointSpec<S, P extends z.ZodObject | undefined, Q extends z.
   rateLimited?: boolean;
   /** false: an Idempotency-Key is refused (400), for what must be judged afresh every time (a sign-in: a replayed answer would skip a lock). */
   idempotent?: boolean;
+  /**
+   * The handler sends a workflow Update (api/services/updates.ts): an outcome still pending at the deadline is
+   * answered 202 with a Location to read it (GET /v1/cases/{workflowId}/updates/{updateId}); the OpenAPI document
+   * declares that answer from this flag. An Update sent through updates.ts while serving an endpoint without it
+   * fails there, so no Update endpoint can be missing its 202. (The sign-in's Update is the one exception: it is
+   * judged afresh every time and never answered 202; its timeout is a 503, api/services/sign-in.ts.)
+   */
+  sendsUpdate?: true;
   /** Parameters documented by hand, for what the handler reads itself. */
   parameters?: unknown[];
   /** The OpenAPI answers (status -> response object); 401, 403, 429 and 503 are added from the access policy. */

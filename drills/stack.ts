@@ -361,7 +361,7 @@ export class DrillStack {
    * A rolling deploy's step: a new worker is started and polls, then the old one gets SIGTERM and
    * drains (workers/shutdown.ts). Resolves once the old one exited, with what it did.
    */
-  async replaceWorker(): Promise<{ oldPid?: number; newPid?: number; drainSeconds: number; exitCode: number | null; drained: boolean; mailInProgressAtSigterm: number }> {
+  async replaceWorker(): Promise<{ oldPid?: number; newPid?: number; sigtermAt: number; drainSeconds: number; exitCode: number | null; drained: boolean; mailInProgressAtSigterm: number }> {
     const old = this.worker!;
     this.intended.add(old);
     await this.startWorker();
@@ -373,7 +373,7 @@ export class DrillStack {
     const drainSeconds = (Date.now() - sent) / 1000;
     const drained = readFileSync(old.logFile, 'utf8').includes(WORKER_DRAINED_LINE);
     this.note(`old worker (pid ${old.child.pid}) exited with code ${exitCode} after ${drainSeconds.toFixed(1)}s${drained ? ', drained' : ', WITHOUT its drained line'}`);
-    return { oldPid: old.child.pid, newPid: this.worker!.child.pid, drainSeconds, exitCode, drained, mailInProgressAtSigterm };
+    return { oldPid: old.child.pid, newPid: this.worker!.child.pid, sigtermAt: sent, drainSeconds, exitCode, drained, mailInProgressAtSigterm };
   }
 
   /** SIGSTOP / SIGCONT: the process keeps its sockets open but answers nothing. */

@@ -7,8 +7,10 @@
  * (workers/shutdown.ts). Then every history is read: no activity may have
  * been cancelled (an ActivityTaskCanceled event, or an attempt that failed
  * with a cancellation and was retried); attempts that timed out are counted
- * and reported; no case may be lost, no email sent twice (the card
- * workload's own checks).
+ * and reported (those whose activity was scheduled during a hand-over
+ * apart), and so are the activities a stopping worker started before its
+ * SIGTERM and completed after it (the grace time at work); no case may be
+ * lost, no email sent twice (the card workload's own checks).
  */
 import type { temporal } from '@temporalio/proto';
 import { cardDrill, type CardDrillOptions } from './card-drill';
@@ -21,7 +23,16 @@ export interface WorkerRollingOptions extends CardDrillOptions {
 }
 
 type Failure = temporal.api.failure.v1.IFailure | null | undefined;
+type Timestamp = temporal.api.history.v1.IHistoryEvent['eventTime'];
 const hasInfo = (f: Failure, info: 'canceledFailureInfo' | 'timeoutFailureInfo'): boolean => Boolean(f && (f[info] || hasInfo(f.cause, info)));
+const msOf = (t: Timestamp): number => (t ? Number(String(t.seconds ?? 0)) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : NaN);
+
+/** One replacement as the history reader needs it: which worker was stopped, when, and how long it took. */
+export interface HandOver {
+  oldPid?: number;
+  sigtermAt: number;
+  drainSeconds: number;
+}
 
 /** Every activity attempt in every workflow of the namespace, by how it ended when it did not complete. */
 export interface ActivityOutcomes {
@@ -30,22 +41,34 @@ export interface ActivityOutcomes {
   activitiesCancelled: number;
   attemptsCancelled: number;
   attemptsTimedOut: number;
+  /** Of those: the activity was scheduled while a worker was being replaced (SIGTERM - 2 s to its exit + 2 s). */
+  attemptsTimedOutAtHandOver: number;
   attemptsRetriedOtherwise: number;
   workflowTaskTimeouts: number;
+  /** The grace time at work: activities a stopping worker had started before its SIGTERM and completed after it. */
+  finishedOnStoppingWorker: number;
+  /** The longest of those, from the SIGTERM to the completion. */
+  finishedOnStoppingWorkerLatestSeconds: number;
 }
 
-export async function activityOutcomes(stack: DrillStack): Promise<{ figures: ActivityOutcomes; examples: string[] }> {
-  const figures: ActivityOutcomes = { workflows: 0, activitiesScheduled: 0, activitiesCancelled: 0, attemptsCancelled: 0, attemptsTimedOut: 0, attemptsRetriedOtherwise: 0, workflowTaskTimeouts: 0 };
+export async function activityOutcomes(stack: DrillStack, handOvers: HandOver[] = []): Promise<{ figures: ActivityOutcomes; examples: string[] }> {
+  const figures: ActivityOutcomes = {
+    workflows: 0, activitiesScheduled: 0, activitiesCancelled: 0, attemptsCancelled: 0, attemptsTimedOut: 0, attemptsTimedOutAtHandOver: 0,
+    attemptsRetriedOtherwise: 0, workflowTaskTimeouts: 0, finishedOnStoppingWorker: 0, finishedOnStoppingWorkerLatestSeconds: 0,
+  };
   const examples: string[] = [];
-  const scheduledType = new Map<string, string>();
+  const atHandOver = (ms: number) => handOvers.some((h) => ms >= h.sigtermAt - 2_000 && ms <= h.sigtermAt + h.drainSeconds * 1000 + 2_000);
   for await (const wf of stack.client.workflow.list()) {
     figures.workflows += 1;
     const history = await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    const scheduled = new Map<string, { type: string; at: number }>();
+    const started = new Map<string, { identity: string; at: number }>();
     for (const e of history.events ?? []) {
       const id = String(e.eventId);
+      const at = msOf(e.eventTime);
       if (e.activityTaskScheduledEventAttributes) {
         figures.activitiesScheduled += 1;
-        scheduledType.set(`${wf.runId}:${id}`, e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+        scheduled.set(id, { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
       }
       if (e.activityTaskCanceledEventAttributes) {
         figures.activitiesCancelled += 1;
@@ -53,16 +76,31 @@ export async function activityOutcomes(stack: DrillStack): Promise<{ figures: Ac
       }
       if (e.activityTaskTimedOutEventAttributes) figures.attemptsTimedOut += 1;
       if (e.workflowTaskTimedOutEventAttributes) figures.workflowTaskTimeouts += 1;
-      const started = e.activityTaskStartedEventAttributes;
-      if (started && (started.attempt ?? 1) > 1) {
-        const type = scheduledType.get(`${wf.runId}:${String(started.scheduledEventId)}`);
-        if (hasInfo(started.lastFailure, 'canceledFailureInfo')) {
-          figures.attemptsCancelled += 1;
-          examples.push(`${wf.workflowId}: ${type} attempt ${started.attempt} after a cancelled one`);
-        } else if (hasInfo(started.lastFailure, 'timeoutFailureInfo')) {
-          figures.attemptsTimedOut += 1;
-          examples.push(`${wf.workflowId}: ${type} attempt ${started.attempt} after a timed-out one`);
-        } else figures.attemptsRetriedOtherwise += 1;
+      const start = e.activityTaskStartedEventAttributes;
+      if (start) {
+        const of = scheduled.get(String(start.scheduledEventId));
+        started.set(String(start.scheduledEventId), { identity: start.identity ?? '', at });
+        if ((start.attempt ?? 1) > 1) {
+          if (hasInfo(start.lastFailure, 'canceledFailureInfo')) {
+            figures.attemptsCancelled += 1;
+            examples.push(`${wf.workflowId}: ${of?.type} attempt ${start.attempt} after a cancelled one`);
+          } else if (hasInfo(start.lastFailure, 'timeoutFailureInfo')) {
+            figures.attemptsTimedOut += 1;
+            const handOver = of !== undefined && atHandOver(of.at);
+            if (handOver) figures.attemptsTimedOutAtHandOver += 1;
+            examples.push(`${wf.workflowId}: ${of?.type} attempt ${start.attempt} after a timed-out one${handOver ? ' (scheduled at a hand-over)' : ''}`);
+          } else figures.attemptsRetriedOtherwise += 1;
+        }
+      }
+      const done = e.activityTaskCompletedEventAttributes;
+      if (done) {
+        // Run by a worker that got SIGTERM while it ran: the grace time let it finish there.
+        const run = started.get(String(done.scheduledEventId));
+        const stopped = run && handOvers.find((h) => h.oldPid !== undefined && run.identity.startsWith(`${h.oldPid}@`) && run.at < h.sigtermAt && at > h.sigtermAt);
+        if (stopped) {
+          figures.finishedOnStoppingWorker += 1;
+          figures.finishedOnStoppingWorkerLatestSeconds = Math.max(figures.finishedOnStoppingWorkerLatestSeconds, Math.round((at - stopped.sigtermAt) / 100) / 10);
+        }
       }
     }
   }
@@ -86,11 +124,13 @@ export function workerRollingDrill(o: WorkerRollingOptions): Promise<DrillResult
     }
     if (replacements.length < o.replacements) say(`the workload finished after ${replacements.length} of ${o.replacements} replacements`);
     await running;
-    const outcomes = await activityOutcomes(stack);
+    const outcomes = await activityOutcomes(stack, replacements as unknown as HandOver[]);
     const { activitiesCancelled, attemptsCancelled, attemptsTimedOut } = outcomes.figures;
     if (activitiesCancelled + attemptsCancelled > 0) problems.push(`${activitiesCancelled + attemptsCancelled} activity attempt(s) cancelled:\n    ${outcomes.examples.slice(0, 10).join('\n    ')}`);
     // Not a failure, but reported: an activity task the server hands to the old worker in the instant it stops
-    // polling is never run there and waits out its timeout (docs/drills.md, "worker-rolling").
+    // polling is never run there and waits out its timeout; the worker keeps its polls open a while after the
+    // signal so that this does not meet its last workflow tasks (workers/shutdown.ts, docs/drills.md).
+    say(`grace time at work: ${outcomes.figures.finishedOnStoppingWorker} activities in flight at a SIGTERM completed on the stopping worker (the last ${outcomes.figures.finishedOnStoppingWorkerLatestSeconds}s after it)`);
     if (attemptsTimedOut > 0) say(`${attemptsTimedOut} activity attempt(s) timed out and were retried:\n    ${outcomes.examples.filter((e) => e.includes('timed-out')).slice(0, 10).join('\n    ')}`);
     const timedOut = outcomes.examples.filter((e) => e.includes('timed-out')).slice(0, 10);
     return { faults: replacements.length, figures: { workerReplacements: replacements.length, replacements, ...outcomes.figures, timedOut }, problems };

@@ -12,6 +12,9 @@ export interface RequestContext {
   /** The API key's name, or `anonymous@<address>`: whose Idempotency-Keys these are. */
   caller: string;
   idempotencyKey?: string;
+  /** The endpoint being served, and whether it declares that it sends Updates (api/operations.ts, `sendsUpdate`). */
+  operationId?: string;
+  sendsUpdate?: boolean;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();

@@ -13,11 +13,13 @@ import { createMailer } from '../email/mailer';
 import { createLogger } from '../observability/logger';
 import { clientInterceptors, createTracing } from '../observability/tracing';
 import { sdkLogging } from './logging';
-import { SHUTDOWN_FORCE_MS, SHUTDOWN_GRACE_MS, WORKER_DRAINED_LINE, WORKER_DRAINING_LINE } from './shutdown';
+import { POLL_SHUTDOWN_WAIT_MS, SHUTDOWN_FORCE_MS, SHUTDOWN_GRACE_MS, WORKER_DRAINED_LINE, WORKER_DRAINING_LINE } from './shutdown';
 import { createWorker, WORKER_READY_LINE } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Read by the SDK core when the worker stops: polls stay open this long, so no task handed to them is lost (shutdown.ts).
+  process.env.TEMPORAL_POLL_SHUTDOWN_INTERRUPT_WAIT_MS = String(POLL_SHUTDOWN_WAIT_MS);
   const logger = createLogger(config.logLevel, { service: 'worker' });
   // Before any connection: the SDK's logs as JSON lines, its metrics (and the activities' own) for Prometheus.
   const logging = sdkLogging(logger, config.logLevel);

@@ -28,16 +28,20 @@ import {
   reportLostUpdate,
   scheduleBlockUpdate,
   type BlockRequest,
+  type BlockResult,
   type CardApplicationInput,
+  type CardInUseAnswer,
   type CardBlock,
   type CardInUseInput,
   type CardInUseResult,
   type CardInUseState,
   type LossReport,
+  type LossResult,
   type RenewalRequest,
   type Replacement,
+  type ScheduledBlock,
 } from './definitions';
-import { acts, loadRules, showStatus, type Status } from './support';
+import { acts, loadRules, showStatus, updateAnswers, type Status } from './support';
 import { DELIVERY_METHODS, DESTINATIONS, isOneOf } from '../domain/vocabulary';
 
 interface BlockOrder { reason: string; by: string; notify: boolean }
@@ -54,7 +58,9 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
   const loaded = loadRules().then((rules) => void (calendar = new BusinessCalendar(rules)));
   const { cardNumber } = input;
   const expiresAt = Date.parse(input.expiresAt);
-  const { carried, changesPerRun = CARD_CHANGES_PER_RUN, ...card } = input;
+  const { carried, changesPerRun = CARD_CHANGES_PER_RUN, answered, ...card } = input;
+  /** This run's and the previous runs' answers by Update ID: a retried Update gets its first answer (support.ts). */
+  const answers = updateAnswers<CardInUseAnswer>(answered);
   const state: CardInUseState = carried ?? {
     cardNumber, companyId: input.companyId, xsId: input.xsId, cardType: input.cardType,
     phase: 'active', activatedAt: input.activatedAt, expiresAt: input.expiresAt, renewalWindowOpensAt: '',
@@ -68,6 +74,8 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
   setHandler(blockCardNowSignal, ({ reason, by, notify }) => void (order ??= { reason, by, notify: notify !== false }));
 
   setHandler(scheduleBlockUpdate, async (request) => {
+    const earlier = answers.earlier();
+    if (earlier) return earlier as BlockResult;
     await loaded;
     checkBlock(request);
     const on = request.on;
@@ -75,31 +83,37 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
     if (Date.parse(block.takesEffectAt) <= Date.now()) {
       order = { reason: block.reason, by: block.requestedBy, notify: true };
       await ended();
-      return { status: 'blocked', block };
+      return answers.keep<BlockResult>({ status: 'blocked', block });
     }
     state.scheduledBlock = block;
     revision++;
     await acts.recordCardBlockSchedule({ cardNumber, block });
     publish();
-    return { status: 'scheduled', block };
-  }, { validator: (request) => checkBlock(request) });
+    return answers.keep<BlockResult>({ status: 'scheduled', block });
+  }, { validator: (request) => void (answers.earlier() ?? checkBlock(request)) });
 
   setHandler(cancelBlockUpdate, async () => {
+    const earlier = answers.earlier();
+    if (earlier) return earlier as ScheduledBlock;
     const cancelled = state.scheduledBlock!;
     state.scheduledBlock = undefined;
     revision++;
     await acts.recordCardBlockSchedule({ cardNumber, block: null, cancelled });
     publish();
-    return cancelled;
-  }, { validator: () => checkCancel() });
+    return answers.keep(cancelled);
+  }, { validator: () => void (answers.earlier() ?? checkCancel()) });
 
   setHandler(renewCardUpdate, async (request) => {
+    const earlier = answers.earlier();
+    if (earlier) return earlier as Replacement;
     await loaded;
     checkRenewal(request);
-    return replace('renewal', request);
-  }, { validator: (request) => checkRenewal(request) });
+    return answers.keep(await replace('renewal', request));
+  }, { validator: (request) => void (answers.earlier() ?? checkRenewal(request)) });
 
   setHandler(reportLostUpdate, async (report) => {
+    const earlier = answers.earlier();
+    if (earlier) return earlier as LossResult;
     await loaded;
     checkLoss(report);
     // A renewal (or a loss report) under way already replaces the card: no second new card.
@@ -107,8 +121,8 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
     order ??= { reason: `lost: ${report.reason.trim()}`, by: report.requestedBy.trim(), notify: true };
     await ended();
     if (!state.blocked) throw businessRule(`card ${cardNumber} expired before it could be blocked`);
-    return { replacement, blockedAt: state.blocked.at };
-  }, { validator: (report) => checkLoss(report) });
+    return answers.keep<LossResult>({ replacement, blockedAt: state.blocked.at });
+  }, { validator: (report) => void (answers.earlier() ?? checkLoss(report)) });
 
   // ---- 1. In use: the renewal window opens, a scheduled block takes effect, or the card expires ----
   await loaded;
@@ -122,7 +136,8 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
   while (!order) {
     if (windowOpened || revision >= changesPerRun || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      if (!order) await continueAsNew<typeof cardInUse>({ ...card, carried: state, changesPerRun });
+      const retriable = answers.carry();
+      if (!order) await continueAsNew<typeof cardInUse>({ ...card, carried: state, changesPerRun, ...(retriable ? { answered: retriable } : {}) });
       continue;
     }
     const step = nextStep();

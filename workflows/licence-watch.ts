@@ -15,7 +15,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  currentUpdateInfo,
   getExternalWorkflowHandle,
   log,
   patched,
@@ -45,7 +44,7 @@ import {
   type LicenceWatchState,
   type TransportLicence,
 } from './definitions';
-import { acts, loadRules, showStatus, type Status } from './support';
+import { acts, loadRules, showStatus, updateAnswers, type Status } from './support';
 
 const now = (): string => new Date().toISOString();
 /** After the termination, the company's open CargoCard applications are cancelled (runs recorded before did not). */
@@ -65,12 +64,8 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   let changed = false; // recorded: the watch continues as new
   let blocking = false;
   let closedReason: string | undefined; // nothing to watch: the watch ends at once
-  /** The answers of this run's changes (by Update ID), and of the previous run's, for retried Updates. */
-  const answered: Record<string, LicencePlan> = { ...input.answered };
-  const answeredBefore = (): LicencePlan | undefined => {
-    const id = currentUpdateInfo()?.id;
-    return id === undefined ? undefined : input.answered?.[id];
-  };
+  /** The answers of this run's changes and the previous runs', by Update ID, for retried Updates. */
+  const answers = updateAnswers<LicencePlan>(input.answered);
   /** No wait (no extra yield) once loaded, so accepted Updates of existing histories replay unchanged. */
   const initialized = async (): Promise<void> => {
     if (state || closedReason !== undefined) return;
@@ -80,20 +75,20 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
 
   setHandler(licenceStateQuery, () => state);
   setHandler(renewLicenceUpdate, async (renewal) => {
-    const earlier = answeredBefore();
+    const earlier = answers.earlier();
     if (earlier) return earlier;
     await initialized();
     const licence = { number: renewal.number.trim(), expiresOn: renewal.expiresOn, documentRef: renewal.documentRef.trim() };
     return change(() => checkRenewal(renewal), licence, (at) => acts.recordLicenceRenewal({ companyId, ...licence, at }));
-  }, { validator: (renewal) => void (answeredBefore() ?? checkRenewal(renewal)) });
+  }, { validator: (renewal) => void (answers.earlier() ?? checkRenewal(renewal)) });
   setHandler(registerBridgingUpdate, async (bridging) => {
-    const earlier = answeredBefore();
+    const earlier = answers.earlier();
     if (earlier) return earlier;
     await initialized();
     const proofRef = bridging.proofRef.trim();
     return change(() => checkBridging(bridging), { ...state!.licence, bridgingUntil: bridging.until, bridgingProofRef: proofRef }, (at) =>
       acts.recordLicenceBridging({ companyId, until: bridging.until, proofRef, at }));
-  }, { validator: (bridging) => void (answeredBefore() ?? checkBridging(bridging)) });
+  }, { validator: (bridging) => void (answers.earlier() ?? checkBridging(bridging)) });
 
   await loaded;
   const company = await acts.loadLicenceWatch({ companyId });
@@ -178,13 +173,8 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
 
   async function carryOn(warned?: LicenceWatchInput['warned']): Promise<never> {
     await condition(allHandlersFinished);
-    // The last answers only: a retry comes within minutes, the watch runs for years.
-    const recent = Object.fromEntries(Object.entries(answered).slice(-10));
-    return continueAsNew<typeof licenceWatch>({
-      companyId,
-      ...(warned ? { warned } : {}),
-      ...(Object.keys(recent).length ? { answered: recent } : {}),
-    });
+    const answered = answers.carry();
+    return continueAsNew<typeof licenceWatch>({ companyId, ...(warned ? { warned } : {}), ...(answered ? { answered } : {}) });
   }
 
   /** Records a renewal or bridging period; the watch then re-plans from the record. */
@@ -197,10 +187,7 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
       changing = false;
     }
     changed = true;
-    const plan = planFor(next);
-    const id = currentUpdateInfo()?.id;
-    if (id !== undefined) answered[id] = plan;
-    return plan;
+    return answers.keep(planFor(next));
   }
 
   /** Blocks a card through its workflow; a card without one is blocked on its record (blockCompanyCargoCards). */

@@ -43,7 +43,9 @@ export interface NumbersContext {
   /** The customer number the account registered with. */
   registered: string;
   s: AccountCarried;
-  rules: BusinessRules;
+  /** The run's rules once loaded; until then handlers wait for `loaded`. */
+  rules: () => BusinessRules | undefined;
+  loaded: Promise<BusinessRules>;
   serial: <T>(step: () => Promise<T>) => Promise<T>;
   changed: (countsAsEvent: boolean) => void;
 }
@@ -100,11 +102,12 @@ export function customerNumbers(ctx: NumbersContext) {
   setHandler(
     requestCustomerNumberUpdate,
     async ({ customerNumber, companyId }) => {
+      const rules = ctx.rules() ?? (await ctx.loaded); // no extra yield once loaded (existing histories replay unchanged)
       patched(CUSTOMER_NUMBERS_PATCH);
       const at = now();
       if (openLink()) s.numberLink!.closed = { reason: 'revoked', at };
       const issue = (s.numberLinksIssued = (s.numberLinksIssued ?? 0) + 1);
-      const hours = ctx.rules.customerNumberLinkValidityHours ?? DEFAULT_RULES.customerNumberLinkValidityHours; // rules loaded before it existed
+      const hours = rules.customerNumberLinkValidityHours ?? DEFAULT_RULES.customerNumberLinkValidityHours; // rules loaded before it existed
       const expiresAt = new Date(Date.now() + hours * HOUR_MS).toISOString();
       issuing = true;
       try {

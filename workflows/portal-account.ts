@@ -16,7 +16,7 @@
  */
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { BusinessCalendar } from '../domain/calendar';
-import { DEFAULT_RULES } from '../domain/rules';
+import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
 import {
   ACCOUNT_EVENTS_PER_RUN,
   accountStateQuery,
@@ -52,8 +52,16 @@ const LINK_NAME: Record<LinkPurpose, string> = { activation: 'activation link', 
 const SIGN_IN_PATCH = 'sign-in-lockout';
 
 export async function portalAccount(input: PortalAccountInput): Promise<PortalAccountResult> {
-  const rules = await loadRules();
-  const calendar = new BusinessCalendar(rules);
+  // Handlers are set before the first await: an Update that comes with a run's first task (retried onto the run
+  // a continue-as-new started, or sent with the start) finds them. Handlers that need the rules wait for them,
+  // without an extra yield once they are loaded, so the Updates of existing histories replay unchanged.
+  let rules: BusinessRules | undefined;
+  let calendar: BusinessCalendar | undefined;
+  const loaded = loadRules().then((loadedRules) => {
+    rules = loadedRules;
+    calendar = new BusinessCalendar(loadedRules);
+    return loadedRules;
+  });
   const { accountId } = input;
   const s: AccountCarried = input.carried ?? { phase: 'pending-activation', resetsIssued: 0, locks: 0, resetRequested: false, runs: 0 };
   s.runs += 1;
@@ -64,7 +72,8 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   let issuing: LinkPurpose | undefined;
   const serial = inOrder();
   const now = (): string => new Date().toISOString();
-  const local = (iso: string): string => calendar.toLocalIso(new Date(iso));
+  /** Local time; a validator that runs before the rules are loaded shows UTC. */
+  const local = (iso: string): string => (calendar ? calendar.toLocalIso(new Date(iso)) : iso);
   const openLink = (): AccountLink | undefined => (s.link && !s.link.closed ? s.link : undefined);
   const changed = (countsAsEvent: boolean): void => {
     version += 1;
@@ -95,6 +104,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
 
   /** Marks the link used and returns when; refuses like the validator. */
   async function useLink(purpose: LinkPurpose, tokenHash: string): Promise<string> {
+    if (!rules) await loaded;
     if (issuing === purpose) await condition(() => issuing !== purpose);
     checkLink(purpose, tokenHash);
     const at = now();
@@ -199,21 +209,22 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     validator: ({ by }) => requirePhase('locked', 'unlocked', { by }),
   });
   // Several customer numbers: their Updates and the confirmation link's lapse (./portal-account-numbers.ts).
-  const numbers = customerNumbers({ accountId, registered: input.customerNumber, s, rules, serial, changed });
+  const numbers = customerNumbers({ accountId, registered: input.customerNumber, s, rules: () => rules, loaded, serial, changed });
 
   // ---- sign-in: the API judged the password, the workflow judges the account ----------------
-  const maxFailures = rules.accountSignInMaxFailures ?? DEFAULT_RULES.accountSignInMaxFailures; // runs begun before the rule existed
+  const maxFailures = (): number => rules!.accountSignInMaxFailures ?? DEFAULT_RULES.accountSignInMaxFailures; // runs begun before the rule existed
 
   /** Locks by wrong passwords whose record and mail are still under way (continue-as-new waits for them). */
   let locking = 0;
 
   async function signIn({ passwordOk, accepted, complete }: SignInAttempt): Promise<SignInResult> {
+    if (!rules) await loaded;
     if (s.phase !== 'active') throw conflict(`Only an active account signs in; this one is ${s.phase}`, { phase: s.phase });
     changed(true);
     if (!passwordOk) {
       const failures = (s.failedSignIns ?? 0) + 1;
       s.failedSignIns = failures;
-      if (failures >= maxFailures) {
+      if (failures >= maxFailures()) {
         // Locked now (setLock changes the state before it awaits anything); the record and the mail follow without
         // holding up the answer, which must take as long as any other refusal.
         locking += 1;
@@ -221,7 +232,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
           .catch(() => undefined) // only a vanished record fails here; the lock stands
           .finally(() => (locking -= 1));
       }
-      return { outcome: 'wrong-password', failures, locked: failures >= maxFailures };
+      return { outcome: 'wrong-password', failures, locked: failures >= maxFailures() };
     }
     s.failedSignIns = 0;
     if (!complete) return { outcome: 'acceptance-required' };
@@ -245,7 +256,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   async function issueLink(purpose: LinkPurpose): Promise<void> {
     const issue = purpose === 'activation' ? 1 : (s.resetsIssued += 1);
     const issuedAt = new Date();
-    const expiresAt = new Date(issuedAt.getTime() + rules.accountLinkValidityHours * HOUR_MS).toISOString();
+    const expiresAt = new Date(issuedAt.getTime() + rules!.accountLinkValidityHours * HOUR_MS).toISOString();
     issuing = purpose;
     const { tokenHash } = await serial(() => acts.issueAccountLink({ accountId, purpose, issue, issuedAt: issuedAt.toISOString(), expiresAt }));
     s.link = { purpose, issue, tokenHash, expiresAt };
@@ -263,7 +274,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
         (link
           ? `Active; waiting for the password-reset link to be used, until ${local(link.expiresAt)}`
           : `Active since ${since(s.activatedAt)}; waiting for password-reset requests or a lock`) +
-        (s.failedSignIns ? ` (${s.failedSignIns} of ${maxFailures} wrong passwords in a row)` : ''),
+        (s.failedSignIns ? ` (${s.failedSignIns} of ${maxFailures()} wrong passwords in a row)` : ''),
       locked: `Locked on ${since(s.lock?.at)} by ${s.lock?.by}: ${s.lock?.reason}; waiting for customer service to unlock`,
       lapsed: `Lapsed on ${since(s.lapsedAt)}: the activation link was not used in time; the email may register again`,
     };
@@ -280,6 +291,8 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   }
 
   // ---- the story -------------------------------------------------------------------
+
+  await loaded;
 
   if (s.phase === 'pending-activation') {
     if (!s.link) await issueLink('activation');

@@ -3,7 +3,7 @@
  * the activity talks to), the business rules of the deployment, and how a workflow shows
  * operators where it stands (search attributes + current details).
  */
-import { proxyActivities, proxyLocalActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { currentUpdateInfo, proxyActivities, proxyLocalActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { BusinessRules } from '../domain/rules';
@@ -31,6 +31,39 @@ const local = proxyLocalActivities<Activities>(LOCAL_PROFILE);
  */
 export function loadRules(): Promise<BusinessRules> {
   return local.loadBusinessRules();
+}
+
+/** How many Update answers a run hands to the next: a retry comes within minutes, a workflow runs for years. */
+export const ANSWERS_CARRIED = 10;
+
+/**
+ * The answers of a workflow's Updates, by Update ID, carried across continue-as-new. Temporal knows an Update's
+ * ID within its run only: a client that retries an Update (same ID, api/services/updates.ts) after its change
+ * made the run continue as new would otherwise run it again on the new run, or be refused as a repeat. The
+ * handlers (and validators) answer such a retry from `earlier()`, keep each answer with `keep()`, and the run
+ * passes `carry()` to the next one. Nothing here issues a command.
+ */
+export function updateAnswers<T>(fromPreviousRun: Record<string, T> | undefined) {
+  const answered: Record<string, T> = { ...fromPreviousRun };
+  const id = (): string | undefined => currentUpdateInfo()?.id;
+  return {
+    /** The answer the previous runs gave the Update being handled, if they did. */
+    earlier(): T | undefined {
+      const updateId = id();
+      return updateId === undefined ? undefined : fromPreviousRun?.[updateId];
+    },
+    /** Keeps the answer of the Update being handled, and returns it. */
+    keep<A extends T>(answer: A): A {
+      const updateId = id();
+      if (updateId !== undefined) answered[updateId] = answer;
+      return answer;
+    },
+    /** The last answers, for the next run's input (undefined when there are none). */
+    carry(): Record<string, T> | undefined {
+      const recent = Object.entries(answered).slice(-ANSWERS_CARRIED);
+      return recent.length ? Object.fromEntries(recent) : undefined;
+    },
+  };
 }
 
 export interface Status {

@@ -109,6 +109,7 @@ export const accounts: Resource<Service> = {
       method: 'post',
       path: '/v1/accounts/activate',
       operationId: 'activatePortalAccount',
+      sendsUpdate: true,
       summary: 'Activate an account with the token from its activation link (works once, within 24 hours)',
       body: activateBody,
       responses: { '200': { description: 'Activated', content: json(linkUsed, 'output') }, '400': unknownLink, '410': linkGone },
@@ -171,6 +172,7 @@ export const accounts: Resource<Service> = {
       method: 'post',
       path: '/v1/accounts/password-reset/confirm',
       operationId: 'resetPortalPassword',
+      sendsUpdate: true,
       summary: 'Set a new password with the token from a reset link (works once, within 24 hours)',
       body: resetConfirmBody,
       responses: {
@@ -202,6 +204,7 @@ export const accounts: Resource<Service> = {
       method: 'post',
       path: '/v1/accounts/{accountId}/lock',
       operationId: 'lockPortalAccount',
+      sendsUpdate: true,
       summary: 'Customer service locks an active account (an open reset link is revoked; the holder is mailed)',
       params: accountIdParam,
       body: lockBody,
@@ -217,6 +220,7 @@ export const accounts: Resource<Service> = {
       method: 'post',
       path: '/v1/accounts/{accountId}/unlock',
       operationId: 'unlockPortalAccount',
+      sendsUpdate: true,
       summary: 'Customer service unlocks a locked account (the holder is mailed)',
       params: accountIdParam,
       body: unlockBody,
@@ -246,6 +250,7 @@ export const accounts: Resource<Service> = {
       method: 'post',
       path: '/v1/accounts/{accountId}/customer-numbers',
       operationId: 'addPortalCustomerNumber',
+      sendsUpdate: true,
       summary:
         "Add a customer number: with a Terminal-ID of it, at once; without, a confirmation link (24 hours, single use) goes to that customer's registered contact",
       params: accountIdParam,
@@ -271,6 +276,7 @@ export const accounts: Resource<Service> = {
       method: 'delete',
       path: '/v1/accounts/{accountId}/customer-numbers/{customerNumber}',
       operationId: 'removePortalCustomerNumber',
+      sendsUpdate: true,
       summary: 'Remove an added customer number (the one the account registered with stays)',
       params: customerNumberParam,
       responses: {
@@ -286,6 +292,7 @@ export const accounts: Resource<Service> = {
       method: 'post',
       path: '/v1/accounts/customer-numbers/confirm',
       operationId: 'confirmPortalCustomerNumber',
+      sendsUpdate: true,
       summary: "The customer's contact confirms with the link's token: the number is added to the account (works once, within 24 hours)",
       body: activateBody,
       responses: {

@@ -40,6 +40,7 @@ function action<B extends z.ZodType>(a: {
     method: 'post',
     path: `/v1/card-applications/{applicationId}/${a.step}`,
     operationId: a.operationId,
+    sendsUpdate: true,
     summary: a.summary,
     params: applicationIdParam,
     body: a.body,

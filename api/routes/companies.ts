@@ -58,6 +58,7 @@ export const companies: Resource<ReturnType<typeof createCompanyService>> = {
       method: 'post',
       path: '/v1/companies/{companyId}/decision',
       operationId: 'decideContract',
+      sendsUpdate: true,
       summary: 'Approve or reject the contract (once); late decisions after an SLA breach are accepted',
       params: companyIdParam,
       body: contractDecisionBody,

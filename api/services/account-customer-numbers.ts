@@ -22,6 +22,7 @@ import { badRequest, conflict, fromTemporal, notFound, unprocessable } from '../
 import type { ServiceDeps } from './deps';
 import { activeTerminal, TERMINAL_MISMATCH, terminalsOf } from './terminals';
 import type { CustomerNumberProof } from '../../domain/vocabulary';
+import { executeUpdate } from './updates';
 
 export function createCustomerNumberService(
   deps: ServiceDeps,
@@ -32,7 +33,7 @@ export function createCustomerNumberService(
 
   async function update<A>(accountId: string, def: UpdateDefinition<CustomerNumbersResult, [A]>, arg: A): Promise<CustomerNumbersResult> {
     try {
-      return await ctx.handle(accountId).executeUpdate(def, { args: [arg] });
+      return await executeUpdate(ctx.handle(accountId), def, [arg]); // an update ID from the Idempotency-Key, and a 202 past the deadline
     } catch (err) {
       throw fromTemporal(err);
     }

@@ -9,6 +9,8 @@
  *   TEMPORAL_CALL_TIMEOUT_MS). An Update still running then is not lost and not refused: the API answers
  *   202 with the URL of its outcome (`GET /v1/cases/{workflowId}/updates/{updateId}`, `readOutcome`), and
  *   the Idempotency-Key stays open, so the same request sent again waits for the same Update again.
+ *   That answer is in the OpenAPI document of every endpoint that declares `sendsUpdate` (api/operations.ts);
+ *   an Update sent while serving one that does not is refused here (500), so a test of it fails.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client, WithStartWorkflowOperation, WorkflowHandle } from '@temporalio/client';
@@ -20,6 +22,9 @@ import { fromTemporal } from '../errors';
 /** The Update's ID: the same for the same caller, Idempotency-Key, workflow and Update; else unique. */
 export function updateIdFor(workflowId: string, updateName: string): string {
   const ctx = requestContext.getStore();
+  if (ctx?.operationId && !ctx.sendsUpdate) {
+    throw new Error(`${ctx.operationId} sends the Update ${updateName} but its declaration lacks sendsUpdate: its 202 answer is not in the OpenAPI document`);
+  }
   if (!ctx?.idempotencyKey) return `u-${randomUUID()}`;
   const digest = createHash('sha256').update(`${ctx.caller}\n${ctx.idempotencyKey}\n${workflowId}\n${updateName}`).digest('base64url');
   return `k-${digest.slice(0, 32)}`;

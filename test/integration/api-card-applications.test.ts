@@ -3,16 +3,23 @@
  * port, a real worker on the Java time-skipping server (so the cut-offs and
  * the pickup window are reached by moving its clock, never by waiting), a
  * fresh FerretDB database and a real SMTP receiver.
+ *
+ * Also here: the traces of one card application in an in-process OTLP collector (API request -> the
+ * client's start or Update, which stand for the workflow's part -> the activities), the worker and a second
+ * app tracing into it.
  */
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { LOCAL_API_KEYS } from '../../config/api-keys';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar, type IsoDay } from '../../domain/calendar';
 import { DEFAULT_RULES, type LocalTime } from '../../domain/rules';
+import { clientInterceptors, createTracing, workerTracingOptions, type Tracing } from '../../observability/tracing';
 import { cardApplicationWorkflowId } from '../../workflows/definitions';
 import { startApp, type Api, type ApiResponse, type AppServer } from '../support/api-harness';
 import { hex } from '../support/fixtures';
-import { eventually } from '../support/servers';
+import { chainOf, startCollector, type Collector, type ExportedSpan } from '../support/otlp-collector';
+import { eventually, testDataConverter } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 import { createCardUser, createCompany } from './card-fixtures';
@@ -20,20 +27,30 @@ import { createCardUser, createCompany } from './card-fixtures';
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 
 let h: WorkflowHarness;
-let app: AppServer;
+/** `traced`: the same API with tracing on, exporting (like the worker) to `collector`. */
+let app: AppServer, traced: AppServer;
 let env: TestWorkflowEnvironment, db: Database, receiver: SmtpReceiver, api: Api;
+let collector: Collector, apiTracing: Tracing, workerTracing: Tracing;
 
 beforeAll(async () => {
-  h = await startWorkflowHarness({ workflowsPath: require.resolve('./card-workflows') });
+  collector = await startCollector();
+  apiTracing = createTracing({ serviceName: 'xs-backoffice-api', otlpEndpoint: collector.url });
+  workerTracing = createTracing({ serviceName: 'xs-backoffice-worker', otlpEndpoint: collector.url });
+  h = await startWorkflowHarness({ workflowsPath: require.resolve('./card-workflows'), worker: workerTracingOptions(workerTracing) });
   // The app talks to the test server through env.client, as it always did here.
   app = await startApp({ db: h.db, client: h.env.client, taskQueue: h.taskQueue });
+  const tracedClient = new Client({ connection: h.env.connection, namespace: h.env.namespace, dataConverter: testDataConverter(), interceptors: clientInterceptors(apiTracing) });
+  traced = await startApp({ db: h.db, client: tracedClient, taskQueue: h.taskQueue, tracing: apiTracing });
   ({ env, db, receiver } = h);
   ({ api } = app);
 });
 
 afterAll(async () => {
   await app?.close();
+  await traced?.close();
   await h?.close();
+  await Promise.all([apiTracing?.shutdown(), workerTracing?.shutdown()]);
+  collector?.close();
 });
 
 // ---- helpers ------------------------------------------------------------------
@@ -225,6 +242,53 @@ describe('POST /v1/card-applications', () => {
     expect(res.status).toBe(400);
     expect(fieldsOf(res).sort()).toEqual(['cardType', 'colour', 'companyId', 'deliveryMethod', 'xsId']);
     expect((await api('POST', '/v1/card-applications', [])).status).toBe(400);
+  });
+});
+
+// ---- tracing -------------------------------------------------------------------
+
+// Before the steering tests: run after them, its env.sleep of three days did not return within 120 s (not understood yet).
+describe('tracing', () => {
+  /** The spans of the trace whose API request span names `requestId`, once `until` is among them. */
+  async function traceOf(requestId: string, until: string): Promise<ExportedSpan[]> {
+    return eventually(async () => {
+      await Promise.all([apiTracing.flush(), workerTracing.flush()]);
+      const root = collector.spans.find((s) => s.service === 'xs-backoffice-api' && s.attributes['xs.request_id'] === requestId);
+      const spans = root ? collector.spans.filter((s) => s.traceId === root.traceId) : [];
+      return spans.some((s) => s.name === until) && spans;
+    });
+  }
+
+  test('one card application is traced from each API request through its workflow to its activities, which name the X-Request-Id', async () => {
+    const who = await companyAndUser();
+    const day = await workingDayAhead();
+    await advanceTo(at(day, '09:00')); // an urgent pickup approved now is produced at once
+    const ids = { apply: `apply-${hex(8)}`, backoffice: `bo-${hex(8)}`, cardUser: `cu-${hex(8)}` };
+    const applied = await traced.api('POST', '/v1/card-applications', { companyId: who.companyId, xsId: who.xsId, cardType: 'PortKey', deliveryMethod: 'urgent-pickup' }, { 'x-request-id': ids.apply });
+    expect(applied.status).toBe(201);
+    const path = `/v1/card-applications/${applied.body.applicationId}`;
+    expect((await traced.api('POST', `${path}/approvals`, { by: 'back-office', approvedBy: 'bo-1' }, { 'x-request-id': ids.backoffice })).status).toBe(200);
+    expect((await traced.api('POST', `${path}/approvals`, { by: 'card-user', approvedBy: who.xsId }, { 'x-request-id': ids.cardUser })).status).toBe(200);
+
+    // The application's own story (received, mailed, produced, its PIN mailed) is in the trace of the request that started it.
+    const story = await traceOf(ids.apply, 'RunActivity:sendCardPinEmail');
+    const activities = story.filter((s) => s.name.startsWith('RunActivity:'));
+    expect(activities.map((s) => s.name)).toEqual(expect.arrayContaining([
+      'RunActivity:recordApplicationReceived', 'RunActivity:sendEmail', 'RunActivity:produceCard', 'RunActivity:sendCardPinEmail',
+    ]));
+    for (const s of activities) {
+      expect({ name: s.name, service: s.service, chain: chainOf(story, s), requestId: s.attributes['xs.request_id'] }).toEqual({
+        name: s.name, service: 'xs-backoffice-worker', chain: ['POST applyForCard', 'StartWorkflow:cardApplication', s.name], requestId: ids.apply,
+      });
+    }
+
+    // Each approval is a trace of its own: its request, its Update, the activity the handler ran.
+    for (const [requestId, update] of [[ids.backoffice, 'approveByBackoffice'], [ids.cardUser, 'approveByCardUser']] as const) {
+      const spans = await traceOf(requestId, 'RunActivity:recordApplicationProgress');
+      const recorded = spans.find((s) => s.name === 'RunActivity:recordApplicationProgress')!;
+      expect(chainOf(spans, recorded)).toEqual(['POST approveCardApplication', `StartWorkflowUpdate:${update}`, 'RunActivity:recordApplicationProgress']);
+      expect(recorded.attributes['xs.request_id']).toBe(requestId);
+    }
   });
 });
 

@@ -5,22 +5,18 @@
  * a fresh FerretDB database and a real SMTP receiver.
  *
  * Also here, on the same servers: an Update across a client timeout (the worker held back until the API has
- * answered 202), update-with-start for a licence renewal, and the trace of one request in an in-process OTLP
- * collector (API -> Temporal client -> workflow -> activities).
+ * answered 202), and update-with-start for a licence renewal. (The trace of a card application in an
+ * in-process OTLP collector is in api-card-applications.test.ts.)
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Client as TemporalClient } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import type { cardInUse } from '../../workflows';
 import { cardInUseStateQuery, cardInUseWorkflowId, licenceStateQuery, licenceWatchWorkflowId } from '../../workflows/definitions';
-import { clientInterceptors, createTracing, workerTracingOptions, type Tracing } from '../../observability/tracing';
 import { startApiHarness, startApp, type ApiHarness, type ApiResponse, type AppServer } from '../support/api-harness';
 import { hex, insertCompany, newCardNumber } from '../support/fixtures';
-import { eventually, testDataConverter } from '../support/servers';
+import { eventually } from '../support/servers';
 import type { SmtpReceiver } from '../support/smtp';
 import { createCardUser } from './card-fixtures';
 
@@ -29,32 +25,19 @@ const DAY = 86_400_000;
 
 let h: ApiHarness;
 let client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
-/** The API with a short Temporal deadline (1.5 s), and the API with tracing on, both on the harness's servers. */
-let hasty: AppServer, traced: AppServer;
-let collector: { server: Server; url: string; spans: ExportedSpan[] };
-let apiTracing: Tracing, workerTracing: Tracing;
+/** The API with a short Temporal deadline (1.5 s), on the harness's servers. */
+let hasty: AppServer;
 
 beforeAll(async () => {
-  collector = await startCollector();
-  apiTracing = createTracing({ serviceName: 'xs-backoffice-api', otlpEndpoint: collector.url });
-  workerTracing = createTracing({ serviceName: 'xs-backoffice-worker', otlpEndpoint: collector.url });
   // The worker is held back: the first test answers an Update with no worker polling, then starts it.
-  h = await startApiHarness({
-    runWorker: false,
-    worker: { workflowsPath: require.resolve('./card-in-use-workflows'), ...workerTracingOptions(workerTracing) },
-  });
+  h = await startApiHarness({ runWorker: false, worker: { workflowsPath: require.resolve('./card-in-use-workflows') } });
   ({ client, db, receiver, taskQueue } = h);
   hasty = await startApp({ db, client, taskQueue, temporalDeadlineMs: 1_500 });
-  const tracedClient = new TemporalClient({ connection: h.connection, dataConverter: testDataConverter(), interceptors: clientInterceptors(apiTracing) });
-  traced = await startApp({ db, client: tracedClient, taskQueue, tracing: apiTracing });
 });
 
 afterAll(async () => {
   await hasty?.close();
-  await traced?.close();
   await h?.close();
-  await Promise.all([apiTracing?.shutdown(), workerTracing?.shutdown()]);
-  collector?.server.close();
 });
 
 // ---- helpers ------------------------------------------------------------------------
@@ -384,72 +367,3 @@ describe('/v1/companies/:companyId/transport-licence and licence-watch', () => {
     expect(res.body.paths['/v1/cards/{cardNumber}/block'].delete.operationId).toBe('cancelCardBlock');
   });
 });
-
-// ---- Tracing: one request's spans in an in-process OTLP/HTTP collector ------------------------------------
-
-describe('tracing', () => {
-  beforeAll(() => h.runWorker());
-
-  test('a licence renewal is one trace: the API request, the client\'s update-with-start, the activities (with the request ID)', async () => {
-    const { companyId, licence } = await createCompany();
-    const requestId = `trace-${hex(8)}`;
-    const expiresOn = calendar.addDays(licence.expiresOn, 365);
-    const res = await traced.api('POST', `/v1/companies/${companyId}/transport-licence`, { number: 'NIWO-3', expiresOn, documentRef: 'doc-3' }, { 'x-request-id': requestId });
-    expect(res.status).toBe(200);
-
-    const spans = await eventually(async () => {
-      await Promise.all([apiTracing.flush(), workerTracing.flush()]);
-      const root = collector.spans.find((s) => s.attributes['xs.request_id'] === requestId && s.service === 'xs-backoffice-api');
-      const inTrace = root ? collector.spans.filter((s) => s.traceId === root.traceId) : [];
-      return inTrace.some((s) => s.name === 'RunActivity:recordLicenceRenewal') && inTrace;
-    });
-    const root = spans.find((s) => s.service === 'xs-backoffice-api' && !s.parentSpanId)!;
-    expect(root.name).toBe('POST renewTransportLicence');
-    const byId = new Map(spans.map((s) => [s.spanId, s]));
-    const chain = (s: ExportedSpan): string[] => (s.parentSpanId && byId.has(s.parentSpanId) ? [...chain(byId.get(s.parentSpanId)!), s.name] : [s.name]);
-    const activity = spans.find((s) => s.name === 'RunActivity:recordLicenceRenewal')!;
-    expect(activity.service).toBe('xs-backoffice-worker');
-    expect(chain(activity)).toEqual(['POST renewTransportLicence', 'UpdateWithStartWorkflow:renewLicence', 'RunActivity:recordLicenceRenewal']);
-    // The watch's own activities (run from its start) are in the trace too, each naming the request.
-    const activities = spans.filter((s) => s.name.startsWith('RunActivity:'));
-    expect(activities.map((s) => s.name)).toEqual(expect.arrayContaining(['RunActivity:loadLicenceWatch', 'RunActivity:recordLicenceRenewal']));
-    for (const s of activities) expect({ name: s.name, requestId: s.attributes['xs.request_id'] }).toEqual({ name: s.name, requestId });
-  });
-});
-
-interface ExportedSpan {
-  service: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  attributes: Record<string, unknown>;
-}
-
-/** A tiny OTLP/HTTP (JSON) trace receiver on a free loopback port: what a collector would get. */
-async function startCollector(): Promise<{ server: Server; url: string; spans: ExportedSpan[] }> {
-  const spans: ExportedSpan[] = [];
-  type KeyValue = { key: string; value: Record<string, unknown> };
-  const attrs = (list: KeyValue[] = []) => Object.fromEntries(list.map((a) => [a.key, Object.values(a.value)[0]]));
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        for (const rs of body.resourceSpans ?? []) {
-          const service = String(attrs(rs.resource?.attributes)['service.name']);
-          for (const ss of rs.scopeSpans ?? []) {
-            for (const s of ss.spans ?? []) {
-              spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name, attributes: attrs(s.attributes) });
-            }
-          }
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans };
-}

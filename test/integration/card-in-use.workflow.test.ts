@@ -151,6 +151,29 @@ test('a card\'s history stays bounded: many block/cancel cycles continue as new 
   expect(mails.map((m) => m.subject)).toEqual([`Card ${input.cardNumber} is blocked`]);
 });
 
+test('an Update retried with its ID after its change made the run continue as new gets the first answer, not a refusal or a second change', async () => {
+  const { handle } = await startCard(undefined, { changesPerRun: 1 }); // every block schedule or cancellation ends the run
+  const on = calendar.addDays(calendar.dayOf(new Date(await serverNow())), 3);
+  const updates = {
+    scheduleBlock: () => handle.executeUpdate(scheduleBlockUpdate, { args: [{ on, reason: 'Employee leaves', requestedBy: 'hr-6' }], updateId: 'block-1' }),
+    cancelBlock: () => handle.executeUpdate(cancelBlockUpdate, { updateId: 'cancel-1' }),
+  };
+  const answers: Record<string, unknown> = {};
+  for (const [name, send] of Object.entries(updates)) {
+    const run = (await handle.describe()).runId;
+    answers[name] = await send();
+    await eventually(async () => (await handle.describe()).runId !== run); // continued as new
+    // The client timed out and sends the same Update again (api/services/updates.ts): the new run answers it.
+    expect({ name, retried: await send() }).toEqual({ name, retried: answers[name] });
+  }
+  expect({ retriedLater: await updates.scheduleBlock() }).toEqual({ retriedLater: answers.scheduleBlock }); // two runs later
+  // Nothing was done twice: the block is cancelled, and a new cancellation (another ID) is refused as one.
+  expect((await handle.query(cardInUseStateQuery)).scheduledBlock).toBeUndefined();
+  expect((await refusal(handle.executeUpdate(cancelBlockUpdate, { updateId: 'cancel-2' }))).type).toBe(FailureType.Conflict);
+  await recordHistory(handle, 'card-in-use-updates-retried-after-continue-as-new'); // answers from the runs before
+  await handle.terminate('test done');
+});
+
 test('a block scheduled for a later day takes effect at 00:00 local of that day and mails the company contact', async () => {
   const { input, handle, contact } = await startCard();
   const today = calendar.dayOf(new Date(await serverNow()));

@@ -56,8 +56,9 @@ async function createCompany(submittedAt: Date) {
 type Company = Awaited<ReturnType<typeof createCompany>>;
 
 /**
- * Starts the workflow and waits until its handlers exist: it registers them only after its first
- * await (loadRules), so an Update arriving with the first workflow task is rejected as unhandled.
+ * Starts the workflow and waits until its first task is done (its state query answers). The decision's
+ * handler exists from the start (an Update with the first task is taken); the query's only once the
+ * rules are loaded, which is within that first task.
  */
 async function startApproval(company: Company): Promise<WorkflowHandle<typeof contractApproval>> {
   const handle = await client.workflow.start<typeof contractApproval>('contractApproval', {

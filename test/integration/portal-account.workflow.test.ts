@@ -5,7 +5,8 @@
  * from the mail that crossed SMTP, as a user would.
  */
 import { randomBytes } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
@@ -31,6 +32,7 @@ import {
   confirmCustomerNumberUpdate,
   removeCustomerNumberUpdate,
   requestCustomerNumberUpdate,
+  type AccountCarried,
 } from '../../workflows/definitions';
 import { DEFAULT_SERVICE_CONTACT } from '../../activities/accounts';
 import { recordHistory } from '../support/histories';
@@ -437,6 +439,69 @@ test('after its events per run the workflow continues as new, carrying the state
   expect(mailsTo(account.email)).toHaveLength(6);
 });
 
+/** A customer with an approved contract and a registered contact, as the contract process leaves it. */
+async function customer() {
+  const id = `co_${hex(8)}`;
+  const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
+  const customerNumber = `K${hex(4).toUpperCase()}`;
+  const contact = `contact.${id}@kasse.example`;
+  await db.models.Company.create({
+    _id: id,
+    name: 'Kiosk am Hafen GmbH',
+    kvkNumber: kvk,
+    vatId: `NL${kvk}B01`,
+    registrationKey: `${kvk}:NL${kvk}B01`,
+    kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-10-01' },
+    signatory: { name: 'Anna de Vries', email: 'anna@kasse.example' },
+    contact: { name: 'Jan Jansen', email: contact, language: 'en' },
+    customerNumber,
+    contract: { status: 'approved', submittedAt: new Date(), dueAt: new Date() },
+  });
+  return { customerNumber, companyId: id, contact };
+}
+
+// ---- an Update that comes with the first workflow task ----------------------------------
+
+/**
+ * A run's first task can bring an Update: a retried Update lands on the run a continue-as-new started
+ * (update-with-start shows the same here). Each of the account's Updates that such a run can take is
+ * answered as in any other task, not refused as unhandled while the run loads its rules.
+ */
+const firstTaskUpdates: Array<[string, 'active' | 'locked', UpdateDefinition<unknown, [never]>, () => unknown, unknown]> = [
+  ['a wrong password', 'active', signInUpdate as never, () => wrong, { outcome: 'wrong-password', failures: 1, locked: false }],
+  ['a right password', 'active', signInUpdate as never, () => right, { outcome: 'signed-in', at: expect.any(String) }],
+  ['a lock', 'active', lockAccountUpdate as never, () => ({ reason: 'Check', by: 'cs-1' }), { phase: 'locked', at: expect.any(String) }],
+  ['an unlock', 'locked', unlockAccountUpdate as never, () => ({ by: 'cs-1' }), { phase: 'active', at: expect.any(String) }],
+  ['a customer-number request', 'active', requestCustomerNumberUpdate as never, () => customer().then(({ customerNumber, companyId }) => ({ customerNumber, companyId })),
+    { customerNumbers: [], at: expect.any(String), expiresAt: expect.any(String) }],
+];
+
+test.each(firstTaskUpdates)('%s sent with the first task of a continued run is answered', async (name, phase, update, args, expected) => {
+  const account = await createAccount();
+  const at = (await h.now()).toISOString();
+  const carried: AccountCarried = {
+    phase, resetsIssued: 0, resetRequested: false, runs: 1, activatedAt: at, locks: phase === 'locked' ? 1 : 0,
+    ...(phase === 'locked' ? { lock: { reason: 'Check', by: 'cs-1', at } } : {}),
+  };
+  await db.models.PortalAccount.updateOne({ _id: account._id }, { $set: { status: phase } });
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof portalAccount>('portalAccount', {
+    taskQueue,
+    workflowId: accountWorkflowId(account._id),
+    workflowIdConflictPolicy: 'FAIL',
+    args: [{ accountId: account._id, customerNumber: account.customerNumber, companyId: account.companyId, registeredAt: account.registeredAt.toISOString(), carried }],
+  });
+  expect(await client.workflow.executeUpdateWithStart(update, { args: [(await args()) as never], startWorkflowOperation })).toEqual(expected);
+  const handle = await startWorkflowOperation.workflowHandle();
+  // It came with the first task, and the run goes on (its main story was not held up by the handler).
+  const events = (await handle.fetchHistory()).events ?? [];
+  const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+  const firstTaskDone = events.findIndex((e) => e.workflowTaskCompletedEventAttributes);
+  expect({ accepted: accepted >= 0, inFirstTask: accepted === firstTaskDone + 1 }).toEqual({ accepted: true, inFirstTask: true });
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+  await recordHistory(handle, `portal-account-first-task-${name.replace(/^an? /, '').replace(/\W+/g, '-')}`);
+  await handle.terminate('test done');
+});
+
 // ---- the link activity on its own: retries never mail two different links ---------------
 
 describe('issueAccountLink', () => {
@@ -557,27 +622,6 @@ describe('changeAccountPassword', () => {
 
 describe('customer numbers', () => {
   const NUMBER_LINK_VALIDITY = DEFAULT_RULES.customerNumberLinkValidityHours * HOUR;
-
-  /** A customer with an approved contract and a registered contact, as the contract process leaves it. */
-  async function customer() {
-    const id = `co_${hex(8)}`;
-    const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
-    const customerNumber = `K${hex(4).toUpperCase()}`;
-    const contact = `contact.${id}@kasse.example`;
-    await db.models.Company.create({
-      _id: id,
-      name: 'Kiosk am Hafen GmbH',
-      kvkNumber: kvk,
-      vatId: `NL${kvk}B01`,
-      registrationKey: `${kvk}:NL${kvk}B01`,
-      kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-10-01' },
-      signatory: { name: 'Anna de Vries', email: 'anna@kasse.example' },
-      contact: { name: 'Jan Jansen', email: contact, language: 'en' },
-      customerNumber,
-      contract: { status: 'approved', submittedAt: new Date(), dueAt: new Date() },
-    });
-    return { customerNumber, companyId: id, contact };
-  }
 
   test('a confirmation link unused for 24 hours lapses and adds nothing; a new one, used in time, adds the number once', async () => {
     const { account, handle } = await activeAccount();

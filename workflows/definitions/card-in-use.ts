@@ -21,7 +21,16 @@ export interface CardInUseInput {
   carried?: CardInUseState;
   /** Block schedules and cancellations before the run continues as new (default CARD_CHANGES_PER_RUN; tests set fewer). */
   changesPerRun?: number;
+  /**
+   * The last answers of the previous runs, by Update ID: a change can end the run (continue-as-new), and Temporal
+   * knows an Update's ID within its run only, so a client retrying an Update (same ID) after a timeout gets the
+   * first answer from here instead of a refusal or a second change (workflows/support.ts, updateAnswers).
+   */
+  answered?: Record<string, CardInUseAnswer>;
 }
+
+/** What the card's Updates answer. */
+export type CardInUseAnswer = BlockResult | ScheduledBlock | Replacement | LossResult;
 
 /**
  * A card lives five years; each scheduled or cancelled block adds a handful of
