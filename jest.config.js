@@ -32,6 +32,7 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/test-logs.ts'],
     },
     {
       // The fast fault drills (drills/, compiled in dist/drills) with small sizes, each on a stack of its own.
@@ -39,6 +40,7 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/drills/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/test-logs.ts'],
     },
   ],
 };

@@ -13,6 +13,7 @@ import type { apiCrashDrill as ApiCrashDrill } from '../../drills/api-crash';
 import type { slowSmtpDrill as SlowSmtpDrill } from '../../drills/slow-smtp';
 import type { workerKillDrill as WorkerKillDrill } from '../../drills/worker-kill';
 import type { workerRollingDrill as WorkerRollingDrill } from '../../drills/worker-rolling';
+import { testLog } from '../support/test-logs';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { workerKillDrill } = require('../../dist/drills/worker-kill') as { workerKillDrill: typeof WorkerKillDrill };
@@ -31,7 +32,7 @@ const { slowSmtpDrill } = require('../../dist/drills/slow-smtp') as { slowSmtpDr
 jest.setTimeout(20 * 60_000);
 
 function show(r: DrillResult): void {
-  console.log(`${r.drill}: ${r.passed ? 'passed' : 'FAILED'}\n${JSON.stringify(r.figures, null, 1)}`);
+  testLog().info({ drill: r.drill, passed: r.passed, figures: r.figures }, 'drill result');
 }
 
 test('worker SIGKILLed twice while 20 card applications are in flight: none lost, no email twice', async () => {

@@ -22,6 +22,7 @@ import { accountStateQuery, accountWorkflowId, SIGN_IN_LOCK } from '../../workfl
 import { startApiHarness, startApp, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
 import { eventually, testDatabase } from '../support/servers';
 import type { ReceivedMail, SmtpReceiver } from '../support/smtp';
+import { testLog } from '../support/test-logs';
 
 const PUBLIC = 'https://portal.xs-key.example';
 /** The current terms of use and privacy statement, as a portal sends them (registration requires both). */
@@ -378,7 +379,7 @@ describe('password-reset abuse', () => {
 
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const medians = Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, Math.round(median(xs) * 10) / 10]));
-    console.log('password-reset answer times, median ms by account state:', medians);
+    testLog().info({ medians }, 'password-reset answer times, median ms by account state');
     const values = Object.values(medians);
     expect(Math.max(...values)).toBeLessThan(2 * Math.min(...values) + 10); // generous: the machine is shared
 
@@ -491,7 +492,7 @@ describe('sign-in', () => {
     expect(seen.unknownEmail).toMatchObject({ status: 401, body: { title: 'Sign-in refused' } });
     // Each case's faster try (the slower one may have met another job on the shared machine).
     const fastest = Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, Math.round(Math.min(...xs))]));
-    console.log('sign-in refusal times, fastest ms by case:', fastest);
+    testLog().info({ fastest }, 'sign-in refusal times, fastest ms by case');
     expect(Math.max(...Object.values(fastest))).toBeLessThan(2 * Math.min(...Object.values(fastest)) + 10); // generous: the machine is shared
 
     // Two wrong passwords did not lock (the count is per row); the right one signs in and names the previous sign-in.

@@ -17,6 +17,10 @@ import { sdkLogging } from '../../workers/logging';
 import { logFileFor } from './log-files';
 
 const testPath = expect.getState().testPath;
+
+/** For what a test wants on record (figures, timings) without printing it on success: its log file. */
+export const testLog = () => createLogger('info', { source: 'test' });
+
 if (testPath) {
   const file = logFileFor(testPath);
   setDefaultLogDestination(pino.destination({ dest: file, sync: true, mkdir: true }));
