@@ -35,6 +35,11 @@ export interface BenchWorkerConfig {
   workflowsPath?: string;
   smtpConnections?: number;
   options: TunableWorkerOptions;
+  /**
+   * The Worker Deployment Version the worker polls as (workflows/versioning.ts: the server refuses a
+   * workflow's versioning behaviour from an unversioned worker); the bench makes it current once it polls.
+   */
+  deployment: { deploymentName: string; buildId: string };
 }
 
 export const WORKER_READY_PREFIX = 'bench-worker: ready ';

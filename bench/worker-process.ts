@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     temporal: { address: cfg.temporalAddress, namespace: 'default', taskQueue: cfg.taskQueue },
     payloadKeys,
     deps,
+    deployment: cfg.deployment,
     options: {
       ...(cfg.bundlePath ? { workflowBundle: { codePath: cfg.bundlePath }, workflowsPath: undefined } : { workflowsPath: cfg.workflowsPath }),
       activities: { ...createActivities(deps), ...benchActivities },
