@@ -56,7 +56,7 @@ const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
   return () => (loaded ??= load());
 };
 
-function itemContext(models: Models, calendar: BusinessCalendar, company: Company, now: Date): ItemContext {
+export function itemContext(models: Models, calendar: BusinessCalendar, company: Company, now: Date): ItemContext {
   const renewalWindowMs = (7 * calendar.rules.renewalWindowWeeks + 1) * DAY_MS;
   return {
     calendar,

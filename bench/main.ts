@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- <benchmark>...] [--companies N] [--watches N] [--cards N]
+ * `npm run bench [-- <benchmark>...] [--data realistic|small|tiny] [--companies N] [--watches N] [--cards N]
  *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--store-docs N] [--scale X] [--variants full|all|default]
  *   [--profile]`
  *
@@ -13,6 +13,12 @@
  * bench/results/tmp/ instead (git-ignored), so the committed results stay those of
  * the default sizes. The environment can say the same: BENCH=digest,sleeping,
  * BENCH_SCALE=0.2, BENCH_VARIANTS=default.
+ *
+ * `--data <size>` (BENCH_DATA): the servers run on a copy of the seeded data set
+ * of that size (seed/dataset.ts, built once per machine), and the api, digest and
+ * sleeping benchmarks measure on its records and running cases (their sizes are
+ * the data set's: --companies and --watches do not apply). Its results go to
+ * bench/results/<size>/ (tmp/<size>/ at other sizes), each saying which data set.
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +31,8 @@ import { MiB, round, table } from './measure';
 import { runSleeping } from './sleeping';
 import { startStack } from './stack';
 import { runStore } from './store';
+import { ensureDataset, type DatasetSize } from '../seed/dataset';
+import { SIZES } from '../seed/data';
 import { runThroughput } from './throughput';
 import { variantsFor } from './variants';
 
@@ -60,6 +68,19 @@ interface Cli {
   defaultSizes: boolean;
   /** throughput: profile a card run too (bench/profile.ts); the run's results go to bench/results/tmp/. */
   profile: boolean;
+  /** The seeded data set the servers run on (seed/dataset.ts); unset: each benchmark writes its own records. */
+  data?: DatasetSize;
+}
+
+/**
+ * With a data set, the sleeping benchmark runs before the api and digest ones: it measures the
+ * data set's cases being brought asleep for the first time; the others then find them asleep, as
+ * they are on a running system (and the digest runs before the API adds companies and applications).
+ */
+export function runOrder(names: BenchName[], data: boolean): BenchName[] {
+  if (!data) return names;
+  const first: BenchName[] = ['sleeping', 'digest', 'api'];
+  return [...first.filter((n) => names.includes(n)), ...names.filter((n) => !first.includes(n))];
 }
 
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
@@ -67,6 +88,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
   const sizes: Sizes = { ...DEFAULT_SIZES };
   let scale = env.BENCH_SCALE ? Number(env.BENCH_SCALE) : 1;
   let variants: Cli['variants'] = env.BENCH_VARIANTS === 'default' || env.BENCH_VARIANTS === 'all' ? env.BENCH_VARIANTS : 'full';
+  let data = env.BENCH_DATA || undefined;
   const explicit = new Set<keyof Sizes>();
   let profile = false;
   for (let i = 0; i < argv.length; i++) {
@@ -82,6 +104,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
       if (!(n > 0)) throw new Error(`${flag} must be a positive number`);
       sizes[FLAGS[flag]!] = n;
       explicit.add(FLAGS[flag]!);
+    } else if (flag === '--data') {
+      data = value();
     } else if (flag === '--scale') {
       scale = Number(value());
     } else if (flag === '--variants') {
@@ -106,10 +130,28 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
     }
   }
   for (const name of only) if (!BENCH_NAMES.includes(name)) throw new Error(`unknown benchmark "${name}" (BENCH)`);
-  const defaultSizes = (Object.keys(DEFAULT_SIZES) as Array<keyof Sizes>).every((k) => sizes[k] === DEFAULT_SIZES[k]) && variants !== 'default' && !profile;
+  if (data !== undefined && !(data in SIZES)) throw new Error(`--data is one of ${Object.keys(SIZES).join(', ')}`);
+  if (data) {
+    // On the data set 20 requests/s per endpoint (issue 13), every read and start endpoint for 20 s.
+    if (!explicit.has('rate')) sizes.rate = DATA_RATE;
+    if (!explicit.has('duration')) sizes.duration = DATA_DURATION_S;
+  }
+  const defaultSizes =
+    (Object.keys(DEFAULT_SIZES) as Array<keyof Sizes>).every((k) => !explicit.has(k) || sizes[k] === DEFAULT_SIZES[k]) && scale === 1 && variants !== 'default' && !profile;
   const selected = only.size ? BENCH_NAMES.filter((n) => only.has(n)) : [...BENCH_NAMES];
-  return { only: selected, sizes, variants, defaultSizes, profile, full: defaultSizes && selected.length === BENCH_NAMES.length && variants === 'full' };
+  return {
+    only: runOrder(selected, data !== undefined),
+    sizes,
+    variants,
+    defaultSizes,
+    profile,
+    full: defaultSizes && selected.length === BENCH_NAMES.length && variants === 'full',
+    ...(data ? { data: data as DatasetSize } : {}),
+  };
 }
+
+const DATA_RATE = 20;
+const DATA_DURATION_S = 20;
 
 function machine() {
   const cpu = cpus();
@@ -168,7 +210,8 @@ async function main(): Promise<void> {
     throw new Error(`compiled files without a source in dist/ shadow the current code: ${shadowing.join(', ')}; remove them (or dist/) and run again`);
   }
   if (stale.length) console.warn(`[bench] compiled files without a source in dist/ (not used by the bench): ${stale.join(', ')}`);
-  const outDir = cli.defaultSizes ? RESULTS : join(RESULTS, 'tmp');
+  // A data set's results apart from the synthetic ones (bench/results/<size>/), each file naming the data set.
+  const outDir = join(cli.defaultSizes ? RESULTS : join(RESULTS, 'tmp'), cli.data ?? '');
   mkdirSync(outDir, { recursive: true });
   const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
   const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
@@ -177,7 +220,9 @@ async function main(): Promise<void> {
   log(`${command}: ${cli.only.join(', ')}; sizes ${JSON.stringify(cli.sizes)}; variants ${cli.variants}`);
   log(`machine: ${info.cpus} x ${info.cpuModel}, ${info.memoryGiB} GiB, Node ${info.node}, load ${info.loadAverageAtStart}`);
 
-  const stack = await startStack(log);
+  const dataset = cli.data ? await ensureDataset(cli.data, log) : undefined;
+  if (dataset) log(`data set ${dataset.size} (as of ${dataset.asOf}): ${JSON.stringify(dataset.counts)}`);
+  const stack = await startStack(log, dataset);
   const stopping = async () => {
     await stack.stop();
     process.exit(130);
@@ -195,7 +240,7 @@ async function main(): Promise<void> {
         for (const t of result.tables) console.log('\n' + t);
         for (const t of result.tunings) console.log(`  tuning: ${t}`);
         for (const n of result.notes) console.log(`  note: ${n}`);
-        writeFileSync(join(outDir, `${name}.json`), JSON.stringify({ command, machine: info, bundle: bundleInfo(stack), ...result }, null, 2) + '\n');
+        writeFileSync(join(outDir, `${name}.json`), JSON.stringify({ command, machine: info, bundle: bundleInfo(stack), data: dataInfo(stack), ...result }, null, 2) + '\n');
       } catch (err) {
         const error = err instanceof Error ? err.stack ?? err.message : String(err);
         failures.push({ benchmark: name, error });
@@ -213,7 +258,7 @@ async function main(): Promise<void> {
     .filter((file) => existsSync(file))
     .map((file) => JSON.parse(readFileSync(file, 'utf8')) as StoredResult);
   const summary = {
-    lastRun: { command, startedAt: started.toISOString(), durationS, benchmarks: cli.only, failures },
+    lastRun: { command, startedAt: started.toISOString(), durationS, benchmarks: cli.only, failures, data: dataInfo(stack) },
     machine: info,
     bundle: bundleInfo(stack),
     benchmarks: Object.fromEntries(
@@ -232,13 +277,22 @@ async function main(): Promise<void> {
   );
   log(`results in ${outDir} (${durationS} s)`);
   if (outDir === RESULTS && failures.length === 0 && stored.length === BENCH_NAMES.length) {
-    updateDocs(md);
+    updateDocs(md, 'results');
+    log('docs/benchmarks.md updated with the last results');
+  } else if (cli.data === 'realistic' && outDir === join(RESULTS, 'realistic') && failures.length === 0 && stored.length === BENCH_NAMES.length) {
+    updateDocs(md, 'realistic');
     log('docs/benchmarks.md updated with the last results');
   }
   if (failures.length) process.exitCode = 1;
 }
 
-type StoredResult = BenchResult & { command: string; machine: ReturnType<typeof machine>; bundle: ReturnType<typeof bundleInfo> };
+type StoredResult = BenchResult & { command: string; machine: ReturnType<typeof machine>; bundle: ReturnType<typeof bundleInfo>; data?: ReturnType<typeof dataInfo> };
+
+/** Which data set a result was measured on (null: the benchmark's own synthetic records). */
+function dataInfo(stack: { data?: { size: string; asOf: string; counts: Record<string, number>; buildSeconds: number } }) {
+  const d = stack.data;
+  return d ? { size: d.size, asOf: d.asOf, counts: d.counts } : null;
+}
 
 function bundleInfo(stack: { bundle: { buildMs: number; bytes: number } }) {
   return { bundleWorkflowCodeMs: round(stack.bundle.buildMs, 0), bundleMiB: round(stack.bundle.bytes / MiB, 2) };
@@ -254,7 +308,8 @@ function summaryMarkdown(last: { command: string; startedAt: string; durationS: 
       return (
         `- \`${r.command}\` at commit ${m.commit}${m.uncommittedChangesInTree ? ' (others\' uncommitted work in the tree)' : ''}: ` +
         `${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Node ${m.node}, ${m.platform}; load average at its start ${m.loadAverageAtStart}; ` +
-        `bundleWorkflowCode ${r.bundle.bundleWorkflowCodeMs} ms (${r.bundle.bundleMiB} MiB).`
+        `bundleWorkflowCode ${r.bundle.bundleWorkflowCodeMs} ms (${r.bundle.bundleMiB} MiB)` +
+        (r.data ? `; on the ${r.data.size} data set as of ${r.data.asOf} (${Object.entries(r.data.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}).` : '.')
       );
     }),
     '',
@@ -268,11 +323,10 @@ function summaryMarkdown(last: { command: string; startedAt: string; durationS: 
   return lines.join('\n');
 }
 
-const START = '<!-- bench:results:start -->';
-const END = '<!-- bench:results:end -->';
-
-/** Replaces the results block of docs/benchmarks.md (runs at the default sizes, once every benchmark has a result). */
-function updateDocs(md: string): void {
+/** Replaces a results block of docs/benchmarks.md (runs at the default sizes, once every benchmark has a result). */
+function updateDocs(md: string, block: 'results' | 'realistic'): void {
+  const START = `<!-- bench:${block}:start -->`;
+  const END = `<!-- bench:${block}:end -->`;
   const file = join(ROOT, 'docs', 'benchmarks.md');
   if (!existsSync(file)) return;
   const text = readFileSync(file, 'utf8');

@@ -13,10 +13,18 @@
  * polled every 2 seconds). Then, with the worker idle, its RSS, the V8 heap of
  * its main thread and of its workflow thread(s), and how many workflows its
  * cache holds (bounded by maxCachedWorkflows, reported as resolved).
+ *
+ * On a data set (`--data`): its card lives and licence watches, started when
+ * it was built but never run, are brought asleep by ONE fresh worker (from
+ * the worker polling until each has run its first task: bench/data.ts says how
+ * that is seen), against as many trivial sleepers started the same way (all
+ * started first, no worker polling their queue), then brought asleep by a
+ * fresh worker of the same configuration.
  */
 import { startLicenceWatch } from '../api/services/licences';
 import type { CompanyDoc } from '../db/models';
 import type { BenchContext, BenchResult } from './context';
+import { awakeQuery, casesQuery, count, sleepersQuery } from './data';
 import { companyDocs, insertCompanies, tag } from './fixtures';
 import { cpuMeter, inParallel, MiB, now, progress, ratio, round, rssSampler, sleep, table, withRetries } from './measure';
 import { licenceWatchWorkflowId } from '../workflows/definitions';
@@ -111,6 +119,7 @@ async function withWorker<T>(ctx: BenchContext, variant: WorkerVariant, queue: s
 }
 
 export async function runSleeping(ctx: BenchContext): Promise<BenchResult> {
+  if (ctx.stack.data) return runSleepingOnData(ctx);
   const { stack, sizes, log } = ctx;
   const startedAt = new Date();
   const database = `sl_${tag()}`;
@@ -206,5 +215,151 @@ export async function runSleeping(ctx: BenchContext): Promise<BenchResult> {
     tunings,
     notes: retries.retries ? [`${retries.retries} start calls failed on the way and were made again`] : [],
     tables: [table(`Sleeping processes: ${sizes.watches} licence watches vs ${sizes.watches} trivial sleepers, each on a fresh worker`, rows)],
+  };
+}
+
+/** Figures of one worker bringing `count` started workflows asleep. */
+interface WakeFigures {
+  count: number;
+  /** Start calls, before any worker polled (the baseline only; the data set's were started when it was built). */
+  startedS: number | null;
+  workerStartMs: number;
+  /** From the worker polling to the last of them asleep. */
+  asleepS: number;
+  asleepPerSecond: number;
+  rssMiB: number;
+  rssPeakMiB: number;
+  vmHwmMiB: number;
+  mainHeapUsedMiB: number;
+  workflowHeapUsedMiB: number;
+  cachedWorkflows: number;
+  maxCachedWorkflows: number;
+  retriedActivityAttempts: number;
+  failedWorkflowTasks: number;
+  cpuSeconds: Record<string, number>;
+}
+
+/** A fresh worker on `queue`; the clock runs from its polling until `asleep()` reaches `total`. */
+async function wake(ctx: BenchContext, variant: WorkerVariant, queue: string, label: string, total: number, asleep: () => Promise<number>, startedS: number | null): Promise<WakeFigures> {
+  const { stack, log } = ctx;
+  const database = stack.data!.database;
+  log(`sleeping [${variant.name}]: ${label}: ${total} to bring asleep, one fresh worker`);
+  return withWorker(ctx, variant, queue, database, async (worker) => {
+    const cpu = cpuMeter({ worker: worker.pid, ...stack.serverPids });
+    const sampler = rssSampler(worker.pid);
+    const t0 = now();
+    let n = 0;
+    let lastLog = now();
+    for (;;) {
+      n = await asleep();
+      if (n >= total) break;
+      if (now() - lastLog > 15_000) {
+        log(`  ${label} asleep: ${n}/${total} after ${Math.round((now() - t0) / 1000)} s`);
+        lastLog = now();
+      }
+      if (now() - t0 > 3 * 3_600_000) throw new Error(`${label}: only ${n}/${total} asleep after three hours`);
+      await sleep(2000);
+    }
+    const asleepMs = now() - t0;
+    const cpuS = cpu.read();
+    // The data set's worker also runs what was due (contract approvals, open applications, reminders): let it finish.
+    await worker.idle(3000, 1_800_000);
+    await sleep(2000);
+    const stats = await worker.stats(true);
+    const memory = worker.memory();
+    const peak = sampler.stop();
+    const logs = worker.logCounts();
+    return {
+      count: total,
+      startedS,
+      workerStartMs: round(worker.startMs, 0),
+      asleepS: round(asleepMs / 1000, 1),
+      asleepPerSecond: round(total / (asleepMs / 1000), 1),
+      rssMiB: round(stats.rssBytes / MiB, 1),
+      rssPeakMiB: round(peak / MiB, 1),
+      vmHwmMiB: round(memory.peakRssBytes / MiB, 1),
+      mainHeapUsedMiB: round(stats.mainHeapUsedBytes / MiB, 1),
+      workflowHeapUsedMiB: round((stats.workflowHeapUsedBytes ?? NaN) / MiB, 1),
+      cachedWorkflows: stats.status.numCachedWorkflows,
+      maxCachedWorkflows: worker.info.resolved.maxCachedWorkflows,
+      retriedActivityAttempts: logs.activityFailures,
+      failedWorkflowTasks: logs.workflowTaskFailures,
+      cpuSeconds: cpuS,
+    };
+  });
+}
+
+/** The data set's card lives and licence watches asleep on one worker, against as many trivial sleepers. */
+async function runSleepingOnData(ctx: BenchContext): Promise<BenchResult> {
+  const { stack, sizes, log } = ctx;
+  const data = stack.data!;
+  const startedAt = new Date();
+  const variant = ctx.variants[0]!;
+  const notes: string[] = [];
+  const queue = data.taskQueue;
+  const total = await count(stack, sleepersQuery(queue));
+  const awake = await count(stack, awakeQuery(queue));
+  const otherCases = (await count(stack, casesQuery(queue))) - total;
+  if (awake === 0) throw new Error(`the data set's ${total} card lives and licence watches are asleep already (run the sleeping benchmark first, on a fresh copy)`);
+  if (awake < total) notes.push(`${total - awake} of the ${total} card lives and watches had run before this benchmark: measured on the other ${awake}`);
+  notes.push(
+    `the same worker also ran the first tasks of the data set's ${otherCases} other running cases (contract approvals, open card applications), and whatever the card lives found due (reminders)`,
+  );
+  const cases = await wake(ctx, variant, queue, 'card lives and licence watches', awake, async () => awake - (await count(stack, awakeQuery(queue))), null);
+
+  // Baseline: as many trivial sleepers, all started before a worker polls their queue (as the data set's were).
+  const baseQueue = `sl-base-${tag()}`;
+  const until = new Date(Date.now() + 30 * 86_400_000).toISOString();
+  const retries = { retries: 0 };
+  log(`sleeping [${variant.name}]: starting ${awake} trivial sleepers, no worker on their queue yet`);
+  const p = progress(log, 'sleepers started', awake);
+  const t0 = now();
+  await inParallel(awake, sizes.inFlight, async (i) => {
+    const workflowId = `sleeper-${baseQueue}-${i}`;
+    await withRetries(
+      () => stack.client.workflow.start('benchSleeper', { taskQueue: baseQueue, workflowId, args: [{ until }] }),
+      () => stack.client.workflow.getHandle(workflowId).describe().then(() => true),
+      retries,
+    );
+    p.tick();
+  });
+  p.done();
+  const startedS = round((now() - t0) / 1000, 1);
+  const sleeperQuery = `WorkflowType = 'benchSleeper' AND TaskQueue = '${baseQueue}' AND NextDueAt IS NOT NULL`;
+  const sleepers = await wake(ctx, variant, baseQueue, 'trivial sleepers', awake, () => count(stack, sleeperQuery), startedS);
+  if (retries.retries) notes.push(`${retries.retries} sleeper start calls failed on the way and were made again`);
+
+  const asleepRate = ratio(cases.asleepPerSecond, sleepers.asleepPerSecond);
+  const rssGiB = round(Math.max(cases.rssPeakMiB, cases.vmHwmMiB) / 1024, 2);
+  const rows = ([['card lives and licence watches (data set)', cases], ['trivial sleepers (baseline)', sleepers]] as const).map(([name, f]) => ({
+    run: name,
+    count: f.count,
+    'started s': f.startedS ?? 'seeded',
+    'worker start s': round(f.workerStartMs / 1000, 1),
+    'asleep s': f.asleepS,
+    'asleep/s': f.asleepPerSecond,
+    'RSS MiB': f.rssMiB,
+    'RSS peak MiB': f.rssPeakMiB,
+    'wf heap MiB': f.workflowHeapUsedMiB,
+    cached: `${f.cachedWorkflows}/${f.maxCachedWorkflows}`,
+    cpu: Object.entries(f.cpuSeconds).map(([k, s]) => `${k} ${s}s`).join(', '),
+  }));
+  return {
+    benchmark: 'sleeping',
+    title: `Sleeping processes (${data.size} data set)`,
+    measured: [
+      `the ${data.size} data set's ${awake} card lives (cardInUse) and licence watches, started when it was built and never run, brought asleep by one fresh worker: clock from the worker polling until each has run its first workflow task (a card life sets Phase, a watch NextDueAt; counted in visibility every 2 s);`,
+      `baseline: as many bench/workflows/baseline.ts benchSleeper workflows (set NextDueAt, one timer), all started first with no worker on their queue (${sizes.inFlight} start calls in flight), then brought asleep by a fresh worker of the same configuration, clocked the same way;`,
+      'worker memory: RSS sampled every 250 ms (peak), and once idle: RSS, V8 heap of the main and workflow threads, workflows in the cache vs maxCachedWorkflows.',
+      'goals (issue 13): asleep rate >= 0.8 x the trivial sleepers\', worker RSS <= 1 GiB.',
+    ],
+    sizes: { watches: awake, inFlight: sizes.inFlight },
+    startedAt: startedAt.toISOString(),
+    durationS: round((Date.now() - startedAt.getTime()) / 1000, 1),
+    ratios: { 'asleep/s data set / trivial sleepers': asleepRate, 'worker RSS peak GiB (goal <= 1)': rssGiB },
+    results: [{ variant: variant.name, worker: describeVariant(variant), cases, sleepers, goals: { asleepRateRatio: asleepRate, asleepRateMet: asleepRate >= 0.8, workerRssPeakGiB: rssGiB, rssMet: rssGiB <= 1 } }],
+    tunings: [],
+    notes,
+    tables: [table(`Sleeping processes: the ${data.size} data set's ${awake} card lives and licence watches vs ${awake} trivial sleepers, each brought asleep by one fresh worker`, rows)],
   };
 }

@@ -28,6 +28,8 @@ export interface SmtpCounter {
   stats(): ReceivedStats;
   /** Arrivals (performance.now()) by outbox key. */
   arrivals: Map<string, number>;
+  /** How many mails arrived per X-XS-Outbox-Key since the last reset (more than 1: a duplicate). */
+  received: Map<string, number>;
   /** Resolves with the arrival time of the mail with this outbox key. */
   waitForKey(key: string, timeoutMs?: number): Promise<number>;
   /** Resolves once `count` mails (since the last reset) arrived. */
@@ -46,6 +48,7 @@ function headerValue(header: string, name: string): string | undefined {
 export async function startSmtpCounter(): Promise<SmtpCounter> {
   let ids = new Map<string, number>();
   let arrivals = new Map<string, number>();
+  let received = new Map<string, number>();
   let s: ReceivedStats;
   const keyWaiters = new Map<string, Array<(at: number) => void>>();
   let countWaiters: Array<{ count: number; resolve: () => void }> = [];
@@ -53,6 +56,8 @@ export async function startSmtpCounter(): Promise<SmtpCounter> {
     ids = new Map();
     arrivals = new Map();
     counter.arrivals = arrivals;
+    received = new Map();
+    counter.received = received;
     s = { count: 0, uniqueMessageIds: 0, duplicates: 0, withoutMessageId: 0, firstAt: null, lastAt: null, bytes: 0 };
   };
 
@@ -73,6 +78,7 @@ export async function startSmtpCounter(): Promise<SmtpCounter> {
     const key = headerValue(header, 'X-XS-Outbox-Key');
     if (key) {
       arrivals.set(key, at);
+      received.set(key, (received.get(key) ?? 0) + 1);
       for (const wake of keyWaiters.get(key) ?? []) wake(at);
       keyWaiters.delete(key);
     }
@@ -118,6 +124,7 @@ export async function startSmtpCounter(): Promise<SmtpCounter> {
   const counter: SmtpCounter = {
     url: `smtp://127.0.0.1:${port}`,
     arrivals,
+    received,
     reset,
     stats: () => ({ ...s }),
     waitForKey(key, timeoutMs = 600_000) {

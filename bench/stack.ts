@@ -4,6 +4,12 @@
  * under os.tmpdir(): the Temporal CLI dev server (SQLite file, search
  * attributes), FerretDB, and the counting SMTP receiver; plus the benchmark
  * workers, each a process of its own (bench/worker-process.ts).
+ *
+ * With a data set (`--data realistic|small|tiny`, seed/dataset.ts) both servers
+ * run on a copy of it: FerretDB on its data directory, the Temporal dev server
+ * on its SQLite file (where its running cases wait, started but never run), and
+ * the workers and clients use its payload keys; `stack.data` says where its
+ * records and cases are (database, task queue).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +20,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { dataConverter, FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { parsePayloadKeys } from '../config/payload-keys';
 import { connectDatabase, type Database } from '../db/connection';
+import { copyDataset, type Dataset } from '../seed/dataset';
 import { freePort, startProcess, type ManagedProcess } from '../stack/processes';
 import { setCurrentVersion } from '../workers/deployment';
 import { startFerretDb, startTemporalServer } from '../stack/services';
@@ -39,6 +46,10 @@ export interface BenchStack {
   database(name: string): Promise<Database>;
   /** The FerretDB data directory (one SQLite file per database). */
   ferretDataDir: string;
+  /** The data set the servers run on (a copy of it), when the run has one. */
+  data?: Dataset;
+  /** PAYLOAD_KEYS the workers, the API and the client encrypt with (the data set's, or a key of this run). */
+  payloadKeys: string;
   /** `nodeArgs`: options for node itself (e.g. --cpu-prof for throughput --profile, which NODE_OPTIONS refuses). */
   startWorker(variant: WorkerVariant, taskQueue: string, database: string, opts?: { nodeArgs?: string[] }): Promise<BenchWorker>;
   stop(): Promise<void>;
@@ -61,10 +72,16 @@ export interface BenchWorker {
   stop(): Promise<void>;
 }
 
-export async function startStack(log: (line: string) => void): Promise<BenchStack> {
+export async function startStack(log: (line: string) => void, data?: Dataset): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'xs-bench-'));
   const [temporalPort, mongoPort] = [await freePort(), await freePort()];
   mkdirSync(join(dir, 'ferretdb'), { recursive: true });
+  let temporalDbFile = process.env.BENCH_TEMPORAL_DB === 'file' ? join(dir, 'temporal.db') : undefined;
+  if (data) {
+    log(`copying the ${data.size} data set (${data.dir}) for this run`);
+    // The data set's cases live in the SQLite file: the server must run on it (not in memory).
+    temporalDbFile = copyDataset(data, dir).temporalDbFile;
+  }
   const processes: ManagedProcess[] = [];
   const workers = new Set<BenchWorker>();
   log(`starting Temporal dev server, FerretDB and the SMTP receiver (data in ${dir})`);
@@ -73,7 +90,7 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
     startTemporalServer({
       port: temporalPort,
       uiPort: 0,
-      ...(process.env.BENCH_TEMPORAL_DB === 'file' ? { dbFile: join(dir, 'temporal.db') } : {}),
+      ...(temporalDbFile ? { dbFile: temporalDbFile } : {}),
       logFile: join(dir, 'temporal.log'),
     }),
     startFerretDb({ port: mongoPort, dataDir: join(dir, 'ferretdb'), logFile: join(dir, 'ferretdb.log') }),
@@ -87,9 +104,9 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
   const smtp = await startSmtpCounter();
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const connection = await Connection.connect({ address: temporalAddress });
-  // Payloads are encrypted as in production (a key of this run's own), so the figures include the codec's cost.
-  const payloadKeys = `bench:${randomBytes(32).toString('base64')}`;
-  const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(parsePayloadKeys(payloadKeys, [])) });
+  // Payloads are encrypted as in production (a key of this run's own, or the data set's), so the figures include the codec's cost.
+  const payloadKeys = data ? data.payloadKeys : `bench:${randomBytes(32).toString('base64')}`;
+  const client = new Client({ connection, namespace: data?.namespace ?? 'default', dataConverter: dataConverter(parsePayloadKeys(payloadKeys, [])) });
   const mongoUrl = `mongodb://127.0.0.1:${mongoPort}`;
 
   log('bundling the workflows once with bundleWorkflowCode (project workflows + baselines)');
@@ -109,6 +126,8 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
     bundle: { path: bundlePath, buildMs, bytes: Buffer.byteLength(code) },
     serverPids: { temporal: processes[0]!.child.pid!, ferretdb: processes[1]!.child.pid! },
     ferretDataDir: join(dir, 'ferretdb'),
+    ...(data ? { data } : {}),
+    payloadKeys,
     database(name) {
       return connectDatabase(`${mongoUrl}/${name}`); // creates every collection and its indexes
     },
