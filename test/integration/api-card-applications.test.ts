@@ -84,17 +84,6 @@ async function applyFor(who: { companyId: string; xsId: string }, overrides: Rec
 
 const at = (day: IsoDay, time: LocalTime): Date => calendar.atLocalTime(day, time);
 
-async function advanceTo(instant: Date): Promise<void> {
-  const ms = instant.getTime() - (await env.currentTimeMs());
-  if (ms > 0) await env.sleep(ms);
-}
-
-async function workingDayAhead(minDays = 3): Promise<IsoDay> {
-  let day = calendar.dayOf(new Date((await env.currentTimeMs()) + minDays * 86_400_000));
-  while (!calendar.isWorkingDay(day)) day = calendar.addDays(day, 1);
-  return day;
-}
-
 // ---- card users -----------------------------------------------------------------
 
 describe('POST /v1/card-users', () => {
@@ -261,8 +250,8 @@ describe('tracing', () => {
 
   test('one card application is traced from each API request through its workflow to its activities, which name the X-Request-Id', async () => {
     const who = await companyAndUser();
-    const day = await workingDayAhead();
-    await advanceTo(at(day, '09:00')); // an urgent pickup approved now is produced at once
+    const day = await h.workingDayAhead();
+    await h.sleepUntil(at(day, '09:00')); // an urgent pickup approved now is produced at once
     const ids = { apply: `apply-${hex(8)}`, backoffice: `bo-${hex(8)}`, cardUser: `cu-${hex(8)}` };
     const applied = await traced.api('POST', '/v1/card-applications', { companyId: who.companyId, xsId: who.xsId, cardType: 'PortKey', deliveryMethod: 'urgent-pickup' }, { 'x-request-id': ids.apply });
     expect(applied.status).toBe(201);
@@ -297,8 +286,8 @@ describe('steering an application', () => {
     const who = await companyAndUser();
     const id = await applyFor(who, { deliveryMethod: 'urgent-pickup' });
     const path = `/v1/card-applications/${id}`;
-    const day = await workingDayAhead();
-    await advanceTo(at(day, '09:00'));
+    const day = await h.workingDayAhead();
+    await h.sleepUntil(at(day, '09:00'));
 
     const first = await api('POST', `${path}/approvals`, { by: 'back-office', approvedBy: 'bo-1' });
     expect(first).toMatchObject({ status: 200, body: { approvedForProduction: false } });
@@ -316,7 +305,7 @@ describe('steering an application', () => {
     expect(held.cardNumber).toMatch(/^XK\d{10}$/);
     expect((await api('POST', `${path}/convert-to-urgent`, {})).status).toBe(409);
 
-    await advanceTo(at(day, '09:30'));
+    await h.sleepUntil(at(day, '09:30'));
     expect((await api('POST', `${path}/pickup`, { collectedBy: 'Kees Vreemd' })).status).toBe(422);
     expect((await api('POST', `${path}/activation`, { pin: '0000' })).status).toBe(409);
     const pickedUp = await api('POST', `${path}/pickup`, { collectedBy: 'Anna de Vries' });

@@ -43,7 +43,6 @@ import { freshAttempt, startWorkflowHarness, updateRefusal as refusal, type Work
 import { createCardUser, createCompany } from './card-fixtures';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
-const DAY_MS = 86_400_000;
 
 let h: WorkflowHarness;
 /** The workflows are started and awaited through `env.client`, as they always were here (see WorkflowHarness.client). */
@@ -101,19 +100,6 @@ async function apply(deliveryMethod: DeliveryMethod, destination: Destination = 
 const at = (day: IsoDay, time: LocalTime): Date => calendar.atLocalTime(day, time);
 const localIso = (iso: string | undefined): string => calendar.toLocalIso(new Date(iso!));
 
-/** Moves the test server's clock to `instant` (timers on the way fire). */
-async function advanceTo(instant: Date): Promise<void> {
-  const ms = instant.getTime() - (await env.currentTimeMs());
-  if (ms > 0) await env.sleep(ms);
-}
-
-/** The first working day at least `minDays` calendar days ahead of the test server's clock. */
-async function workingDayAhead(minDays = 3): Promise<IsoDay> {
-  let day = calendar.dayOf(new Date((await env.currentTimeMs()) + minDays * DAY_MS));
-  while (!calendar.isWorkingDay(day)) day = calendar.addDays(day, 1);
-  return day;
-}
-
 async function phase(c: Case, expected: CardApplicationPhase) {
   return eventually(async () => {
     const s = await c.state();
@@ -127,10 +113,10 @@ async function approveBoth(c: Case, day: IsoDay, cardUserAt: LocalTime, backoffi
     who === 'user'
       ? c.handle.executeUpdate(approveByCardUserUpdate, { args: [{ approvedBy: c.xsId }] })
       : c.handle.executeUpdate(approveByBackofficeUpdate, { args: [{ approvedBy: 'bo-1' }] });
-  await advanceTo(at(day, first === 'user' ? cardUserAt : backofficeAt));
+  await h.sleepUntil(at(day, first === 'user' ? cardUserAt : backofficeAt));
   const one = await send(first);
   expect(one.approvedForProduction).toBe(false);
-  await advanceTo(at(day, second === 'user' ? cardUserAt : backofficeAt));
+  await h.sleepUntil(at(day, second === 'user' ? cardUserAt : backofficeAt));
   const both = await send(second);
   expect(both.approvedForProduction).toBe(true);
   return both;
@@ -144,7 +130,7 @@ test.each([
   ['the card user first, then the back-office', '09:00', '10:00'],
   ['the back-office first, then the card user', '10:00', '09:00'],
 ] as const)('approved by %s: produced at the cut-off, PIN to the company contact, next steps to the card user', async (_order, userAt, boAt) => {
-  const day = await workingDayAhead();
+  const day = await h.workingDayAhead();
   const c = await apply('post');
   await eventually(async () => c.mailsToContact().length === 1);
   expect(c.mailsToContact()[0]!.subject).toMatch(/received your application/);
@@ -159,7 +145,7 @@ test.each([
   expect(s).toMatchObject({ phase: 'awaiting-production', approvals: { cardUser: { by: c.xsId }, backoffice: { by: 'bo-1' } } });
   expect(c.mailsToUser()).toHaveLength(0);
 
-  await advanceTo(at(day, '13:01'));
+  await h.sleepUntil(at(day, '13:01'));
   const shipped = await phase(c, 'shipped');
   expect(localIso(shipped.producedAt)).toBe(calendar.toLocalIso(at(day, '13:00')));
   await eventually(async () => c.mailsToContact().length === 3 && c.mailsToUser().length === 1);
@@ -190,7 +176,7 @@ describe('post', () => {
     ['after 13:00 ships the next working day', '14:00', 'NL', 1, 5],
     ['abroad: expected 10 working days after shipping', '11:00', 'abroad', 0, 10],
   ] as const)('approved %s', async (_name, time, destination, shipAfter, deliveryDays) => {
-    const day = await workingDayAhead();
+    const day = await h.workingDayAhead();
     const shipOn = calendar.addWorkingDays(day, shipAfter);
     const expectedDeliveryBy = calendar.addWorkingDays(shipOn, deliveryDays);
     const c = await apply('post', destination);
@@ -199,9 +185,9 @@ describe('post', () => {
     expect(plan).toMatchObject({ shipOn, expectedDeliveryBy });
     expect(localIso(plan!.productionAt)).toBe(calendar.toLocalIso(at(shipOn, '13:00')));
 
-    await advanceTo(at(shipOn, '12:55'));
+    await h.sleepUntil(at(shipOn, '12:55'));
     expect((await c.state()).phase).toBe('awaiting-production');
-    await advanceTo(at(shipOn, '13:05'));
+    await h.sleepUntil(at(shipOn, '13:05'));
     const s = await phase(c, 'shipped');
     expect(s).toMatchObject({ shippedOn: shipOn, expectedDeliveryBy });
     await eventually(async () => c.mailsToContact().some((m) => /shipped/.test(m.subject)));
@@ -222,7 +208,7 @@ describe('pickup at the service point', () => {
     ['regular, approved after 13:00: ready the next working day 16:00-17:00', 'pickup', '13:30', 1, '16:00'],
     ['urgent, approved after 16:30: ready the next working day from 08:00', 'urgent-pickup', '16:45', 1, '08:00'],
   ] as const)('%s', async (_name, method, time, readyAfter, from) => {
-    const day = await workingDayAhead();
+    const day = await h.workingDayAhead();
     const readyOn = calendar.addWorkingDays(day, readyAfter);
     const c = await apply(method);
 
@@ -234,7 +220,7 @@ describe('pickup at the service point', () => {
     expect(localIso(plan.holdUntil)).toBe(calendar.toLocalIso(at(calendar.addWorkingDays(readyOn, 5), '17:00')));
     // Regular cards are produced at 13:00 of the ready day, urgent ones at once.
     const producedBy = method === 'urgent-pickup' ? at(day, '16:46') : at(readyOn, '13:01');
-    await advanceTo(producedBy);
+    await h.sleepUntil(producedBy);
     const s = await phase(c, 'held-for-pickup');
     if (method === 'pickup') expect(localIso(s.producedAt)).toBe(calendar.toLocalIso(at(readyOn, '13:00')));
     expect(await c.hold.query(pickupHoldStateQuery)).toMatchObject({ phase: 'held', cardNumber: s.cardNumber, plan });
@@ -244,11 +230,11 @@ describe('pickup at the service point', () => {
   });
 
   test('urgent, checked at the service point on the card user\'s behalf: ready that day, the card user must arrive by 16:30', async () => {
-    const day = await workingDayAhead();
+    const day = await h.workingDayAhead();
     const c = await apply('urgent-pickup');
-    await advanceTo(at(day, '09:00'));
+    await h.sleepUntil(at(day, '09:00'));
     await c.handle.executeUpdate(approveByBackofficeUpdate, { args: [{ approvedBy: 'bo-1' }] });
-    await advanceTo(at(day, '10:00'));
+    await h.sleepUntil(at(day, '10:00'));
 
     const checked = await c.handle.executeUpdate(checkAtServicePointUpdate, { args: [{ checkedBy: 'sp-7' }] });
 
@@ -265,12 +251,12 @@ describe('pickup at the service point', () => {
 // ---- Conversion to urgent ---------------------------------------------------------------------
 
 test('converted to urgent before production: the plan is recomputed from the conversion and the card produced at once', async () => {
-  const day = await workingDayAhead();
+  const day = await h.workingDayAhead();
   const c = await apply('pickup');
   const regular = (await approveBoth(c, day, '13:30', '14:00')).plan as PickupPlan;
   expect(regular.readyOn).toBe(calendar.nextWorkingDay(day));
 
-  await advanceTo(at(day, '15:00'));
+  await h.sleepUntil(at(day, '15:00'));
   const converted = await c.handle.executeUpdate(convertToUrgentUpdate, { args: [{ requestedBy: 'bo-1' }] });
 
   const urgent = converted.plan as PickupPlan;
@@ -286,10 +272,10 @@ test('converted to urgent before production: the plan is recomputed from the con
 });
 
 test('once the card is produced, a conversion to urgent is refused and the plan stays', async () => {
-  const day = await workingDayAhead();
+  const day = await h.workingDayAhead();
   const c = await apply('post');
   const { plan } = await approveBoth(c, day, '09:00', '10:00');
-  await advanceTo(at(day, '13:01'));
+  await h.sleepUntil(at(day, '13:01'));
   await phase(c, 'shipped');
 
   const refused = await refusal(c.handle.executeUpdate(convertToUrgentUpdate, { args: [{}] }));
@@ -305,13 +291,13 @@ test('once the card is produced, a conversion to urgent is refused and the plan 
 async function heldCard(day: IsoDay) {
   const c = await apply('pickup');
   const plan = (await approveBoth(c, day, '10:00', '11:00')).plan as PickupPlan;
-  await advanceTo(at(day, '13:01'));
+  await h.sleepUntil(at(day, '13:01'));
   const s = await phase(c, 'held-for-pickup');
   return { c, plan, cardNumber: s.cardNumber! };
 }
 
 test('held for pickup: not before 16:00, not by a stranger; the named collector collects it on the last day before 17:00, which ends the hold', async () => {
-  const day = await workingDayAhead();
+  const day = await h.workingDayAhead();
   const { c, plan, cardNumber } = await heldCard(day);
 
   const early = await refusal(c.hold.executeUpdate(recordPickupUpdate, { args: [{ collectedBy: 'Anna de Vries' }] }));
@@ -322,7 +308,7 @@ test('held for pickup: not before 16:00, not by a stranger; the named collector 
   expect(await c.hold.query(pickupHoldStateQuery)).toMatchObject({ collectorName: 'Piet Bakker' });
 
   const lastDay = calendar.addWorkingDays(day, 5);
-  await advanceTo(at(lastDay, '16:30'));
+  await h.sleepUntil(at(lastDay, '16:30'));
   expect((await c.hold.query(pickupHoldStateQuery)).phase).toBe('held');
   const stranger = await refusal(c.hold.executeUpdate(recordPickupUpdate, { args: [{ collectedBy: 'Kees Vreemd' }] }));
   expect(stranger.type).toBe(FailureType.BusinessRule);
@@ -341,18 +327,18 @@ test('held for pickup: not before 16:00, not by a stranger; the named collector 
 });
 
 test('not collected by 17:00 on the last day: handed to the post at 08:00 on the next working day, the company contact is told when to expect it', async () => {
-  const day = await workingDayAhead();
+  const day = await h.workingDayAhead();
   const { c, plan, cardNumber } = await heldCard(day);
   const toPostOn = calendar.addWorkingDays(day, 6);
   expect(plan.toPostOn).toBe(toPostOn);
 
-  await advanceTo(new Date(Date.parse(plan.holdUntil) + 60_000));
+  await h.sleepUntil(new Date(Date.parse(plan.holdUntil) + 60_000));
   expect(await eventually(async () => ((await c.hold.query(pickupHoldStateQuery)).phase === 'awaiting-post' ? true : undefined))).toBe(true);
   const late = await refusal(c.hold.executeUpdate(recordPickupUpdate, { args: [{ collectedBy: 'Anna de Vries' }] }));
   expect(late.type).toBe(FailureType.Conflict);
   expect(c.mailsToContact().filter((m) => /sent by post/.test(m.subject))).toHaveLength(0);
 
-  await advanceTo(at(toPostOn, '08:01'));
+  await h.sleepUntil(at(toPostOn, '08:01'));
   const ended = await c.hold.result();
 
   const expectedDeliveryBy = calendar.addWorkingDays(toPostOn, 5);
@@ -369,7 +355,7 @@ test('not collected by 17:00 on the last day: handed to the post at 08:00 on the
 
 /** The first working day ahead whose hold (it and the 5 working days after it) spans a weekday public holiday. */
 async function readyDayBeforeHoliday(): Promise<{ day: IsoDay; holiday: IsoDay }> {
-  let day = await workingDayAhead();
+  let day = await h.workingDayAhead();
   for (;;) {
     const last = calendar.addWorkingDays(day, 5);
     for (let d = calendar.addDays(day, 1); d <= last; d = calendar.addDays(d, 1)) {
@@ -394,9 +380,9 @@ test('a public holiday during the hold adds a day: the card is still held after 
   expect(lastDay > fifthWeekday).toBe(true);
   expect(plan.holdUntil).toBe(at(lastDay, '17:00').toISOString());
 
-  await advanceTo(at(fifthWeekday, '17:30'));
+  await h.sleepUntil(at(fifthWeekday, '17:30'));
   expect((await c.hold.query(pickupHoldStateQuery)).phase).toBe('held');
-  await advanceTo(at(lastDay, '16:00'));
+  await h.sleepUntil(at(lastDay, '16:00'));
   const collected = await c.hold.executeUpdate(recordPickupUpdate, { args: [{ collectedBy: c.xsId }] });
 
   expect(collected.outcome).toBe('collected');
@@ -406,9 +392,9 @@ test('a public holiday during the hold adds a day: the card is still held after 
 // ---- Activation -------------------------------------------------------------------------------
 
 test('activation: not before the card was collected; a wrong PIN is refused and counted; the right PIN activates the card for 5 years and starts cardInUse', async () => {
-  const day = await workingDayAhead();
+  const day = await h.workingDayAhead();
   const c = await apply('urgent-pickup');
-  await advanceTo(at(day, '09:00'));
+  await h.sleepUntil(at(day, '09:00'));
   await c.handle.executeUpdate(approveByBackofficeUpdate, { args: [{ approvedBy: 'bo-1' }] });
   await c.handle.executeUpdate(approveByCardUserUpdate, { args: [{ approvedBy: c.xsId }] });
   const held = await phase(c, 'held-for-pickup');
@@ -424,7 +410,7 @@ test('activation: not before the card was collected; a wrong PIN is refused and 
   const tooEarly = await refusal(c.handle.executeUpdate(activateUpdate, { args: [{ pin }] }));
   expect(tooEarly.type).toBe(FailureType.Conflict);
 
-  await advanceTo(at(day, '09:30'));
+  await h.sleepUntil(at(day, '09:30'));
   await c.hold.executeUpdate(recordPickupUpdate, { args: [{ collectedBy: 'Anna de Vries' }] });
   const wrongPin = String((Number(pin) + 1) % 10_000).padStart(4, '0');
   const wrong = await refusal(c.handle.executeUpdate(activateUpdate, { args: [{ pin: wrongPin }] }));
@@ -433,7 +419,7 @@ test('activation: not before the card was collected; a wrong PIN is refused and 
   const malformed = await refusal(c.handle.executeUpdate(activateUpdate, { args: [{ pin: '12a4' }] }));
   expect(malformed.type).toBe(FailureType.InvalidInput);
 
-  await advanceTo(at(day, '10:00'));
+  await h.sleepUntil(at(day, '10:00'));
   const activated = await c.handle.executeUpdate(activateUpdate, { args: [{ pin }] });
 
   const activatedAt = new Date(activated.activatedAt);

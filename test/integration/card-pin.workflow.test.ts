@@ -32,7 +32,6 @@ import { createCardUser, createCompany } from './card-fixtures';
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 /** Every workflow this file started, for the activity-profile check at the end. */
 const started: string[] = [];
-const DAY_MS = 86_400_000;
 
 let h: WorkflowHarness;
 let env: TestWorkflowEnvironment, db: Database, receiver: SmtpReceiver, taskQueue: string;
@@ -74,13 +73,6 @@ async function apply(cardType: 'PortKey' | 'CargoCard' = 'PortKey') {
   };
 }
 
-/** The first working day at least 3 days ahead of the test server's clock. */
-async function workingDayAhead(): Promise<IsoDay> {
-  let day = calendar.dayOf(new Date((await env.currentTimeMs()) + 3 * DAY_MS));
-  while (!calendar.isWorkingDay(day)) day = calendar.addDays(day, 1);
-  return day;
-}
-
 const phase = (c: Awaited<ReturnType<typeof apply>>, expected: string) =>
   eventually(async () => {
     const s = await c.state();
@@ -89,7 +81,7 @@ const phase = (c: Awaited<ReturnType<typeof apply>>, expected: string) =>
 
 // Runs first: after an activation in this file, the time-skipping server stops skipping (see the commit log).
 test('a CargoCard blocked while held (its licence expired) keeps its block through the pickup and cannot be activated, even with its PIN', async () => {
-  const day = await workingDayAhead();
+  const day = await h.workingDayAhead();
   const c = await apply('CargoCard');
   await h.sleepUntil(at(day, '09:00'));
   await c.handle.executeUpdate(approveByBackofficeUpdate, { args: [{ approvedBy: 'bo-1' }] });
@@ -115,7 +107,7 @@ test('a CargoCard blocked while held (its licence expired) keeps its block throu
 });
 
 test(`PIN attempts: ${MAX_PIN_ATTEMPTS} wrong PINs lock activation (the contact is told once), every further attempt is refused without checking, a new PIN from customer service unlocks it and only the new PIN activates`, async () => {
-  const day = await workingDayAhead();
+  const day = await h.workingDayAhead();
   const c = await apply();
   await h.sleepUntil(at(day, '09:00'));
   await c.handle.executeUpdate(approveByBackofficeUpdate, { args: [{ approvedBy: 'bo-1' }] });

@@ -10,6 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
 import type { Database } from '../../db/connection';
+import { BusinessCalendar, type IsoDay } from '../../domain/calendar';
 import { DEFAULT_RULES, type BusinessRules } from '../../domain/rules';
 import { HEARTBEAT_THROTTLE_MS } from '../../activities/email';
 import { createMailer, type Mailer } from '../../email/mailer';
@@ -39,6 +40,8 @@ export interface WorkflowHarness {
   now(): Promise<Date>;
   /** Skips the test server's clock to `at` (no-op if already past). */
   sleepUntil(at: Date): Promise<void>;
+  /** The first working day (of the harness's rules) at least `minDays` calendar days ahead of the test server's clock. */
+  workingDayAhead(minDays?: number): Promise<IsoDay>;
   close(): Promise<void>;
 }
 
@@ -95,6 +98,7 @@ export async function startWorkflowHarness(options: WorkflowHarnessOptions = {})
     dataConverter: testDataConverter(),
   });
   const running = worker.run();
+  const calendar = new BusinessCalendar(options.rules ?? DEFAULT_RULES);
   return {
     env,
     client,
@@ -108,6 +112,11 @@ export async function startWorkflowHarness(options: WorkflowHarnessOptions = {})
     async sleepUntil(at) {
       const ms = at.getTime() - (await env.currentTimeMs());
       if (ms > 0) await env.sleep(ms);
+    },
+    async workingDayAhead(minDays = 3) {
+      let day = calendar.dayOf(new Date((await env.currentTimeMs()) + minDays * 86_400_000));
+      while (!calendar.isWorkingDay(day)) day = calendar.addDays(day, 1);
+      return day;
     },
     async close() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
