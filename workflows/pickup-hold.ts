@@ -11,7 +11,7 @@
  */
 import { allHandlersFinished, condition, getExternalWorkflowHandle, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { BusinessCalendar } from '../domain/calendar';
-import { holdToPost, localDateTime } from '../domain/card-delivery';
+import { holdToPost } from '../domain/card-delivery';
 import {
   collectorNamedSignal,
   holdEndedSignal,
@@ -97,7 +97,7 @@ export async function pickupHold(input: PickupHoldInput): Promise<PickupHoldResu
       template: 'card-hold-expired-posted',
       data: {
         ...mailData,
-        holdUntil: localDateTime(cal, plan.holdUntil),
+        holdUntil: cal.localDateTime(plan.holdUntil),
         shippedOn: post.shipOn,
         expectedDeliveryBy: post.expectedDeliveryBy,
       },
