@@ -129,6 +129,24 @@ export function createAccountActivities(deps: Deps) {
     return { tokenHash: link.tokenHash, delivery: 'uncertain' };
   }
 
+  /** A new single-use token; its hash goes on the account (delivery `sending`) unless another attempt holds the slot. */
+  async function mintLink(input: IssueLinkInput, key: string): Promise<{ resend: string; tokenHash: string }> {
+    const nonce = randomBytes(32).toString('base64url');
+    const token = deriveLinkToken(linkSecret, { accountId: input.accountId, purpose: input.purpose, issue: input.issue, nonce });
+    const tokenHash = hashLinkToken(token);
+    const link = { purpose: input.purpose, issue: input.issue, tokenHash, nonce, expiresAt: new Date(input.expiresAt), delivery: 'sending', customerNumber: input.customerNumber };
+    const slot = slotOf(input.purpose);
+    const minted = await PortalAccount.updateOne(
+      {
+        _id: input.accountId,
+        $or: [{ [slot]: { $exists: false } }, { [`${slot}.purpose`]: { $ne: input.purpose } }, { [`${slot}.issue`]: { $ne: input.issue } }, { [`${slot}.delivery`]: 'failed' }],
+      },
+      { $set: { [slot]: link } },
+    );
+    if (minted.matchedCount === 0) throw new Error(`another attempt is minting link ${key}; retrying`);
+    return { resend: token, tokenHash };
+  }
+
   /** Who gets a link: the account holder, or for a customer-number confirmation that customer's registered contact. */
   async function recipient(a: Account, input: IssueLinkInput): Promise<{ email: string; name: string; language: Language }> {
     if (input.purpose !== 'customer-number') return { email: a.email, name: a.name, language: a.language as Language };
@@ -145,25 +163,7 @@ export function createAccountActivities(deps: Deps) {
       const earlier = await earlierLink(a, input, key);
       if (earlier && !('resend' in earlier)) return earlier;
 
-      let token: string, tokenHash: string;
-      if (earlier) {
-        ({ resend: token, tokenHash } = earlier);
-      } else {
-        const nonce = randomBytes(32).toString('base64url');
-        token = deriveLinkToken(linkSecret, { accountId: input.accountId, purpose: input.purpose, issue: input.issue, nonce });
-        tokenHash = hashLinkToken(token);
-        const link = { purpose: input.purpose, issue: input.issue, tokenHash, nonce, expiresAt: new Date(input.expiresAt), delivery: 'sending', customerNumber: input.customerNumber };
-        const slot = slotOf(input.purpose);
-        const minted = await PortalAccount.updateOne(
-          {
-            _id: input.accountId,
-            $or: [{ [slot]: { $exists: false } }, { [`${slot}.purpose`]: { $ne: input.purpose } }, { [`${slot}.issue`]: { $ne: input.issue } }, { [`${slot}.delivery`]: 'failed' }],
-          },
-          { $set: { [slot]: link } },
-        );
-        if (minted.matchedCount === 0) throw new Error(`another attempt is minting link ${key}; retrying`);
-      }
-
+      const { resend: token, tokenHash } = earlier ?? (await mintLink(input, key));
       const to = await recipient(a, input);
       const language = to.language;
       const message = renderEmail(TEMPLATE[input.purpose], language, {

@@ -115,6 +115,12 @@ export class BusinessCalendar {
     return DateTime.fromMillis(ms, { zone: this.zone }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
   }
 
+  /** Local date and time to the minute, as people read it in details and emails: '2026-03-02 15:00'. */
+  localDateTime(instant: Date | string | number): string {
+    const iso = this.toLocalIso(new Date(instant));
+    return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  }
+
   // ---- Section 1: contract SLA ----------------------------------------------
 
   /**

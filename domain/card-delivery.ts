@@ -121,8 +121,3 @@ export function mayCollect(collectedBy: string, who: { cardUserName: string; xsI
   );
 }
 
-/** 'YYYY-MM-DD HH:mm' local, for emails and operator details. */
-export function localDateTime(calendar: BusinessCalendar, instant: Date | string): string {
-  const iso = calendar.toLocalIso(typeof instant === 'string' ? new Date(instant) : instant);
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
-}

@@ -6,7 +6,7 @@
  */
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import type { BusinessCalendar } from '../domain/calendar';
-import { localDateTime, mayCollect, type DeliveryPlan } from '../domain/card-delivery';
+import { mayCollect, type DeliveryPlan } from '../domain/card-delivery';
 import {
   businessRule,
   cardInUseWorkflowId,
@@ -16,20 +16,29 @@ import {
   MAX_PIN_ATTEMPTS,
   PIN_PATTERN,
   SA,
+  type CardApplicationInput,
   type CardApplicationState,
   type CardInUseInput,
   type PickupHoldInput,
   type PickupHoldState,
 } from './definitions';
-import type { Status } from './support';
+import { requireText, type Status } from './support';
+
+/** Where a new application stands: awaiting both approvals. */
+export function newApplicationState(input: CardApplicationInput): CardApplicationState {
+  const { applicationId, companyId, xsId, cardType, deliveryMethod, destination, submittedAt } = input;
+  return {
+    applicationId, companyId, xsId, cardType, deliveryMethod, destination,
+    phase: 'awaiting-approvals',
+    submittedAt,
+    approvals: {},
+    failedPinAttempts: 0,
+  };
+}
 
 // ---- Validators -------------------------------------------------------------------
 
 const PARTY = { cardUser: 'card user', backoffice: 'back-office' } as const;
-
-function requireText(value: unknown, field: string): void {
-  if (typeof value !== 'string' || value.trim() === '') throw invalidInput(`${field} is required`, { field });
-}
 
 /** The answer to anything asked of a cancelled application: 409, with when and why. */
 export function cancelledConflict(state: CardApplicationState) {
@@ -110,7 +119,7 @@ export function validatePickup(
   alreadyRecorded: boolean,
   collectedBy: unknown,
 ): void {
-  const when = (iso: string) => (calendar ? localDateTime(calendar, iso) : iso);
+  const when = (iso: string) => calendar?.localDateTime(iso) ?? iso;
   requireText(collectedBy, 'collectedBy');
   if (alreadyRecorded || state.phase === 'collected') throw conflict('the card was already collected');
   const now = Date.now();
@@ -130,12 +139,12 @@ export function validatePickup(
 
 function planLine(plan: DeliveryPlan, calendar: BusinessCalendar): string {
   if (plan.method === 'post') return `shipped by post on ${plan.shipOn}, expected delivery by ${plan.expectedDeliveryBy}`;
-  const arrive = plan.arriveBy ? `; checked at the service point: the card user must arrive by ${localDateTime(calendar, plan.arriveBy)}` : '';
-  return `ready for ${plan.method} on ${plan.readyOn} from ${localDateTime(calendar, plan.pickupFrom).slice(11)} until ${localDateTime(calendar, plan.pickupUntil).slice(11)}${arrive}`;
+  const arrive = plan.arriveBy ? `; checked at the service point: the card user must arrive by ${calendar.localDateTime(plan.arriveBy)}` : '';
+  return `ready for ${plan.method} on ${plan.readyOn} from ${calendar.localDateTime(plan.pickupFrom).slice(11)} until ${calendar.localDateTime(plan.pickupUntil).slice(11)}${arrive}`;
 }
 
 export function cardApplicationStatus(s: CardApplicationState, calendar: BusinessCalendar): Status {
-  const at = (iso: string | undefined) => (iso ? localDateTime(calendar, iso) : '?');
+  const at = (iso: string | undefined) => (iso ? calendar.localDateTime(iso) : '?');
   const extra = [
     { key: SA.deliveryMethod, value: s.deliveryMethod },
     ...(s.cardNumber ? [{ key: SA.cardNumber, value: s.cardNumber }] : []),
@@ -187,7 +196,7 @@ function activationWait(s: CardApplicationState, at: (iso: string | undefined) =
 }
 
 export function pickupHoldStatus(s: PickupHoldState, calendar: BusinessCalendar): Status {
-  const at = (iso: string) => localDateTime(calendar, iso);
+  const at = (iso: string) => calendar.localDateTime(iso);
   const collector = s.collectorName ? ` or ${s.collectorName}` : '';
   switch (s.phase) {
     case 'held':
@@ -222,10 +231,10 @@ export function deliveryEmailData(plan: DeliveryPlan, calendar: BusinessCalendar
   return {
     deliveryMethod: plan.method,
     readyOn: plan.readyOn,
-    pickupFrom: localDateTime(calendar, plan.pickupFrom).slice(11),
-    pickupUntil: localDateTime(calendar, plan.pickupUntil).slice(11),
-    holdUntil: localDateTime(calendar, plan.holdUntil),
-    ...(plan.arriveBy ? { arriveBy: localDateTime(calendar, plan.arriveBy).slice(11) } : {}),
+    pickupFrom: calendar.localDateTime(plan.pickupFrom).slice(11),
+    pickupUntil: calendar.localDateTime(plan.pickupUntil).slice(11),
+    holdUntil: calendar.localDateTime(plan.holdUntil),
+    ...(plan.arriveBy ? { arriveBy: calendar.localDateTime(plan.arriveBy).slice(11) } : {}),
   };
 }
 

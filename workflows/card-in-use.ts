@@ -13,49 +13,24 @@
  * expiry) runs on the code of the build current then (workflows/versioning.ts).
  */
 import { allHandlersFinished, condition, continueAsNew, ParentClosePolicy, patched, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
-import { BusinessCalendar, isIsoDay } from '../domain/calendar';
+import { isIsoDay } from '../domain/calendar';
 import {
-  blockCardNowSignal,
-  businessRule,
-  cancelBlockUpdate,
-  CARD_CHANGES_PER_RUN,
-  cardApplicationWorkflowId,
-  cardInUseStateQuery,
-  conflict,
-  applicationSearchAttributes,
-  invalidInput,
-  renewCardUpdate,
-  reportLostUpdate,
-  scheduleBlockUpdate,
-  type BlockRequest,
-  type BlockResult,
-  type CardApplicationInput,
-  type CardInUseAnswer,
-  type CardBlock,
-  type CardInUseInput,
-  type CardInUseResult,
-  type CardInUseState,
-  type LossReport,
-  type LossResult,
-  type RenewalRequest,
-  type Replacement,
-  type ScheduledBlock,
+  blockCardNowSignal, businessRule, cancelBlockUpdate, CARD_CHANGES_PER_RUN, cardApplicationWorkflowId,
+  cardInUseStateQuery, conflict, applicationSearchAttributes, invalidInput, renewCardUpdate, reportLostUpdate,
+  scheduleBlockUpdate, type BlockRequest, type BlockResult, type CardApplicationInput, type CardInUseAnswer,
+  type CardBlock, type CardInUseInput, type CardInUseResult, type CardInUseState, type LossReport, type LossResult,
+  type RenewalRequest, type Replacement, type ScheduledBlock,
 } from './definitions';
-import { acts, loadRules, showStatus, updateAnswers, type Status } from './support';
+import { acts, calendarLoader, now, requireText, showStatus, updateAnswers, type Status } from './support';
 import { DELIVERY_METHODS, DESTINATIONS, isOneOf } from '../domain/vocabulary';
 
 interface BlockOrder { reason: string; by: string; notify: boolean }
 type Step = { kind: 'window' | 'block' | 'expiry'; at: number };
 
-const now = (): string => new Date().toISOString();
-/** Continue as new when the renewal window opens (runs recorded before it carry on in the same run). */
-const CONTINUE_AT_RENEWAL_WINDOW = 'card-in-use-continue-at-renewal-window';
 
 export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult> {
-  // Handlers are set before the first await, so an Update sent right after the start finds them;
-  // until the rules are loaded the validators check the request's shape and the handlers the rest.
-  let calendar: BusinessCalendar | undefined;
-  const loaded = loadRules().then((rules) => void (calendar = new BusinessCalendar(rules)));
+  // Until the rules are loaded the validators check the request's shape and the handlers the rest.
+  const { loaded, calendar, ifLoaded } = calendarLoader();
   const { cardNumber } = input;
   const expiresAt = Date.parse(input.expiresAt);
   const { carried, changesPerRun = CARD_CHANGES_PER_RUN, answered, ...card } = input;
@@ -68,18 +43,108 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
   let order: BlockOrder | undefined; // block at once
   let revision = 0; // changes when the scheduled block does: this run's block schedules and cancellations
   let windowOpened = false; // a natural point to continue as new
+  let windowOpensAt = 0;
 
-  // ---- What the company, the licence watch and operators can do ------------------------
-  setHandler(cardInUseStateQuery, () => state);
-  setHandler(blockCardNowSignal, ({ reason, by, notify }) => void (order ??= { reason, by, notify: notify !== false }));
+  handlers(); // before the first await: an Update sent right after the start finds them
 
-  setHandler(scheduleBlockUpdate, async (request) => {
+  // ---- The story: in use until blocked or expired ----------------------------------------
+  await shown();
+  return (await inUseUntilBlockedOrExpired()) === 'expired' ? expired() : blocked(order!);
+
+  // ---- 1. In use: the renewal window opens, a scheduled block takes effect, or the card expires ----
+  async function shown(): Promise<void> {
+    await loaded;
+    windowOpensAt = calendar().renewalWindowOpensAt(new Date(expiresAt)).getTime();
+    state.renewalWindowOpensAt = new Date(windowOpensAt).toISOString();
+    showStatus({ ...status(), extra: applicationSearchAttributes(input, { cardNumber }) });
+  }
+
+  async function inUseUntilBlockedOrExpired(): Promise<'blocked' | 'expired'> {
+    while (!order) {
+      if (timeToContinueAsNew()) {
+        await continueWithState();
+        continue;
+      }
+      const step = nextStep();
+      if (await changedBefore(step)) continue;
+      if (step.kind === 'window') await renewalWindowOpens(step.at);
+      else if (step.kind === 'block') order = { reason: state.scheduledBlock!.reason, by: state.scheduledBlock!.requestedBy, notify: true };
+      else return 'expired';
+    }
+    return 'blocked';
+  }
+
+  /** At the renewal window (a natural point), after `changesPerRun` changes, or when the server suggests it. */
+  function timeToContinueAsNew(): boolean {
+    return windowOpened || revision >= changesPerRun || workflowInfo().continueAsNewSuggested;
+  }
+
+  async function continueWithState(): Promise<void> {
+    await condition(allHandlersFinished);
+    const retriable = answers.carry();
+    if (!order) await continueAsNew<typeof cardInUse>({ ...card, carried: state, changesPerRun, ...(retriable ? { answered: retriable } : {}) });
+  }
+
+  /** Waits for the step; true when a block order or a change of the scheduled block comes first. */
+  async function changedBefore(step: Step): Promise<boolean> {
+    const seen = revision;
+    return step.at > Date.now() && (await condition(() => order !== undefined || revision !== seen, step.at - Date.now()));
+  }
+
+  async function renewalWindowOpens(at: number): Promise<void> {
+    state.phase = 'expiring';
+    await acts.markCardExpiring({ cardNumber, at: new Date(at).toISOString() });
+    publish();
+    windowOpened = patched(CONTINUE_AT_RENEWAL_WINDOW);
+  }
+
+  // ---- 2. Blocked (at the chosen day, lost, or the licence expired) -----------------------
+  async function blocked(blockOrder: BlockOrder): Promise<CardInUseResult> {
+    state.scheduledBlock = undefined;
+    const block: CardBlock = await acts.blockCardRecord({ cardNumber, at: now(), reason: blockOrder.reason, by: blockOrder.by });
+    Object.assign(state, { phase: 'blocked', blocked: block });
+    publish();
+    if (blockOrder.notify) {
+      await acts.sendEmail({
+        key: { workflowId: workflowInfo().workflowId, purpose: 'card-blocked' },
+        to: { kind: 'company-contact', companyId: input.companyId },
+        template: 'card-blocked',
+        data: { cardNumber, cardType: input.cardType, xsId: input.xsId, blockedAt: local(Date.parse(block.at)), reason: block.reason },
+      });
+    }
+    await condition(allHandlersFinished);
+    return { outcome: 'blocked', block };
+  }
+
+  // ---- 3. Expired: it cannot be renewed any more; a new card must be requested ----------
+  async function expired(): Promise<CardInUseResult> {
+    state.phase = 'expired';
+    state.expiredAt = input.expiresAt;
+    await acts.expireCardRecord({ cardNumber, at: input.expiresAt });
+    publish();
+    await condition(allHandlersFinished);
+    return { outcome: 'expired', at: input.expiresAt };
+  }
+
+  // ---- What the company, the licence watch and operators can do: one line each ------------
+  function handlers(): void {
+    /** A retried Update (same ID) passes: its first answer is given again (support.ts updateAnswers). */
+    const unlessAnswered = <A extends unknown[]>(check: (...request: A) => void) => (...request: A) => void (answers.earlier() ?? check(...request));
+    setHandler(cardInUseStateQuery, () => state);
+    setHandler(blockCardNowSignal, ({ reason, by, notify }) => void (order ??= { reason, by, notify: notify !== false }));
+    setHandler(scheduleBlockUpdate, scheduleBlock, { validator: unlessAnswered(checkBlock) });
+    setHandler(cancelBlockUpdate, cancelBlock, { validator: unlessAnswered(checkCancel) });
+    setHandler(renewCardUpdate, renew, { validator: unlessAnswered(checkRenewal) });
+    setHandler(reportLostUpdate, reportLost, { validator: unlessAnswered(checkLoss) });
+  }
+
+  async function scheduleBlock(request: BlockRequest): Promise<BlockResult> {
     const earlier = answers.earlier();
     if (earlier) return earlier as BlockResult;
     await loaded;
     checkBlock(request);
     const on = request.on;
-    const block = { on, reason: request.reason.trim(), requestedBy: request.requestedBy.trim(), takesEffectAt: calendar!.startOfDay(on).toISOString(), scheduledAt: now() };
+    const block = { on, reason: request.reason.trim(), requestedBy: request.requestedBy.trim(), takesEffectAt: calendar().startOfDay(on).toISOString(), scheduledAt: now() };
     if (Date.parse(block.takesEffectAt) <= Date.now()) {
       order = { reason: block.reason, by: block.requestedBy, notify: true };
       await ended();
@@ -90,9 +155,9 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
     await acts.recordCardBlockSchedule({ cardNumber, block });
     publish();
     return answers.keep<BlockResult>({ status: 'scheduled', block });
-  }, { validator: (request) => void (answers.earlier() ?? checkBlock(request)) });
+  }
 
-  setHandler(cancelBlockUpdate, async () => {
+  async function cancelBlock(): Promise<ScheduledBlock> {
     const earlier = answers.earlier();
     if (earlier) return earlier as ScheduledBlock;
     const cancelled = state.scheduledBlock!;
@@ -101,17 +166,17 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
     await acts.recordCardBlockSchedule({ cardNumber, block: null, cancelled });
     publish();
     return answers.keep(cancelled);
-  }, { validator: () => void (answers.earlier() ?? checkCancel()) });
+  }
 
-  setHandler(renewCardUpdate, async (request) => {
+  async function renew(request: RenewalRequest): Promise<Replacement> {
     const earlier = answers.earlier();
     if (earlier) return earlier as Replacement;
     await loaded;
     checkRenewal(request);
     return answers.keep(await replace('renewal', request));
-  }, { validator: (request) => void (answers.earlier() ?? checkRenewal(request)) });
+  }
 
-  setHandler(reportLostUpdate, async (report) => {
+  async function reportLost(report: LossReport): Promise<LossResult> {
     const earlier = answers.earlier();
     if (earlier) return earlier as LossResult;
     await loaded;
@@ -122,61 +187,7 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
     await ended();
     if (!state.blocked) throw businessRule(`card ${cardNumber} expired before it could be blocked`);
     return answers.keep<LossResult>({ replacement, blockedAt: state.blocked.at });
-  }, { validator: (report) => void (answers.earlier() ?? checkLoss(report)) });
-
-  // ---- 1. In use: the renewal window opens, a scheduled block takes effect, or the card expires ----
-  await loaded;
-  const windowOpensAt = calendar!.renewalWindowOpensAt(new Date(expiresAt)).getTime();
-  state.renewalWindowOpensAt = new Date(windowOpensAt).toISOString();
-  showStatus({
-    ...status(),
-    extra: applicationSearchAttributes(input, { cardNumber }),
-  });
-
-  while (!order) {
-    if (windowOpened || revision >= changesPerRun || workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      const retriable = answers.carry();
-      if (!order) await continueAsNew<typeof cardInUse>({ ...card, carried: state, changesPerRun, ...(retriable ? { answered: retriable } : {}) });
-      continue;
-    }
-    const step = nextStep();
-    const seen = revision;
-    if (step.at > Date.now() && (await condition(() => order !== undefined || revision !== seen, step.at - Date.now()))) continue;
-    if (step.kind === 'window') {
-      state.phase = 'expiring';
-      await acts.markCardExpiring({ cardNumber, at: new Date(step.at).toISOString() });
-      publish();
-      windowOpened = patched(CONTINUE_AT_RENEWAL_WINDOW);
-    } else if (step.kind === 'block') {
-      const { reason, requestedBy } = state.scheduledBlock!;
-      order = { reason, by: requestedBy, notify: true };
-    } else {
-      // ---- 3. Expired: it cannot be renewed any more; a new card must be requested ----------
-      state.phase = 'expired';
-      state.expiredAt = input.expiresAt;
-      await acts.expireCardRecord({ cardNumber, at: input.expiresAt });
-      publish();
-      await condition(allHandlersFinished);
-      return { outcome: 'expired', at: input.expiresAt };
-    }
   }
-
-  // ---- 2. Blocked (at the chosen day, lost, or the licence expired) -----------------------
-  state.scheduledBlock = undefined;
-  const block: CardBlock = await acts.blockCardRecord({ cardNumber, at: now(), reason: order.reason, by: order.by });
-  Object.assign(state, { phase: 'blocked', blocked: block });
-  publish();
-  if (order.notify) {
-    await acts.sendEmail({
-      key: { workflowId: workflowInfo().workflowId, purpose: 'card-blocked' },
-      to: { kind: 'company-contact', companyId: input.companyId },
-      template: 'card-blocked',
-      data: { cardNumber, cardType: input.cardType, xsId: input.xsId, blockedAt: local(Date.parse(block.at)), reason: block.reason },
-    });
-  }
-  await condition(allHandlersFinished);
-  return { outcome: 'blocked', block };
 
   // ---- Helpers ------------------------------------------------------------------------------
   function nextStep(): Step {
@@ -237,7 +248,7 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
   }
 
   function local(ms: number): string {
-    return calendar ? calendar.toLocalIso(new Date(ms)).slice(0, 16).replace('T', ' ') : new Date(ms).toISOString();
+    return ifLoaded()?.localDateTime(ms) ?? new Date(ms).toISOString();
   }
 
   // ---- Why a request is refused (validators, and again in the handlers once the rules are loaded) ----
@@ -257,10 +268,11 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
     if (!isIsoDay(request.on)) throw invalidInput('on must be a day as YYYY-MM-DD', { field: 'on' });
     checkOpen();
     if (state.scheduledBlock) throw conflict(`a block is already scheduled for ${state.scheduledBlock.on}; cancel it first`, { scheduledBlock: state.scheduledBlock });
-    if (!calendar) return;
-    const today = calendar.dayOf(new Date());
+    const cal = ifLoaded();
+    if (!cal) return;
+    const today = cal.dayOf(new Date());
     if (request.on < today) throw businessRule(`a block takes effect today (${today}) or on a later day`, { field: 'on' });
-    if (calendar.startOfDay(request.on).getTime() >= expiresAt) {
+    if (cal.startOfDay(request.on).getTime() >= expiresAt) {
       throw businessRule(`the card expires ${local(expiresAt)}, before ${request.on}`, { field: 'on' });
     }
   }
@@ -272,8 +284,9 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
     checkOpen();
     if (state.replacement) throw conflict(`card ${cardNumber} is already replaced by application ${state.replacement.applicationId}`, { applicationId: state.replacement.applicationId });
     if (state.scheduledBlock) throw conflict(`card ${cardNumber} is to be blocked on ${state.scheduledBlock.on}; cancel the block before renewing`);
-    if (!calendar) return;
-    const opensAt = calendar.renewalWindowOpensAt(new Date(expiresAt));
+    const cal = ifLoaded();
+    if (!cal) return;
+    const opensAt = cal.renewalWindowOpensAt(new Date(expiresAt));
     if (Date.now() < opensAt.getTime()) throw businessRule(`renewal opens on ${local(opensAt.getTime())}`, { renewalWindowOpensAt: opensAt.toISOString() });
   }
 
@@ -286,10 +299,6 @@ export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult>
   }
 }
 
-function requireText(value: unknown, field: string): void {
-  if (typeof value !== 'string' || value.trim() === '') throw invalidInput(`${field} is required`, { field });
-}
-
 function checkDelivery(request: { deliveryMethod?: unknown; destination?: unknown }, required: boolean): void {
   if ((required || request.deliveryMethod !== undefined) && !isOneOf(DELIVERY_METHODS, request.deliveryMethod)) {
     throw invalidInput(`deliveryMethod must be one of ${DELIVERY_METHODS.join(', ')}`, { field: 'deliveryMethod' });
@@ -298,3 +307,8 @@ function checkDelivery(request: { deliveryMethod?: unknown; destination?: unknow
     throw invalidInput(`destination must be one of ${DESTINATIONS.join(', ')}`, { field: 'destination' });
   }
 }
+
+// ---- The patches this workflow asks for (workflows/patches.json) ----------------------------
+
+/** Continue as new when the renewal window opens (runs recorded before it carry on in the same run). */
+const CONTINUE_AT_RENEWAL_WINDOW = 'card-in-use-continue-at-renewal-window';

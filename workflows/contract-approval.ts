@@ -21,7 +21,7 @@ import {
   type ContractDecisionResult,
   type ContractState,
 } from './definitions';
-import { acts, loadRules, showStatus } from './support';
+import { acts, loadRules, now, showStatus } from './support';
 import type { licenceWatch } from './licence-watch';
 
 /** decideContract answers once the decision is recorded, not after the decision mail (issue 15). */
@@ -35,7 +35,7 @@ export async function contractApproval(input: ContractApprovalInput): Promise<Co
   setHandler(
     decideContractUpdate,
     async (decision) => {
-      pending = { ...decision, decidedAt: new Date().toISOString() };
+      pending = { ...decision, decidedAt: now() };
       await condition(() => result !== undefined);
       return result!;
     },
@@ -67,7 +67,7 @@ export async function contractApproval(input: ContractApprovalInput): Promise<Co
   const decidedInTime = await condition(() => pending !== undefined, Math.max(0, dueAt.getTime() - Date.now()));
   if (!decidedInTime) {
     state.slaBreached = true;
-    state.escalatedAt = new Date().toISOString();
+    state.escalatedAt = now();
     await acts.markContractSlaBreached({ companyId: input.companyId, escalatedAt: state.escalatedAt });
     await acts.sendEmail({
       key: { workflowId: workflowInfo().workflowId, purpose: 'sla-escalation' },

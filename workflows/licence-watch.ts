@@ -22,7 +22,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
-import { BusinessCalendar, isIsoDay } from '../domain/calendar';
+import { isIsoDay } from '../domain/calendar';
 import {
   blockCardNowSignal,
   businessRule,
@@ -44,9 +44,8 @@ import {
   type LicenceWatchState,
   type TransportLicence,
 } from './definitions';
-import { acts, loadRules, showStatus, updateAnswers, type Status } from './support';
+import { acts, calendarLoader, now, requireText, showStatus, updateAnswers, type Status } from './support';
 
-const now = (): string => new Date().toISOString();
 /** After the termination, the company's open CargoCard applications are cancelled (runs recorded before did not). */
 const CANCEL_APPLICATIONS_PATCH = 'licence-watch-cancels-applications';
 /** Continue as new after the warning (runs recorded before it wait for the block in the same run). */
@@ -57,8 +56,7 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   // shape only, and the handlers wait for it (an update-with-start arrives before it is loaded) and check the rest.
   const { companyId } = input;
   const workflowId = workflowInfo().workflowId;
-  let calendar: BusinessCalendar | undefined;
-  const loaded = loadRules().then((rules) => void (calendar = new BusinessCalendar(rules)));
+  const { loaded, calendar, ifLoaded } = calendarLoader();
   let state: LicenceWatchState | null = null;
   let changing = false; // an accepted renewal or bridging period is being recorded
   let changed = false; // recorded: the watch continues as new
@@ -212,7 +210,7 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
 
   function planFor(l: Pick<TransportLicence, 'expiresOn' | 'bridgingUntil'>): LicencePlan {
     const effectiveExpiresOn = effectiveExpiry(l);
-    const { warnAt, blockAt } = calendar!.licencePlan(effectiveExpiresOn);
+    const { warnAt, blockAt } = calendar().licencePlan(effectiveExpiresOn);
     return { effectiveExpiresOn, warnAt: warnAt.toISOString(), blockAt: blockAt.toISOString() };
   }
 
@@ -231,7 +229,7 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   }
 
   function local(iso: string): string {
-    return calendar!.toLocalIso(new Date(iso)).slice(0, 16).replace('T', ' ');
+    return calendar().localDateTime(iso);
   }
 
   // ---- Why a change is refused (validators, and again in the handlers) -------------------------
@@ -246,8 +244,8 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
     requireText(renewal?.documentRef, 'documentRef');
     if (!isIsoDay(renewal.expiresOn)) throw invalidInput('expiresOn must be a day as YYYY-MM-DD', { field: 'expiresOn' });
     const s = checkChangeAllowed();
-    if (!s || !calendar) return; // not loaded yet: the handler checks the rest once it is
-    const today = calendar.dayOf(new Date());
+    if (!s || !ifLoaded()) return; // not loaded yet: the handler checks the rest once it is
+    const today = calendar().dayOf(new Date());
     if (renewal.expiresOn < today) throw businessRule(`the renewed licence has expired (${renewal.expiresOn})`, { field: 'expiresOn' });
     if (renewal.expiresOn <= s.effectiveExpiresOn) {
       throw businessRule(`the renewed licence must be valid after the current expiry ${s.effectiveExpiresOn}`, { field: 'expiresOn' });
@@ -266,8 +264,4 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
       throw businessRule(`a bridging period must end after the current effective expiry ${s.effectiveExpiresOn}`, { field: 'until' });
     }
   }
-}
-
-function requireText(value: unknown, field: string): void {
-  if (typeof value !== 'string' || value.trim() === '') throw invalidInput(`${field} is required`, { field });
 }

@@ -40,7 +40,7 @@ import {
   type MonthlyDigestInput,
   type MonthlyDigestResult,
 } from './definitions';
-import { acts, loadRules, showStatus } from './support';
+import { acts, loadRules, now, showStatus } from './support';
 
 /** Set by the server on every run a Schedule starts (backfills included). */
 const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
@@ -101,7 +101,7 @@ async function mailCompanies(period: string, input: MonthlyDigestInput): Promise
     cursor: null,
     pages: 0,
     runs: 0,
-    startedAt: new Date().toISOString(),
+    startedAt: now(),
     finishedAt: null,
   };
   progress.runs += 1;
@@ -117,7 +117,7 @@ async function mailCompanies(period: string, input: MonthlyDigestInput): Promise
       progress.pages += 1;
     }
     if (companyIds.length < batching.pageSize) {
-      progress.finishedAt = new Date().toISOString();
+      progress.finishedAt = now();
       show(progress, 'done');
       return progress;
     }

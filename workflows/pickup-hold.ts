@@ -10,8 +10,7 @@
  * completes, and learns of a collector named later by `collectorNamed`.
  */
 import { allHandlersFinished, condition, getExternalWorkflowHandle, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import { BusinessCalendar } from '../domain/calendar';
-import { holdToPost, localDateTime } from '../domain/card-delivery';
+import { holdToPost } from '../domain/card-delivery';
 import {
   collectorNamedSignal,
   holdEndedSignal,
@@ -22,12 +21,11 @@ import {
   type PickupHoldState,
 } from './definitions';
 import { deliveryEmailData, pickupHoldStatus, validatePickup } from './card-application-support';
-import { acts, loadRules, showStatus } from './support';
+import { acts, calendarLoader, now, showStatus } from './support';
 
 export async function pickupHold(input: PickupHoldInput): Promise<PickupHoldResult> {
   // Handlers are set before the first await: an Update sent right after the start finds them.
-  let calendar: BusinessCalendar | undefined;
-  const loaded = loadRules().then((rules) => void (calendar = new BusinessCalendar(rules)));
+  const { loaded, calendar, ifLoaded } = calendarLoader();
   const { plan, cardNumber } = input;
   const workflowId = workflowInfo().workflowId;
   const state: PickupHoldState = {
@@ -40,7 +38,8 @@ export async function pickupHold(input: PickupHoldInput): Promise<PickupHoldResu
   let pickup: { collectedBy: string; at: string } | undefined;
   let result: PickupHoldResult | undefined = undefined;
   const publish = (): void => {
-    if (calendar) showStatus(pickupHoldStatus(state, calendar));
+    const cal = ifLoaded();
+    if (cal) showStatus(pickupHoldStatus(state, cal));
   };
   const mailData = { cardUserName: input.cardUserName, companyName: input.companyName, cardNumber, cardType: input.cardType };
 
@@ -52,18 +51,18 @@ export async function pickupHold(input: PickupHoldInput): Promise<PickupHoldResu
   setHandler(
     recordPickupUpdate,
     async ({ collectedBy }) => {
-      pickup = { collectedBy: collectedBy.trim().replace(/\s+/g, ' '), at: new Date().toISOString() };
+      pickup = { collectedBy: collectedBy.trim().replace(/\s+/g, ' '), at: now() };
       await condition(() => result !== undefined);
       return result!;
     },
-    { validator: (r) => validatePickup(state, input, calendar, pickup !== undefined, r?.collectedBy) },
+    { validator: (r) => validatePickup(state, input, ifLoaded(), pickup !== undefined, r?.collectedBy) },
   );
 
   // ---- Held from the ready day; the card user hears when and until when -----------
   await loaded;
-  const cal = calendar!;
+  const cal = calendar();
   publish();
-  await acts.recordCardHandover({ cardNumber, status: 'held', at: new Date().toISOString() });
+  await acts.recordCardHandover({ cardNumber, status: 'held', at: now() });
   await acts.sendEmail({
     key: { workflowId, purpose: 'ready-for-pickup' },
     to: { kind: 'card-user', xsId: input.xsId },
@@ -87,7 +86,7 @@ export async function pickupHold(input: PickupHoldInput): Promise<PickupHoldResu
     publish();
     const untilPost = post.handToPostAt.getTime() - Date.now();
     if (untilPost > 0) await sleep(untilPost);
-    const at = new Date().toISOString();
+    const at = now();
     Object.assign(state, { phase: 'to-post', shippedOn: post.shipOn, expectedDeliveryBy: post.expectedDeliveryBy });
     publish();
     await acts.recordCardHandover({ cardNumber, status: 'shipped', at, shippedOn: post.shipOn });
@@ -97,7 +96,7 @@ export async function pickupHold(input: PickupHoldInput): Promise<PickupHoldResu
       template: 'card-hold-expired-posted',
       data: {
         ...mailData,
-        holdUntil: localDateTime(cal, plan.holdUntil),
+        holdUntil: cal.localDateTime(plan.holdUntil),
         shippedOn: post.shipOn,
         expectedDeliveryBy: post.expectedDeliveryBy,
       },

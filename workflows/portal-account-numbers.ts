@@ -34,7 +34,7 @@ import {
   type CustomerNumberLink,
   type CustomerNumbersResult,
 } from './definitions';
-import { acts } from './support';
+import { acts, now } from './support';
 
 const HOUR_MS = 3_600_000;
 
@@ -54,7 +54,6 @@ export function customerNumbers(ctx: NumbersContext) {
   const { accountId, s } = ctx;
   /** Set while a confirmation link is minted and mailed: its hash is unknown here until then. */
   let issuing = false;
-  const now = (): string => new Date().toISOString();
   const list = (): AddedCustomerNumber[] => (s.customerNumbers ??= []);
   const openLink = (): CustomerNumberLink | undefined => (s.numberLink && !s.numberLink.closed ? s.numberLink : undefined);
 

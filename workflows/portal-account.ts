@@ -15,53 +15,25 @@
  * Links are minted and mailed by one activity; only their hashes are here.
  */
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { BusinessCalendar } from '../domain/calendar';
 import { DEFAULT_RULES, type BusinessRules } from '../domain/rules';
 import {
-  ACCOUNT_EVENTS_PER_RUN,
-  accountStateQuery,
-  activateAccountUpdate,
-  conflict,
-  invalidInput,
-  linkGone,
-  lockAccountUpdate,
-  PASSWORD_REF,
-  requestResetSignal,
-  resetPasswordUpdate,
-  SA,
-  SIGN_IN_LOCK,
-  signInUpdate,
-  unlockAccountUpdate,
-  type AccountCarried,
-  type AccountLink,
-  type AccountPhase,
-  type AccountState,
-  type AccountUpdateResult,
-  type LinkPurpose,
-  type PortalAccountInput,
-  type PortalAccountResult,
-  type SignInAttempt,
+  ACCOUNT_EVENTS_PER_RUN, accountStateQuery, activateAccountUpdate, conflict, invalidInput, linkGone,
+  lockAccountUpdate, PASSWORD_REF, requestResetSignal, resetPasswordUpdate, SA, SIGN_IN_LOCK, signInUpdate,
+  unlockAccountUpdate, type AccountCarried, type AccountLink, type AccountPhase, type AccountState,
+  type AccountUpdateResult, type LinkPurpose, type PortalAccountInput, type PortalAccountResult, type SignInAttempt,
   type SignInResult,
 } from './definitions';
 import { customerNumbers } from './portal-account-numbers';
-import { acts, loadRules, showStatus } from './support';
+import { acts, calendarLoader, inOrder, now, requireText, showStatus } from './support';
 
 const HOUR_MS = 3_600_000;
 const LINK_NAME: Record<LinkPurpose, string> = { activation: 'activation link', reset: 'password-reset link' };
-/** New histories publish the FailedSignIns search attribute; older ones replay without it. */
-const SIGN_IN_PATCH = 'sign-in-lockout';
 
 export async function portalAccount(input: PortalAccountInput): Promise<PortalAccountResult> {
-  // Handlers are set before the first await: an Update that comes with a run's first task (retried onto the run
-  // a continue-as-new started, or sent with the start) finds them. Handlers that need the rules wait for them,
-  // without an extra yield once they are loaded, so the Updates of existing histories replay unchanged.
-  let rules: BusinessRules | undefined;
-  let calendar: BusinessCalendar | undefined;
-  const loaded = loadRules().then((loadedRules) => {
-    rules = loadedRules;
-    calendar = new BusinessCalendar(loadedRules);
-    return loadedRules;
-  });
+  // Handlers that need the rules wait for them without an extra yield once loaded (`if (!rules()) await loaded`),
+  // so the Updates of existing histories replay unchanged.
+  const { loaded, ifLoaded } = calendarLoader();
+  const rules = (): BusinessRules | undefined => ifLoaded()?.rules;
   const { accountId } = input;
   const s: AccountCarried = input.carried ?? { phase: 'pending-activation', resetsIssued: 0, locks: 0, resetRequested: false, runs: 0 };
   s.runs += 1;
@@ -70,15 +42,179 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   let version = 0; // bumped on every change, so the main loop republishes the status
   /** Set while a link is minted and mailed: its hash is not known here until the activity returns. */
   let issuing: LinkPurpose | undefined;
+  /** Locks by wrong passwords whose record and mail are still under way (continue-as-new waits for them). */
+  let locking = 0;
   const serial = inOrder();
-  const now = (): string => new Date().toISOString();
+  // Several customer numbers: their Updates and the confirmation link's lapse (./portal-account-numbers.ts).
+  let numbers!: ReturnType<typeof customerNumbers>;
+
+  handlers(); // before the first await: an Update that comes with a run's first task (or with the start) finds them
+
+  // ---- The story: activated within the link's validity (or lapsed), then served for as long as it lives ----
+  await loaded;
+  if (s.phase === 'pending-activation' && !(await activatedInTime())) return lapsed();
+  for (;;) await served();
+
+  // ---- 1. Activated with the link mailed at registration, before it expires ----------------
+  async function activatedInTime(): Promise<boolean> {
+    if (!s.link) await issueLink('activation');
+    publish();
+    const remaining = Math.max(1, Date.parse(s.link!.expiresAt) - Date.now());
+    await condition(() => s.phase !== 'pending-activation', remaining, { summary: 'activation link expires' });
+    return s.phase !== 'pending-activation';
+  }
+
+  async function lapsed(): Promise<PortalAccountResult> {
+    const lapsedAt = now();
+    s.phase = 'lapsed';
+    s.lapsedAt = lapsedAt;
+    s.link!.closed = { reason: 'expired', at: lapsedAt };
+    await acts.lapseAccount({ accountId, at: lapsedAt });
+    publish();
+    await condition(allHandlersFinished);
+    return { phase: 'lapsed', lapsedAt };
+  }
+
+  // ---- 2. Served: a link expires, a reset is requested, or the run continues as new ------------
+  async function served(): Promise<void> {
+    publish();
+    if (await linkExpiredFirst()) return;
+    if (s.resetRequested) {
+      s.resetRequested = false;
+      if (s.phase === 'active') {
+        events += 1;
+        await issueLink('reset');
+      }
+    } else if (timeToContinueAsNew()) {
+      await condition(() => allHandlersFinished() && locking === 0);
+      await continueAsNew<typeof portalAccount>({ ...input, carried: s });
+    }
+  }
+
+  /**
+   * Waits for a change, a reset request or the end of the run, or for the earlier of the account's link and a
+   * customer-number confirmation link to expire (the account's wins a tie). True when a link expired first: it is closed.
+   */
+  async function linkExpiredFirst(): Promise<boolean> {
+    const seen = version;
+    const link = openLink();
+    const numberLink = numbers.due(); // only in histories marked with CUSTOMER_NUMBERS_PATCH
+    const wake = () => version !== seen || s.resetRequested || timeToContinueAsNew();
+    if (!link && !numberLink) {
+      await condition(wake);
+      return false;
+    }
+    const linkDue = link ? Date.parse(link.expiresAt) : Infinity;
+    const due = Math.min(linkDue, numberLink?.at ?? Infinity);
+    const remaining = due - Date.now();
+    const summary = link && due === linkDue ? `${LINK_NAME[link.purpose]} expires` : numberLink!.summary;
+    if (remaining > 0 && (await condition(wake, remaining, { summary }))) return false;
+    if (link && due === linkDue) {
+      if (s.link === link && !link.closed) link.closed = { reason: 'expired', at: now() };
+    } else {
+      await numbers.lapse();
+    }
+    return true;
+  }
+
+  function timeToContinueAsNew(): boolean {
+    return events >= eventsPerRun || workflowInfo().continueAsNewSuggested;
+  }
+
+  // ---- What the holder, the API and customer service can do: one line each ----------------
+  function handlers(): void {
+    setHandler(accountStateQuery, shownState);
+    setHandler(requestResetSignal, requestReset);
+    setHandler(activateAccountUpdate, activate, { validator: ({ tokenHash }) => validateLink('activation', tokenHash) });
+    setHandler(resetPasswordUpdate, resetPassword, { validator: validateReset });
+    setHandler(lockAccountUpdate, ({ reason, by }) => setLock(by, reason), { validator: ({ reason, by }) => requirePhase('active', 'locked', { reason, by }) });
+    setHandler(unlockAccountUpdate, ({ by }) => setLock(by), { validator: ({ by }) => requirePhase('locked', 'unlocked', { by }) });
+    // Refusals write no history: hammering a locked or pending account costs nothing here.
+    setHandler(signInUpdate, signIn, { validator: validateSignIn });
+    numbers = customerNumbers({ accountId, registered: input.customerNumber, s, rules, loaded, serial, changed });
+  }
+
+  /** Only an active account gets a reset link; the story mails it. */
+  function requestReset(): void {
+    if (s.phase === 'active') s.resetRequested = true;
+  }
+
+  /** The account as the API shows it: the links' hashes stay here. */
+  function shownState(): AccountState {
+    const { link, numberLink, ...rest } = s;
+    const { tokenHash: _secret, ...shown } = link ?? ({} as AccountLink);
+    const { tokenHash: _numberSecret, ...numberShown } = numberLink ?? { tokenHash: '' };
+    return {
+      accountId,
+      customerNumber: input.customerNumber,
+      registeredAt: input.registeredAt,
+      ...rest,
+      ...(link ? { link: shown } : {}),
+      ...(numberLink ? { numberLink: numberShown as NonNullable<AccountState['numberLink']> } : {}),
+    };
+  }
+
+  async function activate({ tokenHash }: { tokenHash: string }): Promise<AccountUpdateResult> {
+    const at = await useLink('activation', tokenHash);
+    s.phase = 'active';
+    s.activatedAt = at;
+    changed(false);
+    await serial(() => acts.activateAccount({ accountId, at }));
+    return { phase: 'active', at };
+  }
+
+  async function resetPassword({ tokenHash, passwordRef, passwordHash }: { tokenHash: string; passwordRef?: string; passwordHash?: string }): Promise<AccountUpdateResult> {
+    const at = await useLink('reset', tokenHash);
+    const link = s.link!;
+    const before = s.passwordChangedAt;
+    s.passwordChangedAt = at;
+    changed(true);
+    // Histories from before the hash left them carry `passwordHash`: replayed with the same activity input.
+    const password = passwordHash !== undefined ? { passwordHash } : { passwordRef: passwordRef! };
+    try {
+      await serial(() => acts.changeAccountPassword({ accountId, ...password, at }));
+    } catch (err) {
+      // Nothing changed (an unknown or used reference): the link stays usable.
+      if (s.link === link && link.closed?.at === at) delete link.closed;
+      if (s.passwordChangedAt === at) s.passwordChangedAt = before;
+      changed(false);
+      // The caller gets the commit's typed failure (unknown reference: NotFound; used: Conflict).
+      throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+    }
+    return { phase: s.phase, at };
+  }
+
+  /** Not run on replay: histories with `passwordHash` replay; new Updates must bring a reference. */
+  function validateReset({ tokenHash, passwordRef, passwordHash }: { tokenHash: string; passwordRef?: string; passwordHash?: string }): void {
+    if (passwordHash !== undefined) throw invalidInput('send passwordRef, not a hash: hashes stay out of workflow history', { field: 'password' });
+    if (typeof passwordRef !== 'string' || !PASSWORD_REF.test(passwordRef)) {
+      throw invalidInput('passwordRef must be the reference of a password hash stored by the API', { field: 'password' });
+    }
+    validateLink('reset', tokenHash);
+  }
+
+  function validateSignIn(attempt: SignInAttempt): void {
+    if (typeof attempt?.passwordOk !== 'boolean' || typeof attempt.complete !== 'boolean') {
+      throw invalidInput('passwordOk and complete must be booleans', { field: 'password' });
+    }
+    if (s.phase !== 'active') throw conflict(`Only an active account signs in; this one is ${s.phase}`, { phase: s.phase });
+  }
+
+  // ---- The handlers' parts -------------------------------------------------------------------
+
   /** Local time; a validator that runs before the rules are loaded shows UTC. */
-  const local = (iso: string): string => (calendar ? calendar.toLocalIso(new Date(iso)) : iso);
-  const openLink = (): AccountLink | undefined => (s.link && !s.link.closed ? s.link : undefined);
-  const changed = (countsAsEvent: boolean): void => {
+  function local(iso: string): string {
+    return ifLoaded()?.toLocalIso(new Date(iso)) ?? iso;
+  }
+
+  function openLink(): AccountLink | undefined {
+    return s.link && !s.link.closed ? s.link : undefined;
+  }
+
+  function changed(countsAsEvent: boolean): void {
     version += 1;
     if (countsAsEvent) events += 1;
-  };
+  }
 
   function checkLink(purpose: LinkPurpose, tokenHash: string): void {
     const link = s.link;
@@ -104,7 +240,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
 
   /** Marks the link used and returns when; refuses like the validator. */
   async function useLink(purpose: LinkPurpose, tokenHash: string): Promise<string> {
-    if (!rules) await loaded;
+    if (!rules()) await loaded;
     if (issuing === purpose) await condition(() => issuing !== purpose);
     checkLink(purpose, tokenHash);
     const at = now();
@@ -113,9 +249,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   }
 
   function requirePhase(phase: AccountPhase, action: string, fields: Record<string, unknown>): void {
-    for (const [field, value] of Object.entries(fields)) {
-      if (typeof value !== 'string' || value.trim() === '') throw invalidInput(`${field} is required`, { field });
-    }
+    for (const [field, value] of Object.entries(fields)) requireText(value, field);
     if (s.phase !== phase) throw conflict(`Only ${phase === 'active' ? 'an active' : 'a locked'} account can be ${action}; this one is ${s.phase}`, { phase: s.phase });
   }
 
@@ -141,84 +275,13 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     return { phase, at };
   }
 
-  setHandler(accountStateQuery, (): AccountState => {
-    const { link, numberLink, ...rest } = s;
-    const { tokenHash: _secret, ...shown } = link ?? ({} as AccountLink);
-    const { tokenHash: _numberSecret, ...numberShown } = numberLink ?? { tokenHash: '' };
-    return {
-      accountId,
-      customerNumber: input.customerNumber,
-      registeredAt: input.registeredAt,
-      ...rest,
-      ...(link ? { link: shown } : {}),
-      ...(numberLink ? { numberLink: numberShown as NonNullable<AccountState['numberLink']> } : {}),
-    };
-  });
-  setHandler(requestResetSignal, () => {
-    if (s.phase === 'active') s.resetRequested = true;
-  });
-  setHandler(
-    activateAccountUpdate,
-    async ({ tokenHash }) => {
-      const at = await useLink('activation', tokenHash);
-      s.phase = 'active';
-      s.activatedAt = at;
-      changed(false);
-      await serial(() => acts.activateAccount({ accountId, at }));
-      return { phase: 'active', at };
-    },
-    { validator: ({ tokenHash }) => validateLink('activation', tokenHash) },
-  );
-  setHandler(
-    resetPasswordUpdate,
-    async ({ tokenHash, passwordRef, passwordHash }) => {
-      const at = await useLink('reset', tokenHash);
-      const link = s.link!;
-      const before = s.passwordChangedAt;
-      s.passwordChangedAt = at;
-      changed(true);
-      // Histories from before the hash left them carry `passwordHash`: replayed with the same activity input.
-      const password = passwordHash !== undefined ? { passwordHash } : { passwordRef: passwordRef! };
-      try {
-        await serial(() => acts.changeAccountPassword({ accountId, ...password, at }));
-      } catch (err) {
-        // Nothing changed (an unknown or used reference): the link stays usable.
-        if (s.link === link && link.closed?.at === at) delete link.closed;
-        if (s.passwordChangedAt === at) s.passwordChangedAt = before;
-        changed(false);
-        // The caller gets the commit's typed failure (unknown reference: NotFound; used: Conflict).
-        throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
-      }
-      return { phase: s.phase, at };
-    },
-    {
-      // Not run on replay: histories with `passwordHash` replay; new Updates must bring a reference.
-      validator: ({ tokenHash, passwordRef, passwordHash }) => {
-        if (passwordHash !== undefined) throw invalidInput('send passwordRef, not a hash: hashes stay out of workflow history', { field: 'password' });
-        if (typeof passwordRef !== 'string' || !PASSWORD_REF.test(passwordRef)) {
-          throw invalidInput('passwordRef must be the reference of a password hash stored by the API', { field: 'password' });
-        }
-        validateLink('reset', tokenHash);
-      },
-    },
-  );
-  setHandler(lockAccountUpdate, ({ reason, by }) => setLock(by, reason), {
-    validator: ({ reason, by }) => requirePhase('active', 'locked', { reason, by }),
-  });
-  setHandler(unlockAccountUpdate, ({ by }) => setLock(by), {
-    validator: ({ by }) => requirePhase('locked', 'unlocked', { by }),
-  });
-  // Several customer numbers: their Updates and the confirmation link's lapse (./portal-account-numbers.ts).
-  const numbers = customerNumbers({ accountId, registered: input.customerNumber, s, rules: () => rules, loaded, serial, changed });
-
   // ---- sign-in: the API judged the password, the workflow judges the account ----------------
-  const maxFailures = (): number => rules!.accountSignInMaxFailures ?? DEFAULT_RULES.accountSignInMaxFailures; // runs begun before the rule existed
-
-  /** Locks by wrong passwords whose record and mail are still under way (continue-as-new waits for them). */
-  let locking = 0;
+  function maxFailures(): number {
+    return rules()!.accountSignInMaxFailures ?? DEFAULT_RULES.accountSignInMaxFailures; // runs begun before the rule existed
+  }
 
   async function signIn({ passwordOk, accepted, complete }: SignInAttempt): Promise<SignInResult> {
-    if (!rules) await loaded;
+    if (!rules()) await loaded;
     if (s.phase !== 'active') throw conflict(`Only an active account signs in; this one is ${s.phase}`, { phase: s.phase });
     changed(true);
     if (!passwordOk) {
@@ -243,20 +306,10 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     return { outcome: 'signed-in', at, ...(previousAt ? { previousAt } : {}) };
   }
 
-  setHandler(signInUpdate, signIn, {
-    // Refusals write no history: hammering a locked or pending account costs nothing here.
-    validator: (attempt) => {
-      if (typeof attempt?.passwordOk !== 'boolean' || typeof attempt.complete !== 'boolean') {
-        throw invalidInput('passwordOk and complete must be booleans', { field: 'password' });
-      }
-      if (s.phase !== 'active') throw conflict(`Only an active account signs in; this one is ${s.phase}`, { phase: s.phase });
-    },
-  });
-
   async function issueLink(purpose: LinkPurpose): Promise<void> {
     const issue = purpose === 'activation' ? 1 : (s.resetsIssued += 1);
     const issuedAt = new Date();
-    const expiresAt = new Date(issuedAt.getTime() + rules!.accountLinkValidityHours * HOUR_MS).toISOString();
+    const expiresAt = new Date(issuedAt.getTime() + rules()!.accountLinkValidityHours * HOUR_MS).toISOString();
     issuing = purpose;
     const { tokenHash } = await serial(() => acts.issueAccountLink({ accountId, purpose, issue, issuedAt: issuedAt.toISOString(), expiresAt }));
     s.link = { purpose, issue, tokenHash, expiresAt };
@@ -265,7 +318,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     changed(false);
   }
 
-  function show(): void {
+  function publish(): void {
     const link = openLink();
     const since = (iso: string | undefined) => (iso ? local(iso) : '?');
     const details: Record<AccountPhase, string> = {
@@ -289,70 +342,9 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
       ],
     });
   }
-
-  // ---- the story -------------------------------------------------------------------
-
-  await loaded;
-
-  if (s.phase === 'pending-activation') {
-    if (!s.link) await issueLink('activation');
-    show();
-    const remaining = Math.max(1, Date.parse(s.link!.expiresAt) - Date.now());
-    await condition(() => s.phase !== 'pending-activation', remaining, { summary: 'activation link expires' });
-    if (s.phase === 'pending-activation') {
-      const lapsedAt = now();
-      s.phase = 'lapsed';
-      s.lapsedAt = lapsedAt;
-      s.link!.closed = { reason: 'expired', at: lapsedAt };
-      await acts.lapseAccount({ accountId, at: lapsedAt });
-      show();
-      await condition(allHandlersFinished);
-      return { phase: 'lapsed', lapsedAt };
-    }
-  }
-
-  for (;;) {
-    show();
-    const seen = version;
-    const link = openLink();
-    const numberLink = numbers.due(); // only in histories marked with CUSTOMER_NUMBERS_PATCH
-    const wake = () => version !== seen || s.resetRequested || events >= eventsPerRun || workflowInfo().continueAsNewSuggested;
-    if (link || numberLink) {
-      // The earlier of the account's link and a customer-number confirmation link; the account's wins a tie.
-      const linkDue = link ? Date.parse(link.expiresAt) : Infinity;
-      const due = Math.min(linkDue, numberLink?.at ?? Infinity);
-      const remaining = due - Date.now();
-      const summary = link && due === linkDue ? `${LINK_NAME[link.purpose]} expires` : numberLink!.summary;
-      if (remaining <= 0 || !(await condition(wake, remaining, { summary }))) {
-        if (link && due === linkDue) {
-          if (s.link === link && !link.closed) link.closed = { reason: 'expired', at: now() };
-        } else {
-          await numbers.lapse();
-        }
-        continue;
-      }
-    } else {
-      await condition(wake);
-    }
-    if (s.resetRequested) {
-      s.resetRequested = false;
-      if (s.phase === 'active') {
-        events += 1;
-        await issueLink('reset');
-      }
-    } else if (events >= eventsPerRun || workflowInfo().continueAsNewSuggested) {
-      await condition(() => allHandlersFinished() && locking === 0);
-      await continueAsNew<typeof portalAccount>({ ...input, carried: s });
-    }
-  }
 }
 
-/** Runs activity steps one after another, in the order the handlers asked for them. */
-function inOrder(): <T>(step: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(step: () => Promise<T>): Promise<T> => {
-    const run = tail.then(step);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
+// ---- The patches this workflow asks for (workflows/patches.json) ----------------------------
+
+/** New histories publish the FailedSignIns search attribute; older ones replay without it. */
+const SIGN_IN_PATCH = 'sign-in-lockout';

@@ -6,9 +6,10 @@
 import { currentUpdateInfo, proxyActivities, proxyLocalActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities';
+import { BusinessCalendar } from '../domain/calendar';
 import type { BusinessRules } from '../domain/rules';
 import { ACTIVITY_PROFILE, LOCAL_PROFILE, PROFILES, type ProfileName } from './activity-profiles';
-import { SA } from './definitions';
+import { invalidInput, SA } from './definitions';
 
 /**
  * Every activity through the proxy of its profile (workflows/activity-profiles.ts): mail, database,
@@ -31,6 +32,42 @@ const local = proxyLocalActivities<Activities>(LOCAL_PROFILE);
  */
 export function loadRules(): Promise<BusinessRules> {
   return local.loadBusinessRules();
+}
+
+/**
+ * The deployment's calendar, for a workflow that registers its handlers before its first await: `calendar()`
+ * is usable once `loaded` has settled (the story and every async handler await `loaded` first); a validator,
+ * which cannot wait, asks `ifLoaded()` and checks the calendar's rules only when it is.
+ */
+export function calendarLoader(): { loaded: Promise<BusinessRules>; calendar: () => BusinessCalendar; ifLoaded: () => BusinessCalendar | undefined } {
+  let calendar: BusinessCalendar | undefined;
+  const loaded = loadRules().then((rules) => {
+    calendar = new BusinessCalendar(rules);
+    return rules;
+  });
+  return { loaded, calendar: () => calendar!, ifLoaded: () => calendar };
+}
+
+/** The workflow's clock as an ISO timestamp (deterministic: the time of the current activation). */
+export const now = (): string => new Date().toISOString();
+
+/** A validator's check that a text field is given: a 400 naming the field, before anything is recorded. */
+export function requireText(value: unknown, field: string): void {
+  if (typeof value !== 'string' || value.trim() === '') throw invalidInput(`${field} is required`, { field });
+}
+
+/**
+ * Runs asynchronous steps one after another, in the order they were asked for: an Update handler's write and
+ * the story's never overlap (FerretDB rewrites the whole document on an update, so one of two concurrent
+ * writes could be lost). A failed step fails its caller only; the next step still runs.
+ */
+export function inOrder(): <T>(step: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(step: () => Promise<T>): Promise<T> => {
+    const run = tail.then(step);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 /** How many Update answers a run hands to the next: a retry comes within minutes, a workflow runs for years. */
