@@ -26,6 +26,7 @@ import { listOperations, type Operation } from '../api/operations';
 import { isPublic, mayCall } from '../api/security/access-policy';
 import type { BurstConfig, BurstRequest, BurstResult } from './burst-client';
 import { concrete, spellings } from './path-spellings';
+import { DatasetCheck } from './dataset-check';
 import { bearer, call, DRILL_KEYS, DrillStack, percentile, ROOT, say, sleep, type Answer, type DrillResult } from './stack';
 import { calendar } from './workload';
 
@@ -228,6 +229,11 @@ export async function apiBurstDrill(o: ApiBurstOptions): Promise<DrillResult> {
     say(`role bypass: ${bypassSent} attempts sent, ${bypassReachedHandler} reached a handler (must be 0)`);
     const burst5xx = Object.values(burst.statuses).flatMap((s) => Object.entries(s)).filter(([s]) => Number(s) >= 500).reduce((sum, [, c]) => sum + c, 0);
     if (stack.unexpectedExits.length) problems.push(`the API or the worker exited on its own: ${stack.unexpectedExits.join('; ')}`);
+    // On a data set: its cases woke under the burst; none may fail or mail what it should not.
+    const dataset = DatasetCheck.of(stack);
+    await dataset?.settle();
+    const datasetReport = await dataset?.verify();
+    problems.push(...(datasetReport?.problems ?? []));
 
     passed = problems.length === 0;
     return {
@@ -249,6 +255,7 @@ export async function apiBurstDrill(o: ApiBurstOptions): Promise<DrillResult> {
         bypassReachedHandlerNote: 'handler entries (xs_api_handler_entries_total) for an operation and role the access policy refuses: must be 0',
         unauthenticatedServedNote: authEnforced ? 'must be 0' : 'authentication not enforced yet: these were served as any request',
         burst5xx,
+        ...(datasetReport ? { dataset: datasetReport.figures } : {}),
       },
       problems,
     };

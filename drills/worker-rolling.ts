@@ -38,7 +38,7 @@ export async function activityOutcomes(stack: DrillStack): Promise<{ figures: Ac
   const figures: ActivityOutcomes = { workflows: 0, activitiesScheduled: 0, activitiesCancelled: 0, attemptsCancelled: 0, attemptsTimedOut: 0, attemptsRetriedOtherwise: 0, workflowTaskTimeouts: 0 };
   const examples: string[] = [];
   const scheduledType = new Map<string, string>();
-  for await (const wf of stack.client.workflow.list()) {
+  for await (const wf of stack.client.workflow.list({ query: stack.ownWorkflowsQuery })) {
     figures.workflows += 1;
     const history = await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     for (const e of history.events ?? []) {
