@@ -82,13 +82,9 @@ export class DatasetCheck {
       if (sleeping === 0 && unstarted.length) unstarted = await this.firstTaskNotRun(unstarted);
       if (sleeping === 0 && unstarted.length === 0) {
         await this.expectMail();
-        const db = await connectDatabase(this.stack.mongoUri);
-        try {
-          unsent = await db.models.EmailOutbox.countDocuments({ status: { $ne: 'sent' } });
-        } finally {
-          await db.close();
-        }
-        missing = this.expected.filter((e) => e.required && !this.stack.mail.messages.some((m) => m.outboxKey.startsWith(e.prefix)));
+        await this.readOutbox();
+        unsent = this.outbox.filter((e) => e.status !== 'sent').length;
+        missing = this.expected.filter((e) => e.required && !this.outbox.some((o) => o.status === 'sent' && o._id.startsWith(e.prefix)));
         if (unsent === 0 && missing.length === 0) break;
       }
       if (Date.now() > deadline) break;
@@ -105,6 +101,24 @@ export class DatasetCheck {
     for (const e of missing.slice(0, 10)) this.problems.push(`data set: ${e.what} never arrived`);
     if (missing.length > 10) this.problems.push(`data set: ${missing.length - 10} more expected emails never arrived`);
     this.figures = { settledAfterOwnCasesSeconds: seconds, otherCasesDescribed: others };
+  }
+
+  /**
+   * The outbox entries written since the data set was built (by this run, or by the run that woke a
+   * woken copy, drills/awake.ts): an email the data set's state calls for is sent when its entry is.
+   */
+  private outbox: { _id: string; status: string; sentAt?: Date | null }[] = [];
+  private async readOutbox(): Promise<void> {
+    const db = await connectDatabase(this.stack.mongoUri);
+    try {
+      const since = new Date(this.stack.dataset!.asOf);
+      this.outbox = (await db.models.EmailOutbox.find({ createdAt: { $gte: since } }, { _id: 1, status: 1, sentAt: 1 }).lean()).map((e) => ({ _id: String(e._id), status: e.status, sentAt: e.sentAt }));
+      // An entry left pending from before (seeded or woken) would be older: count those too.
+      const olderUnsent = await db.models.EmailOutbox.find({ createdAt: { $lt: since }, status: { $ne: 'sent' } }, { _id: 1, status: 1 }).lean();
+      this.outbox.push(...olderUnsent.map((e) => ({ _id: String(e._id), status: e.status })));
+    } finally {
+      await db.close();
+    }
   }
 
   /** Those of the workflows whose first workflow task has not completed yet (history: started, task scheduled, maybe started). */
@@ -174,6 +188,15 @@ export class DatasetCheck {
     for (const m of mails) byKey.set(`${m.to}|${m.outboxKey}`, (byKey.get(`${m.to}|${m.outboxKey}`) ?? 0) + 1);
     const twice = [...byKey].filter(([, n]) => n > 1).map(([k]) => k);
     if (twice.length) problems.push(`data set: ${twice.length} email(s) accepted more than once: ${twice.slice(0, 10).join(', ')}`);
+    // The outbox against this run's relay: an entry sent during the run was accepted here; one sent before it
+    // (a woken copy's) was not sent again.
+    const started = this.stack.startedAt.getTime();
+    const acceptedKeys = new Set(mails.map((m) => m.outboxKey));
+    const explained = this.outbox.filter((o) => this.expected.some((e) => o._id.startsWith(e.prefix)));
+    const notAccepted = explained.filter((o) => o.status === 'sent' && o.sentAt && o.sentAt.getTime() >= started && !acceptedKeys.has(o._id));
+    const resent = explained.filter((o) => o.sentAt && o.sentAt.getTime() < started && acceptedKeys.has(o._id));
+    if (notAccepted.length) problems.push(`data set: ${notAccepted.length} outbox entr(ies) marked sent that the relay never accepted: ${notAccepted.slice(0, 10).map((o) => o._id).join(', ')}`);
+    if (resent.length) problems.push(`data set: ${resent.length} email(s) sent before this run were sent again: ${resent.slice(0, 10).map((o) => o._id).join(', ')}`);
     const statuses: Record<string, number> = {};
     for (const s of ['Running', 'Completed', 'ContinuedAsNew']) statuses[s] = await this.count(`ExecutionStatus = "${s}" AND ${this.before}`);
     const byPurpose: Record<string, number> = {};
@@ -190,6 +213,7 @@ export class DatasetCheck {
         dataSetEmails: mails.length,
         dataSetEmailsByPurpose: byPurpose,
         dataSetEmailsRequired: this.expected.filter((e) => e.required).length,
+        dataSetEmailsSentBeforeThisRun: explained.filter((o) => o.sentAt && o.sentAt.getTime() < started).length,
         dataSetEmailsUnexplained: unexplained.length,
       },
       problems,

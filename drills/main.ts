@@ -17,12 +17,15 @@
  *                     --data=realistic|small|tiny: each stack starts on a copy of that seeded data set (built
  *                     once per machine, seed/dataset.ts), whose running cases wake on the drill's worker;
  *                     --settle=20 (minutes the drill waits for them after its own cases, drills/dataset-check.ts)
+ *                     --awake: on a copy of the data set whose cases have woken and sleep on their timers, as
+ *                     in production (built once per machine, drills/awake.ts; --wake=180 minutes at most)
  */
 import { apiBurstDrill } from './api-burst';
 import { apiCrashDrill } from './api-crash';
 import { ferretDbOutageDrill } from './ferretdb-outage';
 import { slowSmtpDrill } from './slow-smtp';
 import { ensureDataset, type DatasetSize } from '../seed/dataset';
+import { ensureAwakeDataset } from './awake';
 import { activeStacks, say, useDataset, type DrillResult } from './stack';
 import { temporalRestartDrill } from './temporal-restart';
 import { workerKillDrill } from './worker-kill';
@@ -154,7 +157,8 @@ async function main(): Promise<void> {
     });
   }
   if (opts.data) {
-    const dataset = await ensureDataset(opts.data as DatasetSize, say);
+    const seeded = await ensureDataset(opts.data as DatasetSize, say);
+    const dataset = opts.awake === 'true' ? await ensureAwakeDataset(seeded, num(opts, 'wake', 180)) : seeded;
     useDataset(dataset, num(opts, 'settle', 20));
     say(`every drill starts on a copy of the ${dataset.size} data set in ${dataset.dir}`);
   }

@@ -189,6 +189,8 @@ export interface StackOptions {
   smtpMaxConnections?: number;
   /** Start on a copy of this seeded data set (seed/dataset.ts); default: the one `useDataset` chose, or empty stores. */
   dataset?: Dataset;
+  /** Encrypt with the data set's own key only (drills/awake.ts: the histories it keeps must decode in later runs). */
+  datasetKeyOnly?: boolean;
 }
 
 let runDataset: { dataset: Dataset; settleMs: number } | undefined;
@@ -269,6 +271,7 @@ export class DrillStack {
    * On a data set, its key follows (it decrypts the data set's histories, as after a key rotation).
    */
   private get payloadKeys(): string {
+    if (this.options.datasetKeyOnly && this.dataset) return this.dataset.payloadKeys;
     return [this.ownPayloadKey, this.dataset?.payloadKeys].filter(Boolean).join(',');
   }
   private readonly ownPayloadKey = `drill:${randomBytes(32).toString('base64')}`;
