@@ -82,7 +82,7 @@ function companyBody(i: number) {
  */
 async function must(stack: DrillStack, method: string, path: string, body: unknown, ok: (a: Answer) => boolean): Promise<Answer> {
   let last: Answer | undefined;
-  for (const deadline = Date.now() + (stack.dataset ? stack.datasetSettleMs : 30_000); Date.now() < deadline; ) {
+  for (const deadline = Date.now() + (stack.dataset ? stack.datasetSettleMs : 5 * 60_000); Date.now() < deadline; ) {
     const a = (last = await call(stack.apiUrl, method, path, body));
     if (ok(a)) return a;
     await sleep(500);
