@@ -26,6 +26,7 @@ import { listOperations, type Operation } from '../api/operations';
 import { isPublic, mayCall } from '../api/security/access-policy';
 import type { BurstConfig, BurstRequest, BurstResult } from './burst-client';
 import { concrete, spellings } from './path-spellings';
+import { DatasetCheck } from './dataset-check';
 import { bearer, call, DRILL_KEYS, DrillStack, percentile, ROOT, say, sleep, type Answer, type DrillResult } from './stack';
 import { calendar } from './workload';
 
@@ -125,8 +126,16 @@ export async function apiBurstDrill(o: ApiBurstOptions): Promise<DrillResult> {
     });
     if (company.status !== 201) throw new Error(`could not register the drill's company: ${company.status} ${JSON.stringify(company.body)}`);
     const companyId = company.body.companyId as string;
-    const decided = await api('POST', `/v1/companies/${companyId}/decision`, { outcome: 'approved', decidedBy: 'drill-bo' });
-    if (decided.status !== 200) throw new Error(`could not approve the drill's company: ${decided.status} ${JSON.stringify(decided.body)}`);
+    // On a data set the decision may wait behind its waking cases (202 pending): asked again with the same key
+    // until it is answered, or the company reads approved (a 409 for the decision taken by an earlier ask).
+    let decided = await approve(stack, companyId);
+    const approved = async () => (await api('GET', `/v1/companies/${companyId}`)).body?.contract?.status === 'approved';
+    for (const deadline = Date.now() + stack.datasetSettleMs; stack.dataset && decided.status !== 200 && Date.now() < deadline; ) {
+      if (decided.status === 409 && (await approved())) break;
+      await sleep(2000);
+      decided = await approve(stack, companyId);
+    }
+    if (decided.status !== 200 && !(decided.status === 409 && (await approved()))) throw new Error(`could not approve the drill's company: ${decided.status} ${JSON.stringify(decided.body)}`);
     let users = 0;
     const userBody = () => ({
       companyId,
@@ -228,6 +237,11 @@ export async function apiBurstDrill(o: ApiBurstOptions): Promise<DrillResult> {
     say(`role bypass: ${bypassSent} attempts sent, ${bypassReachedHandler} reached a handler (must be 0)`);
     const burst5xx = Object.values(burst.statuses).flatMap((s) => Object.entries(s)).filter(([s]) => Number(s) >= 500).reduce((sum, [, c]) => sum + c, 0);
     if (stack.unexpectedExits.length) problems.push(`the API or the worker exited on its own: ${stack.unexpectedExits.join('; ')}`);
+    // On a data set: its cases woke under the burst; none may fail or mail what it should not.
+    const dataset = DatasetCheck.of(stack);
+    await dataset?.settle();
+    const datasetReport = await dataset?.verify();
+    problems.push(...(datasetReport?.problems ?? []));
 
     passed = problems.length === 0;
     return {
@@ -249,6 +263,7 @@ export async function apiBurstDrill(o: ApiBurstOptions): Promise<DrillResult> {
         bypassReachedHandlerNote: 'handler entries (xs_api_handler_entries_total) for an operation and role the access policy refuses: must be 0',
         unauthenticatedServedNote: authEnforced ? 'must be 0' : 'authentication not enforced yet: these were served as any request',
         burst5xx,
+        ...(datasetReport ? { dataset: datasetReport.figures } : {}),
       },
       problems,
     };
@@ -273,4 +288,10 @@ function runBurst(config: BurstConfig): Promise<BurstResult> {
       else reject(new Error(`the burst client exited with ${code}: ${err}`));
     });
   });
+}
+
+/** The drill's company approved (one Idempotency-Key, so asking again waits for the same decision). */
+function approve(stack: DrillStack, companyId: string): Promise<Answer> {
+  const headers = { authorization: bearer(DRILL_KEYS.backoffice), 'idempotency-key': `burst-approve-${companyId}` };
+  return call(stack.apiUrl, 'POST', `/v1/companies/${companyId}/decision`, { outcome: 'approved', decidedBy: 'drill-bo' }, headers, 60_000);
 }

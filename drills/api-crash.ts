@@ -16,6 +16,7 @@ import { connectDatabase, type Database } from '../db/connection';
 import { BusinessCalendar } from '../domain/calendar';
 import { DEFAULT_RULES } from '../domain/rules';
 import { accountWorkflowId, cardApplicationWorkflowId, contractWorkflowId } from '../workflows/definitions';
+import { DatasetCheck } from './dataset-check';
 import { bearer, call, DRILL_KEYS, DrillStack, missingWorkflows, say, sleep, type Answer, type DrillResult, type StackOptions } from './stack';
 
 export interface ApiCrashOptions {
@@ -75,14 +76,18 @@ function companyBody(i: number) {
   };
 }
 
-/** Set-up without faults: retried until accepted. */
+/**
+ * Set-up without faults: retried until accepted. On a data set the worker first works through the
+ * data set's waking cases (its task queue's backlog), so a decision may wait minutes: a deadline, not a count.
+ */
 async function must(stack: DrillStack, method: string, path: string, body: unknown, ok: (a: Answer) => boolean): Promise<Answer> {
-  for (let i = 0; i < 60; i++) {
-    const a = await call(stack.apiUrl, method, path, body);
+  let last: Answer | undefined;
+  for (const deadline = Date.now() + (stack.dataset ? stack.datasetSettleMs : 5 * 60_000); Date.now() < deadline; ) {
+    const a = (last = await call(stack.apiUrl, method, path, body));
     if (ok(a)) return a;
     await sleep(500);
   }
-  throw new Error(`set-up call ${method} ${path} never succeeded`);
+  throw new Error(`set-up call ${method} ${path} never succeeded (last answer: ${last?.status} ${JSON.stringify(last?.body).slice(0, 300)})`);
 }
 
 export async function apiCrashDrill(o: ApiCrashOptions): Promise<DrillResult> {
@@ -152,7 +157,8 @@ export async function apiCrashDrill(o: ApiCrashOptions): Promise<DrillResult> {
     const clients = Promise.all(cases.map(drive)).then(() => void (over = true));
 
     const kills: { atSecond: number; halfCreatedRightAfter: number }[] = [];
-    const marked = { startPendingSince: { $exists: true } };
+    // The drill's own records only (on a data set, its pending companies were marked when it was seeded).
+    const marked = { startPendingSince: { $exists: true }, ...stack.ownRecords };
     const countMarked = async () =>
       (await Promise.all([models.Company.countDocuments(marked), models.PortalAccount.countDocuments(marked), models.CardApplication.countDocuments(marked)])).reduce((a, b) => a + b, 0);
     for (let k = 0; k < o.kills && !over; k++) {
@@ -207,21 +213,25 @@ export async function apiCrashDrill(o: ApiCrashOptions): Promise<DrillResult> {
 
     // Orphans: every record has its workflow, every workflow its record.
     const expected = new Set<string>([
-      ...(await models.Company.find({}, { _id: 1 }).lean()).map((r) => contractWorkflowId(r._id as string)),
-      ...(await models.PortalAccount.find({}, { _id: 1 }).lean()).map((r) => accountWorkflowId(r._id as string)),
-      ...(await models.CardApplication.find({}, { _id: 1 }).lean()).map((r) => cardApplicationWorkflowId(r._id as string)),
+      ...(await models.Company.find(stack.ownRecords, { _id: 1 }).lean()).map((r) => contractWorkflowId(r._id as string)),
+      ...(await models.PortalAccount.find(stack.ownRecords, { _id: 1 }).lean()).map((r) => accountWorkflowId(r._id as string)),
+      ...(await models.CardApplication.find(stack.ownRecords, { _id: 1 }).lean()).map((r) => cardApplicationWorkflowId(r._id as string)),
     ]);
     const orphans = await missingWorkflows(stack.client, expected);
     const recordsWithoutWorkflow = orphans.length;
     for (const id of orphans) problems.push(`record without its workflow: ${id}`);
     let workflowsWithoutRecord = 0;
-    for await (const wf of stack.client.workflow.list({ query: `WorkflowType IN ('contractApproval', 'portalAccount', 'cardApplication')` })) {
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowType IN ('contractApproval', 'portalAccount', 'cardApplication') AND ${stack.ownWorkflowsQuery}` })) {
       if (!expected.has(wf.workflowId)) {
         workflowsWithoutRecord++;
         problems.push(`workflow without its record: ${wf.workflowId}`);
       }
     }
     if (remaining) problems.push(`${remaining} records still marked half-created after ${o.convergeSeconds} s`);
+    const dataset = DatasetCheck.of(stack);
+    await dataset?.settle();
+    const datasetReport = await dataset?.verify();
+    problems.push(...(datasetReport?.problems ?? []));
     const halfCreatedSeen = Math.max(0, ...kills.map((k) => k.halfCreatedRightAfter));
     if (!kills.length) problems.push('no kill happened while requests were in flight');
     else if (halfCreatedSeen === 0) problems.push('no kill landed between a record and its start: the drill proved nothing');
@@ -245,6 +255,7 @@ export async function apiCrashDrill(o: ApiCrashOptions): Promise<DrillResult> {
         workflowsWithoutRecord,
         stillHalfCreated: remaining,
         convergedInSeconds,
+        ...(datasetReport ? { dataset: datasetReport.figures } : {}),
         exitedOnTheirOwn: stack.unexpectedExits,
         seconds: Math.round((Date.now() - started) / 1000),
       },

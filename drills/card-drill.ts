@@ -4,6 +4,7 @@
  * drill's faults while it runs, then the count of what was lost or duplicated.
  * A drill only says which faults it causes and what it reports about them.
  */
+import { DatasetCheck } from './dataset-check';
 import { DrillStack, say, sleep, type DrillResult } from './stack';
 import { CardWorkload, clockNote } from './workload';
 
@@ -67,8 +68,16 @@ export async function cardDrill(name: string, headline: string, o: CardDrillOpti
     };
     const report = await causeFaults(run);
     await running;
-    const { figures, problems } = await workload.verify();
+    // On a data set: its cases must have woken and mailed what they should before the mail is counted.
+    const dataset = DatasetCheck.of(stack);
+    await dataset?.settle();
+    const { figures, problems } = await workload.verify((m) => dataset?.accounts(m) ?? false);
     problems.push(...(report.problems ?? []));
+    const datasetReport = await dataset?.verify();
+    if (datasetReport) {
+      figures.dataset = datasetReport.figures;
+      problems.push(...datasetReport.problems);
+    }
     if (report.faults === 0) problems.push('no fault happened while cases were in flight');
     passed = problems.length === 0;
     return {

@@ -14,12 +14,19 @@
  *                     --timeout=25 (minutes) --converge=120 --registration-concurrency=20
  *   (all)             --concurrency=N (cases driven at once; default: all of them) --case-timeout=25 (minutes)
  *                     --keep (keep the stacks' folders)
+ *                     --data=realistic|small|tiny: each stack starts on a copy of that seeded data set (built
+ *                     once per machine, seed/dataset.ts), whose running cases wake on the drill's worker;
+ *                     --settle=20 (minutes the drill waits for them after its own cases, drills/dataset-check.ts)
+ *                     --awake: on a copy of the data set whose cases have woken and sleep on their timers, as
+ *                     in production (built once per machine, drills/awake.ts; --wake=180 minutes at most)
  */
 import { apiBurstDrill } from './api-burst';
 import { apiCrashDrill } from './api-crash';
 import { ferretDbOutageDrill } from './ferretdb-outage';
 import { slowSmtpDrill } from './slow-smtp';
-import { activeStacks, say, type DrillResult } from './stack';
+import { ensureDataset, type DatasetSize } from '../seed/dataset';
+import { ensureAwakeDataset } from './awake';
+import { activeStacks, say, useDataset, type DrillResult } from './stack';
 import { temporalRestartDrill } from './temporal-restart';
 import { workerKillDrill } from './worker-kill';
 import { workerRollingDrill } from './worker-rolling';
@@ -30,9 +37,11 @@ type DrillName = (typeof DRILLS)[number];
 function parseArgs(argv: string[]): { names: DrillName[]; opts: Record<string, string> } {
   const names: DrillName[] = [];
   const opts: Record<string, string> = {};
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
     const m = /^--([\w-]+)(?:=(.*))?$/.exec(arg);
-    if (m) opts[m[1]!] = m[2] ?? 'true';
+    if (m?.[1] === 'data' && m[2] === undefined) opts.data = argv[++i] ?? ''; // also `--data realistic`
+    else if (m) opts[m[1]!] = m[2] ?? 'true';
     else if ((DRILLS as readonly string[]).includes(arg)) names.push(arg as DrillName);
     else throw new Error(`unknown drill or argument "${arg}"; drills: ${DRILLS.join(', ')}`);
   }
@@ -146,6 +155,12 @@ async function main(): Promise<void> {
       say(`${signal}: stopping the drills' processes`);
       void Promise.all([...activeStacks].map((s) => s.stop(true))).then(() => process.exit(130));
     });
+  }
+  if (opts.data) {
+    const seeded = await ensureDataset(opts.data as DatasetSize, say);
+    const dataset = opts.awake === 'true' ? await ensureAwakeDataset(seeded, num(opts, 'wake', 180)) : seeded;
+    useDataset(dataset, num(opts, 'settle', 20));
+    say(`every drill starts on a copy of the ${dataset.size} data set in ${dataset.dir}`);
   }
   const results: DrillResult[] = [];
   for (const name of names) {

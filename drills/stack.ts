@@ -20,6 +20,7 @@ import { dataConverter } from '../codec/data-converter';
 import { parsePayloadKeys } from '../config/payload-keys';
 import { freePort, httpOk, type ManagedProcess } from '../stack/processes';
 import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
+import { copyDataset, type Dataset } from '../seed/dataset';
 import { setCurrentVersion } from '../workers/deployment';
 import { WORKER_DRAINED_LINE } from '../workers/shutdown';
 import { WORKER_READY_LINE } from '../workers/worker';
@@ -186,6 +187,20 @@ export interface StackOptions {
   smtpDelayMs?: number;
   /** The worker's SMTP pool (SMTP_MAX_CONNECTIONS; default 5): smaller, mail queues in the worker. */
   smtpMaxConnections?: number;
+  /** Start on a copy of this seeded data set (seed/dataset.ts); default: the one `useDataset` chose, or empty stores. */
+  dataset?: Dataset;
+  /** Encrypt with the data set's own key only (drills/awake.ts: the histories it keeps must decode in later runs). */
+  datasetKeyOnly?: boolean;
+}
+
+let runDataset: { dataset: Dataset; settleMs: number } | undefined;
+/**
+ * The data set every stack of this run starts on (`npm run drill -- --data <size>`); undefined: empty
+ * stores. `settleMinutes`: how long after its own cases a drill waits for the data set's cases to have
+ * woken and mailed (drills/dataset-check.ts).
+ */
+export function useDataset(dataset: Dataset | undefined, settleMinutes = 20): void {
+  runDataset = dataset && { dataset, settleMs: settleMinutes * 60_000 };
 }
 
 /** Stacks started and not yet stopped, so that an interrupted drill (Ctrl-C) stops its processes. */
@@ -210,23 +225,56 @@ export class DrillStack {
   private readonly intended = new Set<ManagedProcess>();
   private stopping = false;
 
+  /** The seeded data set this stack starts on (a copy of it), if any. */
+  readonly dataset?: Dataset;
+  /**
+   * When this stack started: everything the drill creates comes later, the data set's records and
+   * workflows earlier. The drills count their own cases by it (`ownRecords`, `ownWorkflowsQuery`).
+   */
+  startedAt = new Date();
+
   constructor(readonly options: StackOptions) {
     this.dir = mkdtempSync(join(tmpdir(), `xs-drill-${options.name}-`));
     this.mail.delayMs = options.smtpDelayMs ?? 0;
+    this.dataset = options.dataset ?? runDataset?.dataset;
+  }
+  /** How long a drill waits for the data set's cases after its own (DatasetCheck.settle). */
+  readonly datasetSettleMs = runDataset?.settleMs ?? 20 * 60_000;
+
+  /** The workflows names its drill's own: started after the stack (not the data set's, started when it was built). */
+  get ownWorkflowsQuery(): string {
+    return `StartTime >= "${this.startedAt.toISOString()}"`;
+  }
+  /** A filter for the drill's own records: created after the stack started (the data set's are older). */
+  get ownRecords(): { createdAt: { $gte: Date } } {
+    return { createdAt: { $gte: this.startedAt } };
+  }
+  get namespace(): string {
+    return this.dataset?.namespace ?? 'default';
+  }
+  get taskQueue(): string {
+    return this.dataset?.taskQueue ?? 'xs-backoffice';
   }
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.ports.api}`;
   }
   get mongoUri(): string {
-    return `mongodb://127.0.0.1:${this.ports.mongo}/xs-backoffice`;
+    return `mongodb://127.0.0.1:${this.ports.mongo}/${this.dataset?.database ?? 'xs-backoffice'}`;
   }
   private log(name: string): string {
     return join(this.dir, 'logs', `${name}.log`);
   }
 
-  /** A payload key of this stack's own (production refuses the local one); the drill's client encrypts with it too. */
-  private readonly payloadKeys = `drill:${randomBytes(32).toString('base64')}`;
+  /**
+   * A payload key of this stack's own (production refuses the local one); the drill's client encrypts with it too.
+   * On a data set, its key follows (it decrypts the data set's histories, as after a key rotation).
+   */
+  private get payloadKeys(): string {
+    if (this.options.datasetKeyOnly && this.dataset) return this.dataset.payloadKeys;
+    return [this.ownPayloadKey, this.dataset?.payloadKeys].filter(Boolean).join(',');
+  }
+  private readonly ownPayloadKey = `drill:${randomBytes(32).toString('base64')}`;
 
   /** The account-link secret of this stack's own (production refuses the local one). */
   private readonly linkSecret = randomBytes(32).toString('base64');
@@ -234,11 +282,13 @@ export class DrillStack {
   /** What the worker and the API read (config/index.ts), plus the API's keys and rate limit. */
   get env(): NodeJS.ProcessEnv {
     return {
-      NODE_ENV: 'production',
+      // A data set's histories are encrypted with the local development key, which production refuses: test
+      // (NODE_ENV only changes what the configuration accepts, config/index.ts).
+      NODE_ENV: this.dataset ? 'test' : 'production',
       LOG_LEVEL: 'warn',
       TEMPORAL_ADDRESS: `127.0.0.1:${this.ports.temporal}`,
-      TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TASK_QUEUE: 'xs-backoffice',
+      TEMPORAL_NAMESPACE: this.namespace,
+      TEMPORAL_TASK_QUEUE: this.taskQueue,
       MONGODB_URI: this.mongoUri,
       SMTP_URL: this.mail.url,
       API_HOST: '127.0.0.1',
@@ -261,12 +311,19 @@ export class DrillStack {
 
   async start(): Promise<void> {
     activeStacks.add(this);
+    this.startedAt = new Date();
     this.ports = { temporal: await freePort(), mongo: await freePort(), api: await freePort() };
     await this.mail.start();
     say(`stack in ${this.dir} (Temporal 127.0.0.1:${this.ports.temporal}, FerretDB :${this.ports.mongo}, API :${this.ports.api}, SMTP ${this.mail.url})`);
+    if (this.dataset) {
+      // The servers start on a copy of the data set's files: its records, and its running cases waiting for a worker.
+      const t = Date.now();
+      copyDataset(this.dataset, this.dir);
+      say(`on the ${this.dataset.size} data set (as of ${this.dataset.asOf}; copied in ${((Date.now() - t) / 1000).toFixed(1)} s): ${JSON.stringify(this.dataset.counts)}`);
+    }
     await Promise.all([this.startTemporal(), this.startFerretDb(), this.buildBundle()]);
     this.connection = await Connection.connect({ address: `127.0.0.1:${this.ports.temporal}` });
-    this.client = new Client({ connection: this.connection, namespace: 'default', dataConverter: dataConverter(parsePayloadKeys(this.payloadKeys, [])) });
+    this.client = new Client({ connection: this.connection, namespace: this.namespace, dataConverter: dataConverter(parsePayloadKeys(this.payloadKeys, [])) });
     await this.startWorker();
     await this.startApi();
   }
@@ -290,6 +347,7 @@ export class DrillStack {
       port: this.ports.temporal,
       uiPort: 0,
       dbFile: join(this.dir, 'temporal.db'),
+      namespace: this.namespace,
       logFile: this.log('temporal'),
     });
   }
@@ -309,7 +367,7 @@ export class DrillStack {
       ready: async (output) => output.includes(WORKER_READY_LINE),
     });
     // A versioned worker gets work once its build is current (workers/deployment.ts), as in a deploy.
-    await setCurrentVersion(this.connection!, 'default', DRILL_BUILD);
+    await setCurrentVersion(this.connection!, this.namespace, DRILL_BUILD);
     this.workerStarts += 1;
     this.note(`worker started (pid ${this.worker.child.pid}, ready in ${((Date.now() - started) / 1000).toFixed(1)}s)`);
     this.supervise(this.worker, () => this.startWorker());

@@ -58,7 +58,7 @@ export async function activityOutcomes(stack: DrillStack, handOvers: HandOver[] 
   };
   const examples: string[] = [];
   const atHandOver = (ms: number) => handOvers.some((h) => ms >= h.sigtermAt - 2_000 && ms <= h.sigtermAt + h.drainSeconds * 1000 + 2_000);
-  for await (const wf of stack.client.workflow.list()) {
+  for await (const wf of stack.client.workflow.list({ query: stack.ownWorkflowsQuery })) {
     figures.workflows += 1;
     const history = await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     const scheduled = new Map<string, { type: string; at: number }>();
