@@ -18,7 +18,7 @@
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { BenchContext, BenchResult } from './context';
-import { cardUserDocs, companyDocs, insertAll, insertCompanies, tag } from './fixtures';
+import { cardUserDocs, companyDocs, insertAll, insertCompanies, registrationBody, tag } from './fixtures';
 import { cpuMeter, now, ratio, round, table } from './measure';
 import { freePort, httpOk } from '../stack/processes';
 import { startNodeService } from '../stack/services';
@@ -123,17 +123,7 @@ export async function runApiLatency(ctx: BenchContext): Promise<BenchResult> {
     try {
       let kvk = 10_000_000 + Math.floor(Math.random() * 80_000_000);
       const issuedOn = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
-      const companyBody = () => {
-        const n = kvk++;
-        return {
-          companyName: `Bench Registration ${n} B.V.`,
-          kvkNumber: String(n),
-          vatId: `NL${String(n).padStart(9, '0')}B01`,
-          kvkExtract: { documentRef: `kvk-${n}`, issuedOn },
-          signatory: { name: 'Anna de Vries', email: `anna.${n}@haven.example`, listedInKvkExtract: true },
-          contact: { name: 'Piet Bakker', email: `piet.${n}@haven.example`, language: 'en' },
-        };
-      };
+      const companyBody = () => registrationBody(kvk++, issuedOn);
       let u = 0;
       const applicationBody = () => {
         const user = users[u++ % users.length]!;
@@ -346,17 +336,7 @@ async function dataFixture(ctx: BenchContext, db: Database, call: (method: strin
     terminal: pick(terminals),
     digestPeriod: digests.length ? pick(digests) : previousMonth,
     scheduleId: pick(schedules.map((s) => s.scheduleId)),
-    newCompanyBody: () => {
-      const k = kvk++;
-      return {
-        companyName: `Bench Registration ${k} B.V.`,
-        kvkNumber: String(k),
-        vatId: `NL${String(k).padStart(9, '0')}B01`,
-        kvkExtract: { documentRef: `kvk-${k}`, issuedOn },
-        signatory: { name: 'Anna de Vries', email: `anna.${k}@haven.example`, listedInKvkExtract: true },
-        contact: { name: 'Piet Bakker', email: `piet.${k}@haven.example`, language: 'en' },
-      };
-    },
+    newCompanyBody: () => registrationBody(kvk++, issuedOn),
     newApplicationBody: cycleBodies(users.map((u) => ({ companyId: u.companyId, xsId: u._id, cardType: 'PortKey', deliveryMethod: 'post', destination: 'NL' }))),
     newAccountBody: () => ({
       name: 'Bench',

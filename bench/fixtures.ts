@@ -84,3 +84,15 @@ export async function insertAll<T>(model: { insertMany(docs: T[], options: { ord
 export async function insertCompanies(models: Models, docs: CompanyFixture[]): Promise<void> {
   await insertAll(models.Company as never, docs);
 }
+
+/** The body of `POST /v1/companies` for a registration with KvK number `n` (unique per run), its extract issued on `issuedOn`. */
+export function registrationBody(n: number, issuedOn: string) {
+  return {
+    companyName: `Bench Registration ${n} B.V.`,
+    kvkNumber: String(n),
+    vatId: `NL${String(n).padStart(9, '0')}B01`,
+    kvkExtract: { documentRef: `kvk-${n}`, issuedOn },
+    signatory: { name: 'Anna de Vries', email: `anna.${n}@haven.example`, listedInKvkExtract: true },
+    contact: { name: 'Piet Bakker', email: `piet.${n}@haven.example`, language: 'en' },
+  };
+}

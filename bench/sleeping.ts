@@ -34,12 +34,8 @@ import type { WorkerVariant } from './worker-config';
 
 const YEAR = 365 * 86_400_000;
 
-interface SleepFigures {
-  count: number;
-  startedS: number;
-  asleepS: number;
-  startsPerSecond: number;
-  asleepPerSecond: number;
+/** What a worker holding sleeping workflows uses, read once they are all asleep. */
+interface WorkerMemoryFigures {
   rssMiB: number;
   rssPeakMiB: number;
   vmHwmMiB: number;
@@ -47,8 +43,35 @@ interface SleepFigures {
   workflowHeapUsedMiB: number;
   cachedWorkflows: number;
   maxCachedWorkflows: number;
-  workerStartMs: number;
   cpuSeconds: Record<string, number>;
+}
+
+function memoryFigures(
+  stats: Awaited<ReturnType<BenchWorker['stats']>>,
+  peakRss: number,
+  vmHwmBytes: number,
+  worker: BenchWorker,
+  cpuSeconds: Record<string, number>,
+): WorkerMemoryFigures {
+  return {
+    rssMiB: round(stats.rssBytes / MiB, 1),
+    rssPeakMiB: round(peakRss / MiB, 1),
+    vmHwmMiB: round(vmHwmBytes / MiB, 1),
+    mainHeapUsedMiB: round(stats.mainHeapUsedBytes / MiB, 1),
+    workflowHeapUsedMiB: round((stats.workflowHeapUsedBytes ?? NaN) / MiB, 1),
+    cachedWorkflows: stats.status.numCachedWorkflows,
+    maxCachedWorkflows: worker.info.resolved.maxCachedWorkflows,
+    cpuSeconds,
+  };
+}
+
+interface SleepFigures extends WorkerMemoryFigures {
+  count: number;
+  startedS: number;
+  asleepS: number;
+  startsPerSecond: number;
+  asleepPerSecond: number;
+  workerStartMs: number;
 }
 
 async function measure(
@@ -97,15 +120,8 @@ async function measure(
     asleepS: round(asleepMs / 1000, 1),
     startsPerSecond: round(count / (startedMs / 1000), 1),
     asleepPerSecond: round(count / (asleepMs / 1000), 1),
-    rssMiB: round(stats.rssBytes / MiB, 1),
-    rssPeakMiB: round(peak / MiB, 1),
-    vmHwmMiB: round(memory.peakRssBytes / MiB, 1),
-    mainHeapUsedMiB: round(stats.mainHeapUsedBytes / MiB, 1),
-    workflowHeapUsedMiB: round((stats.workflowHeapUsedBytes ?? NaN) / MiB, 1),
-    cachedWorkflows: stats.status.numCachedWorkflows,
-    maxCachedWorkflows: worker.info.resolved.maxCachedWorkflows,
+    ...memoryFigures(stats, peak, memory.peakRssBytes, worker, cpuS),
     workerStartMs: round(worker.startMs, 0),
-    cpuSeconds: cpuS,
   };
 }
 
@@ -219,7 +235,7 @@ export async function runSleeping(ctx: BenchContext): Promise<BenchResult> {
 }
 
 /** Figures of one worker bringing `count` started workflows asleep. */
-interface WakeFigures {
+interface WakeFigures extends WorkerMemoryFigures {
   count: number;
   /** Start calls, before any worker polled (the baseline only; the data set's were started when it was built). */
   startedS: number | null;
@@ -227,16 +243,8 @@ interface WakeFigures {
   /** From the worker polling to the last of them asleep. */
   asleepS: number;
   asleepPerSecond: number;
-  rssMiB: number;
-  rssPeakMiB: number;
-  vmHwmMiB: number;
-  mainHeapUsedMiB: number;
-  workflowHeapUsedMiB: number;
-  cachedWorkflows: number;
-  maxCachedWorkflows: number;
   retriedActivityAttempts: number;
   failedWorkflowTasks: number;
-  cpuSeconds: Record<string, number>;
 }
 
 /** A fresh worker on `queue`; the clock runs from its polling until `asleep()` reaches `total`. */
@@ -275,16 +283,9 @@ async function wake(ctx: BenchContext, variant: WorkerVariant, queue: string, la
       workerStartMs: round(worker.startMs, 0),
       asleepS: round(asleepMs / 1000, 1),
       asleepPerSecond: round(total / (asleepMs / 1000), 1),
-      rssMiB: round(stats.rssBytes / MiB, 1),
-      rssPeakMiB: round(peak / MiB, 1),
-      vmHwmMiB: round(memory.peakRssBytes / MiB, 1),
-      mainHeapUsedMiB: round(stats.mainHeapUsedBytes / MiB, 1),
-      workflowHeapUsedMiB: round((stats.workflowHeapUsedBytes ?? NaN) / MiB, 1),
-      cachedWorkflows: stats.status.numCachedWorkflows,
-      maxCachedWorkflows: worker.info.resolved.maxCachedWorkflows,
+      ...memoryFigures(stats, peak, memory.peakRssBytes, worker, cpuS),
       retriedActivityAttempts: logs.activityFailures,
       failedWorkflowTasks: logs.workflowTaskFailures,
-      cpuSeconds: cpuS,
     };
   });
 }
