@@ -30,9 +30,14 @@ export const ROOT = __dirname.split(sep).includes('dist') ? join(__dirname, '..'
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const t0 = Date.now();
+let sayTo: (line: string) => void = (line) => console.log(line);
+/** Where the drill's story goes (stdout unless set): `make test` keeps it in the test file's log. */
+export function tellTo(sink: (line: string) => void): void {
+  sayTo = sink;
+}
 /** A line of the drill's own story, with seconds since the drill process started. */
 export function say(line: string): void {
-  console.log(`[drill +${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
+  sayTo(`[drill +${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
 }
 
 // ---- The SMTP receiver -------------------------------------------------------------

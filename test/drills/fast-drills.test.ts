@@ -16,6 +16,11 @@ import type { workerRollingDrill as WorkerRollingDrill } from '../../drills/work
 import { testLog } from '../support/test-logs';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+const { tellTo } = require('../../dist/drills/stack') as { tellTo: (sink: (line: string) => void) => void };
+// The drills' story goes to this file's log (printed if a drill fails), not to the run's output.
+const story = testLog();
+tellTo((line) => story.info(line));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { workerKillDrill } = require('../../dist/drills/worker-kill') as { workerKillDrill: typeof WorkerKillDrill };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { workerRollingDrill } = require('../../dist/drills/worker-rolling') as { workerRollingDrill: typeof WorkerRollingDrill };
