@@ -117,6 +117,28 @@ export function createEmailActivities(deps: { models: Models; mailer: Mailer; ba
     }
   }
 
+  /** The outbox entry of an attempt: written once (pending), counted on every attempt. */
+  async function recordPending(key: string, entry: { messageId: string; to: string; template: string; language: Language; subject: string }): Promise<void> {
+    await EmailOutbox.updateOne({ _id: key }, { $setOnInsert: { ...entry, status: 'pending' }, $inc: { attempts: 1 } }, { upsert: true });
+  }
+
+  /**
+   * The mail is out: the `sent` mark must not be lost to a passing database error (a busy
+   * SQLite, a failover), or the retry would send it again. Retried here, inside this attempt.
+   */
+  async function markSent(key: string): Promise<void> {
+    for (let i = 0; ; i++) {
+      try {
+        await EmailOutbox.updateOne({ _id: key }, { $set: { status: 'sent', sentAt: new Date() } });
+        return;
+      } catch (err) {
+        if (i >= 8) throw err;
+        log.warn('marking the email sent failed; retrying', { key, error: (err as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** Math.min(i, 4)));
+      }
+    }
+  }
+
   return {
     async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
       const key = outboxKey(input.key);
@@ -133,21 +155,7 @@ export function createEmailActivities(deps: { models: Models; mailer: Mailer; ba
       }
       const recipient = await resolve(input.to);
       const message = renderEmail(input.template, recipient.language, input.data);
-      await EmailOutbox.updateOne(
-        { _id: key },
-        {
-          $setOnInsert: {
-            messageId,
-            to: recipient.email,
-            template: input.template,
-            language: recipient.language,
-            subject: message.subject,
-            status: 'pending',
-          },
-          $inc: { attempts: 1 },
-        },
-        { upsert: true },
-      );
+      await recordPending(key, { messageId, to: recipient.email, template: input.template, language: recipient.language, subject: message.subject });
       const context = Context.current();
       const { heartbeatDetails } = context.info;
       if ((heartbeatDetails as SmtpAccepted | undefined)?.smtpAccepted === messageId) {
@@ -168,18 +176,7 @@ export function createEmailActivities(deps: { models: Models; mailer: Mailer; ba
         // hands the details to the next attempt however this one ends (failed, timed out, killed).
         context.heartbeat({ smtpAccepted: messageId } satisfies SmtpAccepted);
       }
-      // The mail is out: the `sent` mark must not be lost to a passing database error (a busy
-      // SQLite, a failover), or the retry would send it again. Retried here, inside this attempt.
-      for (let i = 0; ; i++) {
-        try {
-          await EmailOutbox.updateOne({ _id: key }, { $set: { status: 'sent', sentAt: new Date() } });
-          break;
-        } catch (err) {
-          if (i >= 8) throw err;
-          log.warn('marking the email sent failed; retrying', { key, error: (err as Error).message });
-          await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** Math.min(i, 4)));
-        }
-      }
+      await markSent(key);
       counted('sent');
       return { outcome: 'sent', messageId };
     },
