@@ -72,21 +72,8 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   };
 
   setHandler(licenceStateQuery, () => state);
-  setHandler(renewLicenceUpdate, async (renewal) => {
-    const earlier = answers.earlier();
-    if (earlier) return earlier;
-    await initialized();
-    const licence = { number: renewal.number.trim(), expiresOn: renewal.expiresOn, documentRef: renewal.documentRef.trim() };
-    return change(() => checkRenewal(renewal), licence, (at) => acts.recordLicenceRenewal({ companyId, ...licence, at }));
-  }, { validator: (renewal) => void (answers.earlier() ?? checkRenewal(renewal)) });
-  setHandler(registerBridgingUpdate, async (bridging) => {
-    const earlier = answers.earlier();
-    if (earlier) return earlier;
-    await initialized();
-    const proofRef = bridging.proofRef.trim();
-    return change(() => checkBridging(bridging), { ...state!.licence, bridgingUntil: bridging.until, bridgingProofRef: proofRef }, (at) =>
-      acts.recordLicenceBridging({ companyId, until: bridging.until, proofRef, at }));
-  }, { validator: (bridging) => void (answers.earlier() ?? checkBridging(bridging)) });
+  setHandler(renewLicenceUpdate, renew, { validator: (renewal) => void (answers.earlier() ?? checkRenewal(renewal)) });
+  setHandler(registerBridgingUpdate, bridge, { validator: (bridging) => void (answers.earlier() ?? checkBridging(bridging)) });
 
   await loaded;
   const company = await acts.loadLicenceWatch({ companyId });
@@ -107,7 +94,17 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   // ---- 1. Warned at 09:00 on the 5th working day before E (at once when the watch starts later) ----
   if (!(await until(plan.warnAt))) return carryOn();
   if (!carried && Date.now() < Date.parse(plan.blockAt)) {
-    Object.assign(state, { phase: 'warned', warnedAt: now() });
+    await warned();
+    if (patched(CONTINUE_AFTER_WARNING)) return carryOn({ effectiveExpiresOn: plan.effectiveExpiresOn, at: state.warnedAt! });
+  }
+
+  // ---- 2. Not renewed by the end of E: every CargoCard blocked, the contract terminated ----------
+  if (!(await until(plan.blockAt, () => (blocking = true)))) return carryOn();
+  return blocked();
+
+  // ---- The steps --------------------------------------------------------------------------------
+  async function warned(): Promise<void> {
+    Object.assign(state!, { phase: 'warned', warnedAt: now() });
     showStatus(status());
     await acts.sendEmail({
       // Keyed by the expiry day: a re-planned watch warns again for a new day, never twice for one.
@@ -116,36 +113,53 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
       template: 'licence-warning',
       data: { companyName: company.companyName, licenceNumber: licence.number, expiresOn: plan.effectiveExpiresOn, blockAt: local(plan.blockAt) },
     });
-    if (patched(CONTINUE_AFTER_WARNING)) return carryOn({ effectiveExpiresOn: plan.effectiveExpiresOn, at: state.warnedAt! });
   }
 
-  // ---- 2. Not renewed by the end of E: every CargoCard blocked, the contract terminated ----------
-  if (!(await until(plan.blockAt, () => (blocking = true)))) return carryOn();
-  const blockedAt = now();
-  const reason = `transport licence ${licence.number} expired on ${plan.effectiveExpiresOn}`;
-  const cards = await acts.listCompanyCargoCards({ companyId });
-  await Promise.all(cards.map((cardNumber) => signalBlock(cardNumber, reason)));
-  await acts.blockCompanyCargoCards({ companyId, at: blockedAt, reason });
-  await acts.terminateContractForExpiredLicence({ companyId, at: blockedAt, reason });
-  if (patched(CANCEL_APPLICATIONS_PATCH)) {
-    // No CargoCard of the company is produced, handed over or activated from now on (their cards are blocked above).
-    const open = await acts.listOpenCargoCardApplications({ companyId });
-    const why = `the company's contract was terminated because its ${reason}`;
-    await Promise.all(open.map((applicationId) => signalCancel(applicationId, why)));
+  async function blocked(): Promise<LicenceWatchResult> {
+    const blockedAt = now();
+    const reason = `transport licence ${licence.number} expired on ${plan.effectiveExpiresOn}`;
+    const cards = await acts.listCompanyCargoCards({ companyId });
+    await Promise.all(cards.map((cardNumber) => signalBlock(cardNumber, reason)));
+    await acts.blockCompanyCargoCards({ companyId, at: blockedAt, reason });
+    await acts.terminateContractForExpiredLicence({ companyId, at: blockedAt, reason });
+    if (patched(CANCEL_APPLICATIONS_PATCH)) {
+      // No CargoCard of the company is produced, handed over or activated from now on (their cards are blocked above).
+      const open = await acts.listOpenCargoCardApplications({ companyId });
+      const why = `the company's contract was terminated because its ${reason}`;
+      await Promise.all(open.map((applicationId) => signalCancel(applicationId, why)));
+    }
+    Object.assign(state!, { phase: 'blocked', blockedAt, blockedCards: cards });
+    showStatus(status());
+    await acts.sendEmail({
+      key: { workflowId, purpose: 'licence-expired', period: plan.effectiveExpiresOn },
+      to: { kind: 'company-contact', companyId },
+      template: 'licence-expired',
+      data: {
+        companyName: company.companyName, licenceNumber: licence.number, expiresOn: plan.effectiveExpiresOn,
+        terminatedAt: local(blockedAt), cardCount: String(cards.length), cardNumbers: cards.join(', '),
+      },
+    });
+    await condition(allHandlersFinished);
+    return { outcome: 'blocked', blockedAt, blockedCards: cards };
   }
-  Object.assign(state, { phase: 'blocked', blockedAt, blockedCards: cards });
-  showStatus(status());
-  await acts.sendEmail({
-    key: { workflowId, purpose: 'licence-expired', period: plan.effectiveExpiresOn },
-    to: { kind: 'company-contact', companyId },
-    template: 'licence-expired',
-    data: {
-      companyName: company.companyName, licenceNumber: licence.number, expiresOn: plan.effectiveExpiresOn,
-      terminatedAt: local(blockedAt), cardCount: String(cards.length), cardNumbers: cards.join(', '),
-    },
-  });
-  await condition(allHandlersFinished);
-  return { outcome: 'blocked', blockedAt, blockedCards: cards };
+
+  // ---- Handlers -----------------------------------------------------------------------------
+  async function renew(renewal: LicenceRenewal): Promise<LicencePlan> {
+    const earlier = answers.earlier();
+    if (earlier) return earlier;
+    await initialized();
+    const next = { number: renewal.number.trim(), expiresOn: renewal.expiresOn, documentRef: renewal.documentRef.trim() };
+    return change(() => checkRenewal(renewal), next, (at) => acts.recordLicenceRenewal({ companyId, ...next, at }));
+  }
+
+  async function bridge(bridging: LicenceBridging): Promise<LicencePlan> {
+    const earlier = answers.earlier();
+    if (earlier) return earlier;
+    await initialized();
+    const proofRef = bridging.proofRef.trim();
+    return change(() => checkBridging(bridging), { ...state!.licence, bridgingUntil: bridging.until, bridgingProofRef: proofRef }, (at) =>
+      acts.recordLicenceBridging({ companyId, until: bridging.until, proofRef, at }));
+  }
 
   // ---- Helpers ------------------------------------------------------------------------------
   /**
