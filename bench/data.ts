@@ -10,6 +10,7 @@
  * task yet matches `AWAKE`.
  */
 import type { Model } from 'mongoose';
+import { CARD_LIFE_NOT_YET_RUN, LICENCE_WATCH_NOT_YET_RUN } from '../seed/dataset';
 import { seededRandom, type Random } from '../seed/random';
 import { sleep } from './measure';
 import type { BenchStack } from './stack';
@@ -22,8 +23,7 @@ const running = (taskQueue: string) => `TaskQueue = '${taskQueue}' AND Execution
 export const sleepersQuery = (taskQueue: string): string => `${running(taskQueue)} AND WorkflowType IN (${SLEEPER_TYPES.map((t) => `'${t}'`).join(', ')})`;
 
 /** Those of them that have not run their first workflow task yet. */
-export const awakeQuery = (taskQueue: string): string =>
-  `${running(taskQueue)} AND ((WorkflowType = 'cardInUse' AND Phase IS NULL) OR (WorkflowType = 'licenceWatch' AND Phase = 'watching' AND NextDueAt IS NULL))`;
+export const notYetRunQuery = (taskQueue: string): string => `${running(taskQueue)} AND ((${CARD_LIFE_NOT_YET_RUN}) OR (${LICENCE_WATCH_NOT_YET_RUN}))`;
 
 /** Every running case of the data set, whatever its type (contract approvals and open applications too). */
 export const casesQuery = (taskQueue: string): string => running(taskQueue);
@@ -63,10 +63,10 @@ export async function pollCount(
  */
 export async function untilDatasetAsleep(stack: BenchStack, log: (line: string) => void): Promise<void> {
   const data = stack.data!;
-  const awake = await count(stack, awakeQuery(data.taskQueue));
-  if (awake === 0) return;
-  log(`  the data set's ${awake} card lives and licence watches have not run yet: the worker brings them asleep first (not measured)`);
-  await pollCount(stack, awakeQuery(data.taskQueue), (n) => n === 0, { log, label: 'card lives and watches not yet asleep' });
+  const notYetRun = await count(stack, notYetRunQuery(data.taskQueue));
+  if (notYetRun === 0) return;
+  log(`  the data set's ${notYetRun} card lives and licence watches have not run yet: the worker brings them asleep first (not measured)`);
+  await pollCount(stack, notYetRunQuery(data.taskQueue), (n) => n === 0, { log, label: 'card lives and watches not yet asleep' });
 }
 
 /** A seeded sample of the IDs of a collection matching `filter` (the whole list is read once). */

@@ -24,7 +24,7 @@
 import { startLicenceWatch } from '../api/services/licences';
 import type { CompanyDoc } from '../db/models';
 import type { BenchContext, BenchResult } from './context';
-import { awakeQuery, casesQuery, count, sleepersQuery } from './data';
+import { notYetRunQuery, casesQuery, count, sleepersQuery } from './data';
 import { companyDocs, insertCompanies, tag } from './fixtures';
 import { cpuMeter, inParallel, MiB, now, progress, ratio, round, rssSampler, sleep, table, withRetries } from './measure';
 import { licenceWatchWorkflowId } from '../workflows/definitions';
@@ -299,23 +299,23 @@ async function runSleepingOnData(ctx: BenchContext): Promise<BenchResult> {
   const notes: string[] = [];
   const queue = data.taskQueue;
   const total = await count(stack, sleepersQuery(queue));
-  const awake = await count(stack, awakeQuery(queue));
+  const notYetRun = await count(stack, notYetRunQuery(queue));
   const otherCases = (await count(stack, casesQuery(queue))) - total;
-  if (awake === 0) throw new Error(`the data set's ${total} card lives and licence watches are asleep already (run the sleeping benchmark first, on a fresh copy)`);
-  if (awake < total) notes.push(`${total - awake} of the ${total} card lives and watches had run before this benchmark: measured on the other ${awake}`);
+  if (notYetRun === 0) throw new Error(`the data set's ${total} card lives and licence watches are asleep already (run the sleeping benchmark first, on a fresh copy)`);
+  if (notYetRun < total) notes.push(`${total - notYetRun} of the ${total} card lives and watches had run before this benchmark: measured on the other ${notYetRun}`);
   notes.push(
     `the same worker also ran the first tasks of the data set's ${otherCases} other running cases (contract approvals, open card applications), and whatever the card lives found due (reminders)`,
   );
-  const cases = await wake(ctx, variant, queue, 'card lives and licence watches', awake, async () => awake - (await count(stack, awakeQuery(queue))), null);
+  const cases = await wake(ctx, variant, queue, 'card lives and licence watches', notYetRun, async () => notYetRun - (await count(stack, notYetRunQuery(queue))), null);
 
   // Baseline: as many trivial sleepers, all started before a worker polls their queue (as the data set's were).
   const baseQueue = `sl-base-${tag()}`;
   const until = new Date(Date.now() + 30 * 86_400_000).toISOString();
   const retries = { retries: 0 };
-  log(`sleeping [${variant.name}]: starting ${awake} trivial sleepers, no worker on their queue yet`);
-  const p = progress(log, 'sleepers started', awake);
+  log(`sleeping [${variant.name}]: starting ${notYetRun} trivial sleepers, no worker on their queue yet`);
+  const p = progress(log, 'sleepers started', notYetRun);
   const t0 = now();
-  await inParallel(awake, sizes.inFlight, async (i) => {
+  await inParallel(notYetRun, sizes.inFlight, async (i) => {
     const workflowId = `sleeper-${baseQueue}-${i}`;
     await withRetries(
       () => stack.client.workflow.start('benchSleeper', { taskQueue: baseQueue, workflowId, args: [{ until }] }),
@@ -327,7 +327,7 @@ async function runSleepingOnData(ctx: BenchContext): Promise<BenchResult> {
   p.done();
   const startedS = round((now() - t0) / 1000, 1);
   const sleeperQuery = `WorkflowType = 'benchSleeper' AND TaskQueue = '${baseQueue}' AND NextDueAt IS NOT NULL`;
-  const sleepers = await wake(ctx, variant, baseQueue, 'trivial sleepers', awake, () => count(stack, sleeperQuery), startedS);
+  const sleepers = await wake(ctx, variant, baseQueue, 'trivial sleepers', notYetRun, () => count(stack, sleeperQuery), startedS);
   if (retries.retries) notes.push(`${retries.retries} sleeper start calls failed on the way and were made again`);
 
   const asleepRate = ratio(cases.asleepPerSecond, sleepers.asleepPerSecond);
@@ -349,18 +349,18 @@ async function runSleepingOnData(ctx: BenchContext): Promise<BenchResult> {
     benchmark: 'sleeping',
     title: `Sleeping processes (${data.size} data set)`,
     measured: [
-      `the ${data.size} data set's ${awake} card lives (cardInUse) and licence watches, started when it was built and never run, brought asleep by one fresh worker: clock from the worker polling until each has run its first workflow task (a card life sets Phase, a watch NextDueAt; counted in visibility every 2 s);`,
+      `the ${data.size} data set's ${notYetRun} card lives (cardInUse) and licence watches, started when it was built and never run, brought asleep by one fresh worker: clock from the worker polling until each has run its first workflow task (a card life sets Phase, a watch NextDueAt; counted in visibility every 2 s);`,
       `baseline: as many bench/workflows/baseline.ts benchSleeper workflows (set NextDueAt, one timer), all started first with no worker on their queue (${sizes.inFlight} start calls in flight), then brought asleep by a fresh worker of the same configuration, clocked the same way;`,
       'worker memory: RSS sampled every 250 ms (peak), and once idle: RSS, V8 heap of the main and workflow threads, workflows in the cache vs maxCachedWorkflows.',
       'goals (issue 13): asleep rate >= 0.8 x the trivial sleepers\', worker RSS <= 1 GiB.',
     ],
-    sizes: { watches: awake, inFlight: sizes.inFlight },
+    sizes: { watches: notYetRun, inFlight: sizes.inFlight },
     startedAt: startedAt.toISOString(),
     durationS: round((Date.now() - startedAt.getTime()) / 1000, 1),
     ratios: { 'asleep/s data set / trivial sleepers': asleepRate, 'worker RSS peak GiB (goal <= 1)': rssGiB },
     results: [{ variant: variant.name, worker: describeVariant(variant), cases, sleepers, goals: { asleepRateRatio: asleepRate, asleepRateMet: asleepRate >= 0.8, workerRssPeakGiB: rssGiB, rssMet: rssGiB <= 1 } }],
     tunings: [],
     notes,
-    tables: [table(`Sleeping processes: the ${data.size} data set's ${awake} card lives and licence watches vs ${awake} trivial sleepers, each brought asleep by one fresh worker`, rows)],
+    tables: [table(`Sleeping processes: the ${data.size} data set's ${notYetRun} card lives and licence watches vs ${notYetRun} trivial sleepers, each brought asleep by one fresh worker`, rows)],
   };
 }

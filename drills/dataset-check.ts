@@ -16,6 +16,7 @@
  * unexpected.
  */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { CARD_LIFE_NOT_YET_RUN } from '../seed/dataset';
 import { connectDatabase } from '../db/connection';
 import { SA } from '../workflows/definitions';
 import { say, sleep, type DrillStack, type Mail } from './stack';
@@ -69,7 +70,7 @@ export class DatasetCheck {
     const running = `ExecutionStatus = "Running" AND ${this.before}`;
     // Card lives (most of the data set) are started without a Phase and publish one in their first task:
     // those still without one have not run it.
-    const asleep = () => this.count(`${running} AND WorkflowType = "cardInUse" AND Phase IS NULL`);
+    const asleep = () => this.count(`${running} AND ${CARD_LIFE_NOT_YET_RUN}`);
     // The others carry a Phase from their start: whether they ran their first task is in their history.
     let unstarted = (await this.list(`${running} AND WorkflowType != "cardInUse"`)).map((wf) => wf.workflowId);
     const others = unstarted.length;

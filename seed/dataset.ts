@@ -28,6 +28,14 @@ import { seedStack } from './run';
 
 export type DatasetSize = keyof typeof SIZES;
 
+/**
+ * Visibility filters for the data set's cases that have not run their first workflow task:
+ * a card life is started without a `Phase` and publishes one in it; a licence watch is started
+ * with `Phase = watching` and publishes its `NextDueAt` in it.
+ */
+export const CARD_LIFE_NOT_YET_RUN = `WorkflowType = 'cardInUse' AND Phase IS NULL`;
+export const LICENCE_WATCH_NOT_YET_RUN = `WorkflowType = 'licenceWatch' AND Phase = 'watching' AND NextDueAt IS NULL`;
+
 /** What a copy of the data set needs to be served and read (dataset.json). */
 export interface Dataset {
   size: DatasetSize;

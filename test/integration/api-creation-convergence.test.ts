@@ -9,7 +9,6 @@
  */
 import { createLogger } from '../../observability/logger';
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
 import { currentVersions, DEFAULT_PORTAL_SETTINGS } from '../../api/services/sign-in';
 import { creationCompleters } from '../../api/services/creation-sweep';
 import { sweepHalfCreated } from '../../api/services/creation';
@@ -18,7 +17,7 @@ import { DEFAULT_RULES } from '../../domain/rules';
 import { accountWorkflowId, cardApplicationWorkflowId, contractWorkflowId } from '../../workflows/definitions';
 import { startApiHarness, startApp, type ApiHarness, type AppServer } from '../support/api-harness';
 import { companyRegistration, hex } from '../support/fixtures';
-import { eventually } from '../support/servers';
+import { eventually, workflowExists } from '../support/servers';
 import { createCardUser, createCompany } from './card-fixtures';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
@@ -114,15 +113,7 @@ const PATHS: CreatePath[] = [
   },
 ];
 
-async function exists(workflowId: string): Promise<boolean> {
-  try {
-    await h.client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
+const exists = (workflowId: string) => workflowExists(h.client, workflowId);
 
 async function expectComplete(p: CreatePath, body: Record<string, unknown>) {
   const record = await p.record(body);

@@ -3,7 +3,6 @@
  * models, the running cases' workflows started, deterministic, and a second run
  * (or a run resumed after an interruption) writes nothing twice.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, Connection } from '@temporalio/client';
 import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
@@ -12,7 +11,7 @@ import { cardInUseWorkflowId, cardApplicationWorkflowId, contractWorkflowId, lic
 import * as data from '../../seed/data';
 import type { Progress } from '../../seed/progress';
 import { seed } from '../../seed/seeder';
-import { devServerClient, testDatabase, uniqueName } from '../support/servers';
+import { devServerClient, testDatabase, uniqueName, workflowExists } from '../support/servers';
 
 let db: Database;
 let temporal: { client: Client; connection: Connection };
@@ -32,15 +31,7 @@ afterAll(async () => {
 
 const run = (progress: Progress = quiet) => seed({ size: 'tiny', sizes, db, temporal: temporal.client, taskQueue, calendar, progress });
 
-async function exists(workflowId: string): Promise<boolean> {
-  try {
-    await temporal.client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
+const exists = (workflowId: string) => workflowExists(temporal.client, workflowId);
 
 it('seeds records through the models and starts the running cases; a second run adds nothing', async () => {
   // Interrupted after the cards: the progress bar's step callback throws once the cards are done.
