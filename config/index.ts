@@ -105,7 +105,7 @@ const schema = z.object({
 
   // a workflow bundle prebuilt by dist/workers/bundle.js (the Docker image has one); unset: bundle at start
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
-  // workflows the worker keeps in memory between their tasks (the SDK's default: from the heap size limit)
+  // workflows the worker keeps in memory between their tasks (default: workers/worker.ts DEFAULT_MAX_CACHED_WORKFLOWS)
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt.optional(),
   // host:port the worker serves Prometheus metrics on (the Temporal SDK's own), or "off"
   WORKER_METRICS_ADDRESS: z

@@ -18,6 +18,15 @@ export const WORKER_READY_LINE = 'worker: polling';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+/**
+ * Workflows kept in memory between their tasks (WORKER_MAX_CACHED_WORKFLOWS overrides it). Most cases sleep
+ * for weeks to years (60,000 card lives at the issuer's size): one evicted costs a replay of its short history
+ * when its timer fires, one cached costs memory for as long as it sleeps. The SDK's default, from the heap size
+ * limit (about 2,300 on a 4 GiB heap), took the worker past 1 GiB of RSS in the sleeping benchmark
+ * (docs/benchmarks.md); 1,000 keeps it under, with room for every case that is actually busy.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 1000;
+
 export interface WorkerSetup {
   temporal: TemporalConfig;
   deps: ActivityDeps;
@@ -50,6 +59,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     // A stopping worker lets every activity in flight finish (workers/shutdown.ts).
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
     shutdownForceTime: SHUTDOWN_FORCE_MS,
+    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
     ...setup.options,
     dataConverter: dataConverter(setup.payloadKeys),
   });

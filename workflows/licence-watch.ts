@@ -33,6 +33,7 @@ import {
   effectiveExpiry,
   invalidInput,
   licenceStateQuery,
+  MEMO,
   registerBridgingUpdate,
   renewLicenceUpdate,
   SA,
@@ -80,7 +81,7 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   if (!company.licence) {
     closedReason = company.reason;
     if (!allHandlersFinished()) await condition(allHandlersFinished); // Updates waiting for the licence are refused first
-    showStatus({ phase: 'closed', nextDueAt: null, details: `Nothing to watch: ${company.reason}`, extra: [{ key: SA.companyId, value: companyId }] });
+    showStatus({ phase: 'closed', nextDueAt: null, details: `Nothing to watch: ${company.reason}`, extra: [{ key: SA.companyId, value: companyId }], memo: { [MEMO.licence]: null } });
     return { outcome: 'closed', reason: company.reason };
   }
   const licence = company.licence;
@@ -228,8 +229,12 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
     return { effectiveExpiresOn, warnAt: warnAt.toISOString(), blockAt: blockAt.toISOString() };
   }
 
+  /** Where the watch stands, and its state in the memo: the API reads a licence from there without waking the watch. */
   function status(): Status {
-    const s = state!;
+    return { ...statusLine(state!), memo: { [MEMO.licence]: { ...state } } };
+  }
+
+  function statusLine(s: LicenceWatchState): Status {
     const bridging = s.licence.bridgingUntil ? ` (bridging period until ${s.licence.bridgingUntil})` : '';
     const valid = `Licence ${s.licence.number} valid through ${s.effectiveExpiresOn}${bridging}`;
     switch (s.phase) {

@@ -3,13 +3,13 @@
  * the activity talks to), the business rules of the deployment, and how a workflow shows
  * operators where it stands (search attributes + current details).
  */
-import { currentUpdateInfo, proxyActivities, proxyLocalActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { currentUpdateInfo, patched, proxyActivities, proxyLocalActivities, setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { BusinessCalendar } from '../domain/calendar';
 import type { BusinessRules } from '../domain/rules';
 import { ACTIVITY_PROFILE, LOCAL_PROFILE, PROFILES, type ProfileName } from './activity-profiles';
-import { invalidInput, SA } from './definitions';
+import { invalidInput, MEMO, SA } from './definitions';
 
 /**
  * Every activity through the proxy of its profile (workflows/activity-profiles.ts): mail, database,
@@ -111,7 +111,16 @@ export interface Status {
   /** One line for operators: what the case waits for, and until when. */
   details: string;
   extra?: SearchAttributeUpdatePair[];
+  /** More of the case's state for readers that must not wake it (the memo; e.g. the licence watch's plan). */
+  memo?: Record<string, unknown>;
 }
+
+/**
+ * Runs recorded before it set no memo. With it, the details (and `Status.memo`) are in the case's memo too:
+ * the API answers `GET /v1/cases/{id}` and a licence read from a describe, which the server answers alone,
+ * instead of a Query that has a worker replay a sleeping case (issue 13).
+ */
+const STATUS_IN_MEMO = 'status-in-memo';
 
 /** Publishes where the case stands: search attributes to find it, details to read it. */
 export function showStatus(status: Status): void {
@@ -122,4 +131,5 @@ export function showStatus(status: Status): void {
     ...(status.extra ?? []),
   ]);
   setCurrentDetails(status.details);
+  if (patched(STATUS_IN_MEMO)) upsertMemo({ [MEMO.waitingFor]: status.details, ...status.memo });
 }

@@ -1,12 +1,12 @@
 /**
- * Case lookup: the state of any case from its workflow (status, search
- * attributes, summary and what it waits for now), and the cases of a company
+ * Case lookup: the state of any case from a describe of its workflow (status,
+ * search attributes, summary and, from its memo, what it waits for now), and the cases of a company
  * from Temporal's visibility (eventually consistent: a case started a moment
  * ago may be missing for a second).
  */
 import { WorkflowNotFoundError, type TypedSearchAttributes } from '@temporalio/common';
-import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { SA } from '../../workflows/definitions';
+import type { WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
+import { MEMO, SA } from '../../workflows/definitions';
 import { fromTemporal, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
 import { readOutcome } from './updates';
@@ -41,6 +41,23 @@ function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>) {
   };
 }
 
+/**
+ * What a running case waits for: from its memo (workflows/support.ts showStatus), which the server answers
+ * alone; a run recorded before the memo was written is asked (the SDK's metadata query), bounded, since an
+ * idle worker must not hang the lookup.
+ */
+async function waitingForOf(handle: WorkflowHandle, memo: Record<string, unknown> | undefined): Promise<string | undefined> {
+  const recorded = memo?.[MEMO.waitingFor];
+  if (typeof recorded === 'string') return recorded || undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const metadata = await Promise.race([
+    handle.query<{ currentDetails?: string }>(METADATA_QUERY).catch(() => undefined),
+    new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 3000))),
+  ]);
+  clearTimeout(timer);
+  return metadata?.currentDetails || undefined;
+}
+
 export function createCaseService(deps: ServiceDeps) {
   const { workflow } = deps.temporal;
 
@@ -65,17 +82,7 @@ export function createCaseService(deps: ServiceDeps) {
         if (err instanceof WorkflowNotFoundError) throw notFound(`no case ${workflowId}`);
         throw err;
       }
-      // What it waits for: asked of the running workflow, bounded, since an idle worker must not hang the lookup.
-      let waitingFor: string | undefined;
-      if (description.status.name === 'RUNNING') {
-        let timer: NodeJS.Timeout | undefined;
-        const metadata = await Promise.race([
-          handle.query<{ currentDetails?: string }>(METADATA_QUERY).catch(() => undefined),
-          new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 3000))),
-        ]);
-        clearTimeout(timer);
-        waitingFor = metadata?.currentDetails || undefined;
-      }
+      const waitingFor = description.status.name === 'RUNNING' ? await waitingForOf(handle, description.memo) : undefined;
       const summary = await description.staticSummary();
       return {
         ...summaryOf(description),

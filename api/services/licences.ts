@@ -3,7 +3,7 @@
  * the watch (idempotent), reading it, and the renewals and bridging periods it
  * records and re-plans from (Updates; api/errors.ts maps their refusals).
  */
-import { WithStartWorkflowOperation, type WorkflowStartOptions } from '@temporalio/client';
+import { WithStartWorkflowOperation, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { CompanyDoc } from '../../db/models';
@@ -11,11 +11,13 @@ import type { licenceWatch } from '../../workflows/licence-watch';
 import {
   licenceStateQuery,
   licenceWatchWorkflowId,
+  MEMO,
   registerBridgingUpdate,
   renewLicenceUpdate,
   SA,
   type LicenceBridging,
   type LicenceRenewal,
+  type LicenceWatchState,
 } from '../../workflows/definitions';
 import { conflict, fromTemporal, notFound, unprocessable } from '../errors';
 import type { ServiceDeps } from './deps';
@@ -69,6 +71,16 @@ function watchRefusal(company: Company) {
   return undefined;
 }
 
+/**
+ * The watch's state from its memo (workflows/licence-watch.ts writes it with its status), which the server
+ * answers without waking the watch; a run recorded before it wrote the memo is asked (its Query).
+ */
+async function watchState(handle: WorkflowHandle): Promise<LicenceWatchState | null> {
+  const { memo } = await handle.describe();
+  if (memo && MEMO.licence in memo) return memo[MEMO.licence] as LicenceWatchState | null;
+  return handle.query(licenceStateQuery);
+}
+
 export function createLicenceService(deps: ServiceDeps) {
   const { Company } = deps.models;
 
@@ -98,9 +110,9 @@ export function createLicenceService(deps: ServiceDeps) {
     async get(companyId: string) {
       await load(companyId);
       const workflowId = licenceWatchWorkflowId(companyId);
-      let state;
+      let state: LicenceWatchState | null;
       try {
-        state = await deps.temporal.workflow.getHandle(workflowId).query(licenceStateQuery);
+        state = await watchState(deps.temporal.workflow.getHandle(workflowId));
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw notFound(`no licence watch runs for company ${companyId}`);
         throw err;

@@ -1,7 +1,7 @@
 /**
  * Case lookup and the company-name change, over HTTP against the dev server
- * (visibility answers the cases of a company; the running workflow answers
- * what it waits for).
+ * (visibility answers the cases of a company; the case's memo, written with
+ * its status, says what it waits for).
  */
 import { LOCAL_API_KEYS } from '../../config/api-keys';
 import { BusinessCalendar } from '../../domain/calendar';
@@ -80,4 +80,26 @@ test('a changed company name updates the company and is audited; KvK and VAT can
   expect((await h.api('PATCH', '/v1/companies/co_doesnotexist1', { companyName: 'X', changedBy: 'bo-2' })).status).toBe(404);
   const cs = await h.api('PATCH', `/v1/companies/${companyId}`, { companyName: 'Y', changedBy: 'cs' }, { authorization: `Bearer ${LOCAL_API_KEYS['customer-service']}` });
   expect(cs.status).toBe(403);
+});
+
+// Last in this file: it stops the worker.
+test('with no worker running, a case still says what it waits for and a licence still reads: both come from the memo', async () => {
+  const companyId = await register();
+  expect((await h.api('POST', `/v1/companies/${companyId}/decision`, { outcome: 'approved', decidedBy: 'bo-1' })).status).toBe(200);
+  const licencePath = `/v1/companies/${companyId}/transport-licence`;
+  const asked = await eventually(async () => {
+    const res = await h.api('GET', licencePath);
+    return res.status === 200 && res.body;
+  });
+  const awake = (await h.api('GET', `/v1/cases/licence:${companyId}`)).body;
+  expect(awake.waitingFor).toMatch(/^Licence .* valid through/);
+
+  // A sleeping case in production: no worker holds it, and a Query would have one replay it (or wait for one).
+  h.worker.shutdown();
+  await eventually(async () => h.worker.getState() === 'STOPPED');
+  const asleep = await h.api('GET', `/v1/cases/licence:${companyId}`);
+  expect(asleep.status).toBe(200);
+  expect(asleep.body).toMatchObject({ status: 'RUNNING', phase: 'watching', waitingFor: awake.waitingFor });
+  const licence = await h.api('GET', licencePath);
+  expect({ status: licence.status, body: licence.body }).toEqual({ status: 200, body: asked });
 });

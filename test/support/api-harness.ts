@@ -214,7 +214,7 @@ export async function startDevServerHarness(options: DevServerOptions = {}): Pro
     async close() {
       await current?.catch(() => undefined);
       if (running) {
-        worker.shutdown();
+        if (worker.getState() === 'RUNNING') worker.shutdown(); // a test may have stopped it
         await running;
       }
       await connection.close();

@@ -13,6 +13,13 @@ import { CARD_TYPES, DELIVERY_METHODS, type CardType, type DeliveryMethod } from
 
 const oneOf = (values: readonly string[]) => `one of ${values.map((v) => `\`${v}\``).join(', ')}`;
 
+/**
+ * The memo of a case (workflows/support.ts showStatus writes it with its status): what readers that must not
+ * wake a sleeping case get from a describe. `waitingFor` is the one line operators read (the Web UI's
+ * current details); `licence` is a licence watch's state (LicenceWatchState, or null: nothing to watch).
+ */
+export const MEMO = { waitingFor: 'waitingFor', licence: 'licence' } as const;
+
 export const SA = {
   /** The company's ID in the back-office (every case of a company carries it). */
   companyId: defineSearchAttributeKey('CompanyId', SearchAttributeType.KEYWORD),
