@@ -1,13 +1,11 @@
 /**
- * A minimal SMTP receiver for the benchmarks: it accepts every mail, reads
- * only its header (Message-ID, the outbox key the project sets in
- * X-XS-Outbox-Key) and counts, so that receiving costs as little as possible
- * next to sending. test/support/smtp.ts parses every mail in full (fine for
- * tests, heavy for 10,000 mails), hence this one.
+ * The benchmarks' view of the one SMTP receiver (stack/smtp-receiver.ts): it
+ * reads each mail's header only (Message-ID, the outbox key the project sets in
+ * X-XS-Outbox-Key), keeps none and counts, so that receiving costs as little as
+ * possible next to sending 10,000s of mails.
  */
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpReceiver, type ReceivedMail } from '../stack/smtp-receiver';
 
 export interface ReceivedStats {
   count: number;
@@ -37,14 +35,6 @@ export interface SmtpCounter {
   close(): Promise<void>;
 }
 
-const HEADER_END = Buffer.from('\r\n\r\n');
-
-function headerValue(header: string, name: string): string | undefined {
-  const unfolded = header.replace(/\r\n[ \t]+/g, ' ');
-  const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(unfolded);
-  return m?.[1]?.trim();
-}
-
 export async function startSmtpCounter(): Promise<SmtpCounter> {
   let ids = new Map<string, number>();
   let arrivals = new Map<string, number>();
@@ -61,13 +51,12 @@ export async function startSmtpCounter(): Promise<SmtpCounter> {
     s = { count: 0, uniqueMessageIds: 0, duplicates: 0, withoutMessageId: 0, firstAt: null, lastAt: null, bytes: 0 };
   };
 
-  const record = (header: string, bytes: number) => {
+  const record = ({ messageId, outboxKey: key, bytes }: ReceivedMail) => {
     const at = performance.now();
     s.count += 1;
     s.bytes += bytes;
     s.firstAt ??= at;
     s.lastAt = at;
-    const messageId = headerValue(header, 'Message-ID');
     if (!messageId) s.withoutMessageId += 1;
     else {
       const seen = ids.get(messageId) ?? 0;
@@ -75,7 +64,6 @@ export async function startSmtpCounter(): Promise<SmtpCounter> {
       else s.uniqueMessageIds += 1;
       ids.set(messageId, seen + 1);
     }
-    const key = headerValue(header, 'X-XS-Outbox-Key');
     if (key) {
       arrivals.set(key, at);
       received.set(key, (received.get(key) ?? 0) + 1);
@@ -89,40 +77,10 @@ export async function startSmtpCounter(): Promise<SmtpCounter> {
     }
   };
 
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    banner: 'bench',
-    // smtp-server looks up every client's address in DNS by default: on a machine without a
-    // resolver that answers, that wait (not the mail) would be what the benchmark measures.
-    disableReverseLookup: true,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      let headerBytes = 0;
-      let header: string | null = null;
-      let bytes = 0;
-      stream.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (header !== null) return;
-        chunks.push(chunk);
-        headerBytes += chunk.length;
-        const buf = Buffer.concat(chunks, headerBytes);
-        const end = buf.indexOf(HEADER_END);
-        if (end >= 0) header = buf.subarray(0, end).toString('latin1');
-      });
-      stream.on('end', () => {
-        record(header ?? Buffer.concat(chunks).toString('latin1'), bytes);
-        callback();
-      });
-      stream.on('error', callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
+  const receiver = await startSmtpReceiver({ parse: 'headers', keep: false, onAccepted: record });
 
   const counter: SmtpCounter = {
-    url: `smtp://127.0.0.1:${port}`,
+    url: receiver.url,
     arrivals,
     received,
     reset,
@@ -153,7 +111,7 @@ export async function startSmtpCounter(): Promise<SmtpCounter> {
         });
       });
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => receiver.close(),
   };
   reset();
   return counter;

@@ -9,16 +9,14 @@
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { dataConverter } from '../codec/data-converter';
 import { parsePayloadKeys } from '../config/payload-keys';
 import { freePort, httpOk, type ManagedProcess } from '../stack/processes';
+import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from '../stack/smtp-receiver';
 import { startFerretDb, startNodeService, startTemporalServer } from '../stack/services';
 import { copyDataset, type Dataset } from '../seed/dataset';
 import { setCurrentVersion } from '../workers/deployment';
@@ -53,83 +51,74 @@ export interface Mail {
   receivedAt: number;
 }
 
-/** Accepts mail (after parsing it, so a message counts only once the 250 is sent) and counts it. */
+/**
+ * The drills' view of the one SMTP receiver (stack/smtp-receiver.ts): every accepted message once per
+ * recipient, announced as it comes (`mail` events) so a case can wait for its own.
+ */
 export class MailCounter extends EventEmitter {
   readonly messages: Mail[] = [];
+  url = '';
+  private receiver?: SmtpReceiver;
+  private fixedDelayMs = 0;
+  private perMessageDelay?: (n: number) => number;
   constructor() {
     super();
     this.setMaxListeners(0); // one listener per case waiting for its mail
   }
+
   /** SMTP sessions whose client vanished (a killed worker) before the message was accepted. */
-  aborted = 0;
-  /** A slow relay: each message is answered this long after it arrived (the worker-rolling drill). */
-  delayMs = 0;
+  get aborted(): number {
+    return this.receiver?.aborted() ?? 0;
+  }
   /** Messages received and not yet answered, now. */
-  inProgress = 0;
+  get inProgress(): number {
+    return this.receiver?.inProgress() ?? 0;
+  }
+  /** A slow relay: each message is answered this long after it arrived (the worker-rolling drill). */
+  get delayMs(): number {
+    return this.fixedDelayMs;
+  }
+  set delayMs(ms: number) {
+    this.fixedDelayMs = ms;
+    this.applyDelay();
+  }
   /**
    * A slow relay (the slow-smtp drill): how long to wait after the final dot of the `n`-th message
    * (from 0) before answering it. Default: at once.
    */
-  answerDelayMs?: (n: number) => number;
+  get answerDelayMs(): ((n: number) => number) | undefined {
+    return this.perMessageDelay;
+  }
+  set answerDelayMs(delay: ((n: number) => number) | undefined) {
+    this.perMessageDelay = delay;
+    this.applyDelay();
+  }
   /**
    * Messages received in full whose client hung up before the delayed answer (it timed out): never
    * answered 250, so not accepted and not in `messages` (RFC 5321: the server takes responsibility
    * with its 250). A relay that delivered them anyway would hold a second copy (RFC 1047).
    */
-  readonly unanswered: Mail[] = [];
-  private received = 0;
-  private readonly closedSessions = new Set<string>();
-  private server!: SMTPServer;
-  url = '';
+  get unanswered(): Mail[] {
+    return (this.receiver?.unanswered ?? []).flatMap(perRecipient);
+  }
 
   async start(): Promise<void> {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onClose: (session) => void this.closedSessions.add(session.id),
-      onData: (stream, session, callback) => {
-        this.inProgress += 1;
-        simpleParser(stream)
-          .then(async (parsed) => {
-            const receivedAt = Date.now();
-            // Two slow relays: a fixed delay (worker-rolling), or one per message (slow-smtp).
-            const delay = this.answerDelayMs?.(this.received++) ?? this.delayMs;
-            if (delay > 0) await sleep(delay);
-            // A per-message delay answers nobody who hung up meanwhile; otherwise, as before, a message parsed
-            // in full counts (the other drills' SMTP window at a kill).
-            const answered = !this.answerDelayMs || delay === 0 || !this.closedSessions.has(session.id);
-            const header = parsed.headers.get('x-xs-outbox-key');
-            for (const r of session.envelope.rcptTo) {
-              const mail: Mail = {
-                messageId: parsed.messageId ?? '',
-                to: r.address.toLowerCase(),
-                subject: parsed.subject ?? '',
-                text: parsed.text ?? '',
-                outboxKey: typeof header === 'string' ? header : '',
-                acceptedAt: Date.now(),
-                receivedAt,
-              };
-              if (!answered) {
-                this.unanswered.push(mail);
-                continue;
-              }
-              this.messages.push(mail);
-              this.emit('mail', mail);
-            }
-            this.inProgress -= 1;
-            callback();
-          })
-          .catch((err: Error) => {
-            this.inProgress -= 1;
-            this.aborted += 1;
-            callback(err);
-          });
+    this.receiver = await startSmtpReceiver({
+      keep: false,
+      onAccepted: (received) => {
+        for (const mail of perRecipient(received)) {
+          this.messages.push(mail);
+          this.emit('mail', mail);
+        }
       },
     });
-    this.server.on('error', () => undefined); // a client killed mid-session resets its socket
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `smtp://127.0.0.1:${(this.server.server.address() as AddressInfo).port}`;
+    this.applyDelay();
+    this.url = this.receiver.url;
+  }
+
+  private applyDelay(): void {
+    const fixed = this.fixedDelayMs;
+    this.receiver?.setAnswerDelay(this.perMessageDelay ?? (fixed > 0 ? () => fixed : undefined));
   }
 
   /** The first mail that matches, waiting for it up to `timeoutMs`. */
@@ -162,8 +151,14 @@ export class MailCounter extends EventEmitter {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return this.receiver?.close() ?? Promise.resolve();
   }
+}
+
+/** One Mail per envelope recipient, its address lower-cased. */
+function perRecipient(m: ReceivedMail): Mail[] {
+  const { messageId, subject, text, outboxKey, acceptedAt, receivedAt } = m;
+  return m.to.map((to) => ({ messageId, to: to.toLowerCase(), subject, text, outboxKey, acceptedAt, receivedAt }));
 }
 
 // ---- The stack ---------------------------------------------------------------------

@@ -107,7 +107,7 @@ async function mailCompanies(period: string, input: MonthlyDigestInput): Promise
   progress.runs += 1;
   setHandler(digestProgressQuery, () => progress);
   progress.estimatedTotal ??= await acts.countDigestCompanies();
-  show(progress, 'running');
+  showProgress(progress, 'running');
 
   for (let page = 0; page < batching.pagesPerRun; page++) {
     const companyIds = await acts.listDigestCompanies({ after: progress.cursor, limit: batching.pageSize });
@@ -118,10 +118,10 @@ async function mailCompanies(period: string, input: MonthlyDigestInput): Promise
     }
     if (companyIds.length < batching.pageSize) {
       progress.finishedAt = now();
-      show(progress, 'done');
+      showProgress(progress, 'done');
       return progress;
     }
-    show(progress, 'running');
+    showProgress(progress, 'running');
     if (workflowInfo().continueAsNewSuggested) break;
   }
   return continueAsNew<typeof monthlyDigest>({ period, ...(input.batching ? { batching: input.batching } : {}), progress });
@@ -153,7 +153,7 @@ async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise
 
 const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
-function show(p: DigestProgress, phase: 'running' | 'done'): void {
+function showProgress(p: DigestProgress, phase: 'running' | 'done'): void {
   const done = p.sent + p.skippedEmpty + p.alreadySent + p.failed;
   const counts = `${grouped(p.sent)} mailed, ${grouped(p.skippedEmpty)} without open items, ${grouped(p.alreadySent)} mailed before, ${grouped(p.failed)} failed`;
   showStatus({

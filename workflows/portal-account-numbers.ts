@@ -42,7 +42,7 @@ export interface NumbersContext {
   accountId: string;
   /** The customer number the account registered with. */
   registered: string;
-  s: AccountCarried;
+  account: AccountCarried;
   /** The run's rules once loaded; until then handlers wait for `loaded`. */
   rules: () => BusinessRules | undefined;
   loaded: Promise<BusinessRules>;
@@ -51,15 +51,15 @@ export interface NumbersContext {
 }
 
 export function customerNumbers(ctx: NumbersContext) {
-  const { accountId, s } = ctx;
+  const { accountId, account } = ctx;
   /** Set while a confirmation link is minted and mailed: its hash is unknown here until then. */
   let issuing = false;
-  const list = (): AddedCustomerNumber[] => (s.customerNumbers ??= []);
-  const openLink = (): CustomerNumberLink | undefined => (s.numberLink && !s.numberLink.closed ? s.numberLink : undefined);
+  const list = (): AddedCustomerNumber[] => (account.customerNumbers ??= []);
+  const openLink = (): CustomerNumberLink | undefined => (account.numberLink && !account.numberLink.closed ? account.numberLink : undefined);
 
   function requireActive(customerNumber: unknown): asserts customerNumber is string {
     if (typeof customerNumber !== 'string' || customerNumber.trim() === '') throw invalidInput('customerNumber is required', { field: 'customerNumber' });
-    if (s.phase !== 'active') throw conflict(`Only an active account can change its customer numbers; this one is ${s.phase}`, { phase: s.phase });
+    if (account.phase !== 'active') throw conflict(`Only an active account can change its customer numbers; this one is ${account.phase}`, { phase: account.phase });
   }
   function requireNew(customerNumber: unknown): void {
     requireActive(customerNumber);
@@ -70,12 +70,12 @@ export function customerNumbers(ctx: NumbersContext) {
   function checkLink(tokenHash: unknown): void {
     if (typeof tokenHash !== 'string' || !/^[0-9a-f]{64}$/.test(tokenHash)) throw invalidInput('tokenHash must be a SHA-256 hex digest', { field: 'token' });
     if (issuing) return; // the handler checks once the link is known
-    const link = s.numberLink;
+    const link = account.numberLink;
     if (!link || link.tokenHash !== tokenHash) throw invalidInput('This is not a valid confirmation link (a newer one may have replaced it)', { field: 'token' });
     if (link.closed?.reason === 'used') throw linkGone('This confirmation link was already used', 'used');
     if (link.closed?.reason === 'revoked') throw linkGone('This confirmation link was replaced by a newer request', 'revoked');
     if (link.closed || Date.now() >= Date.parse(link.expiresAt)) throw linkGone(`This confirmation link expired at ${link.expiresAt}`, 'expired');
-    if (s.phase !== 'active') throw conflict(`Only an active account can change its customer numbers; this one is ${s.phase}`, { phase: s.phase });
+    if (account.phase !== 'active') throw conflict(`Only an active account can change its customer numbers; this one is ${account.phase}`, { phase: account.phase });
     if (list().some((n) => n.customerNumber === link.customerNumber)) throw conflict(`Customer number ${link.customerNumber} is on the account already`);
   }
 
@@ -104,8 +104,8 @@ export function customerNumbers(ctx: NumbersContext) {
       const rules = ctx.rules() ?? (await ctx.loaded); // no extra yield once loaded (existing histories replay unchanged)
       patched(CUSTOMER_NUMBERS_PATCH);
       const at = now();
-      if (openLink()) s.numberLink!.closed = { reason: 'revoked', at };
-      const issue = (s.numberLinksIssued = (s.numberLinksIssued ?? 0) + 1);
+      if (openLink()) account.numberLink!.closed = { reason: 'revoked', at };
+      const issue = (account.numberLinksIssued = (account.numberLinksIssued ?? 0) + 1);
       const hours = rules.customerNumberLinkValidityHours ?? DEFAULT_RULES.customerNumberLinkValidityHours; // rules loaded before it existed
       const expiresAt = new Date(Date.now() + hours * HOUR_MS).toISOString();
       issuing = true;
@@ -113,7 +113,7 @@ export function customerNumbers(ctx: NumbersContext) {
         const { tokenHash } = await ctx.serial(() =>
           acts.issueAccountLink({ accountId, purpose: 'customer-number', issue, issuedAt: at, expiresAt, customerNumber, companyId }),
         );
-        s.numberLink = { customerNumber, companyId, issue, tokenHash, expiresAt };
+        account.numberLink = { customerNumber, companyId, issue, tokenHash, expiresAt };
       } finally {
         issuing = false;
       }
@@ -128,7 +128,7 @@ export function customerNumbers(ctx: NumbersContext) {
     async ({ tokenHash }) => {
       if (issuing) await condition(() => !issuing);
       checkLink(tokenHash);
-      const link = s.numberLink!;
+      const link = account.numberLink!;
       const at = now();
       link.closed = { reason: 'used', at };
       list().push({ customerNumber: link.customerNumber, companyId: link.companyId, addedAt: at, proof: 'link' });
@@ -141,7 +141,7 @@ export function customerNumbers(ctx: NumbersContext) {
     removeCustomerNumberUpdate,
     async ({ customerNumber }) => {
       patched(CUSTOMER_NUMBERS_PATCH);
-      s.customerNumbers = list().filter((n) => n.customerNumber !== customerNumber);
+      account.customerNumbers = list().filter((n) => n.customerNumber !== customerNumber);
       return commit('account-customer-number-removed', customerNumber, now());
     },
     {

@@ -35,8 +35,8 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   const { loaded, ifLoaded } = calendarLoader();
   const rules = (): BusinessRules | undefined => ifLoaded()?.rules;
   const { accountId } = input;
-  const s: AccountCarried = input.carried ?? { phase: 'pending-activation', resetsIssued: 0, locks: 0, resetRequested: false, runs: 0 };
-  s.runs += 1;
+  const account: AccountCarried = input.carried ?? { phase: 'pending-activation', resetsIssued: 0, locks: 0, resetRequested: false, runs: 0 };
+  account.runs += 1;
   const eventsPerRun = input.eventsPerRun ?? ACCOUNT_EVENTS_PER_RUN;
   let events = 0; // this run's reset requests, password changes, locks and unlocks
   let version = 0; // bumped on every change, so the main loop republishes the status
@@ -52,23 +52,23 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
 
   // ---- The story: activated within the link's validity (or lapsed), then served for as long as it lives ----
   await loaded;
-  if (s.phase === 'pending-activation' && !(await activatedInTime())) return lapsed();
+  if (account.phase === 'pending-activation' && !(await activatedInTime())) return lapsed();
   for (;;) await served();
 
   // ---- 1. Activated with the link mailed at registration, before it expires ----------------
   async function activatedInTime(): Promise<boolean> {
-    if (!s.link) await issueLink('activation');
+    if (!account.link) await issueLink('activation');
     publish();
-    const remaining = Math.max(1, Date.parse(s.link!.expiresAt) - Date.now());
-    await condition(() => s.phase !== 'pending-activation', remaining, { summary: 'activation link expires' });
-    return s.phase !== 'pending-activation';
+    const remaining = Math.max(1, Date.parse(account.link!.expiresAt) - Date.now());
+    await condition(() => account.phase !== 'pending-activation', remaining, { summary: 'activation link expires' });
+    return account.phase !== 'pending-activation';
   }
 
   async function lapsed(): Promise<PortalAccountResult> {
     const lapsedAt = now();
-    s.phase = 'lapsed';
-    s.lapsedAt = lapsedAt;
-    s.link!.closed = { reason: 'expired', at: lapsedAt };
+    account.phase = 'lapsed';
+    account.lapsedAt = lapsedAt;
+    account.link!.closed = { reason: 'expired', at: lapsedAt };
     await acts.lapseAccount({ accountId, at: lapsedAt });
     publish();
     await condition(allHandlersFinished);
@@ -79,15 +79,15 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   async function served(): Promise<void> {
     publish();
     if (await linkExpiredFirst()) return;
-    if (s.resetRequested) {
-      s.resetRequested = false;
-      if (s.phase === 'active') {
+    if (account.resetRequested) {
+      account.resetRequested = false;
+      if (account.phase === 'active') {
         events += 1;
         await issueLink('reset');
       }
     } else if (timeToContinueAsNew()) {
       await condition(() => allHandlersFinished() && locking === 0);
-      await continueAsNew<typeof portalAccount>({ ...input, carried: s });
+      await continueAsNew<typeof portalAccount>({ ...input, carried: account });
     }
   }
 
@@ -99,7 +99,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     const seen = version;
     const link = openLink();
     const numberLink = numbers.due(); // only in histories marked with CUSTOMER_NUMBERS_PATCH
-    const wake = () => version !== seen || s.resetRequested || timeToContinueAsNew();
+    const wake = () => version !== seen || account.resetRequested || timeToContinueAsNew();
     if (!link && !numberLink) {
       await condition(wake);
       return false;
@@ -110,7 +110,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     const summary = link && due === linkDue ? `${LINK_NAME[link.purpose]} expires` : numberLink!.summary;
     if (remaining > 0 && (await condition(wake, remaining, { summary }))) return false;
     if (link && due === linkDue) {
-      if (s.link === link && !link.closed) link.closed = { reason: 'expired', at: now() };
+      if (account.link === link && !link.closed) link.closed = { reason: 'expired', at: now() };
     } else {
       await numbers.lapse();
     }
@@ -131,17 +131,17 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     setHandler(unlockAccountUpdate, ({ by }) => setLock(by), { validator: ({ by }) => requirePhase('locked', 'unlocked', { by }) });
     // Refusals write no history: hammering a locked or pending account costs nothing here.
     setHandler(signInUpdate, signIn, { validator: validateSignIn });
-    numbers = customerNumbers({ accountId, registered: input.customerNumber, s, rules, loaded, serial, changed });
+    numbers = customerNumbers({ accountId, registered: input.customerNumber, account, rules, loaded, serial, changed });
   }
 
   /** Only an active account gets a reset link; the story mails it. */
   function requestReset(): void {
-    if (s.phase === 'active') s.resetRequested = true;
+    if (account.phase === 'active') account.resetRequested = true;
   }
 
   /** The account as the API shows it: the links' hashes stay here. */
   function shownState(): AccountState {
-    const { link, numberLink, ...rest } = s;
+    const { link, numberLink, ...rest } = account;
     const { tokenHash: _secret, ...shown } = link ?? ({} as AccountLink);
     const { tokenHash: _numberSecret, ...numberShown } = numberLink ?? { tokenHash: '' };
     return {
@@ -156,8 +156,8 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
 
   async function activate({ tokenHash }: { tokenHash: string }): Promise<AccountUpdateResult> {
     const at = await useLink('activation', tokenHash);
-    s.phase = 'active';
-    s.activatedAt = at;
+    account.phase = 'active';
+    account.activatedAt = at;
     changed(false);
     await serial(() => acts.activateAccount({ accountId, at }));
     return { phase: 'active', at };
@@ -165,9 +165,9 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
 
   async function resetPassword({ tokenHash, passwordRef, passwordHash }: { tokenHash: string; passwordRef?: string; passwordHash?: string }): Promise<AccountUpdateResult> {
     const at = await useLink('reset', tokenHash);
-    const link = s.link!;
-    const before = s.passwordChangedAt;
-    s.passwordChangedAt = at;
+    const link = account.link!;
+    const before = account.passwordChangedAt;
+    account.passwordChangedAt = at;
     changed(true);
     // Histories from before the hash left them carry `passwordHash`: replayed with the same activity input.
     const password = passwordHash !== undefined ? { passwordHash } : { passwordRef: passwordRef! };
@@ -175,13 +175,13 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
       await serial(() => acts.changeAccountPassword({ accountId, ...password, at }));
     } catch (err) {
       // Nothing changed (an unknown or used reference): the link stays usable.
-      if (s.link === link && link.closed?.at === at) delete link.closed;
-      if (s.passwordChangedAt === at) s.passwordChangedAt = before;
+      if (account.link === link && link.closed?.at === at) delete link.closed;
+      if (account.passwordChangedAt === at) account.passwordChangedAt = before;
       changed(false);
       // The caller gets the commit's typed failure (unknown reference: NotFound; used: Conflict).
       throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
     }
-    return { phase: s.phase, at };
+    return { phase: account.phase, at };
   }
 
   /** Not run on replay: histories with `passwordHash` replay; new Updates must bring a reference. */
@@ -197,7 +197,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     if (typeof attempt?.passwordOk !== 'boolean' || typeof attempt.complete !== 'boolean') {
       throw invalidInput('passwordOk and complete must be booleans', { field: 'password' });
     }
-    if (s.phase !== 'active') throw conflict(`Only an active account signs in; this one is ${s.phase}`, { phase: s.phase });
+    if (account.phase !== 'active') throw conflict(`Only an active account signs in; this one is ${account.phase}`, { phase: account.phase });
   }
 
   // ---- The handlers' parts -------------------------------------------------------------------
@@ -208,7 +208,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   }
 
   function openLink(): AccountLink | undefined {
-    return s.link && !s.link.closed ? s.link : undefined;
+    return account.link && !account.link.closed ? account.link : undefined;
   }
 
   function changed(countsAsEvent: boolean): void {
@@ -217,7 +217,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
   }
 
   function checkLink(purpose: LinkPurpose, tokenHash: string): void {
-    const link = s.link;
+    const link = account.link;
     if (!link || link.purpose !== purpose || link.tokenHash !== tokenHash) {
       throw invalidInput(`This is not a valid ${LINK_NAME[purpose]} for this account (a newer link may have replaced it)`, { field: 'token' });
     }
@@ -227,7 +227,7 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
       const lapsed = purpose === 'activation' ? '; the registration lapsed, please register again' : '';
       throw linkGone(`This ${LINK_NAME[purpose]} expired on ${local(link.expiresAt)}${lapsed}`, 'expired');
     }
-    if (purpose === 'reset' && s.phase === 'locked') throw conflict('The account is locked: customer service must unlock it first', { phase: s.phase });
+    if (purpose === 'reset' && account.phase === 'locked') throw conflict('The account is locked: customer service must unlock it first', { phase: account.phase });
   }
 
   /** Validators check the link at once, unless it is still being mailed (users can be quick): then the handler checks. */
@@ -244,34 +244,34 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
     if (issuing === purpose) await condition(() => issuing !== purpose);
     checkLink(purpose, tokenHash);
     const at = now();
-    s.link!.closed = { reason: 'used', at };
+    account.link!.closed = { reason: 'used', at };
     return at;
   }
 
   function requirePhase(phase: AccountPhase, action: string, fields: Record<string, unknown>): void {
     for (const [field, value] of Object.entries(fields)) requireText(value, field);
-    if (s.phase !== phase) throw conflict(`Only ${phase === 'active' ? 'an active' : 'a locked'} account can be ${action}; this one is ${s.phase}`, { phase: s.phase });
+    if (account.phase !== phase) throw conflict(`Only ${phase === 'active' ? 'an active' : 'a locked'} account can be ${action}; this one is ${account.phase}`, { phase: account.phase });
   }
 
   /** Customer service locks (with a reason) or unlocks, or wrong passwords lock (`bySignIn`); the holder is mailed either way. */
   async function setLock(by: string, reason?: string, bySignIn?: { attempts: number }): Promise<AccountUpdateResult> {
     const at = now();
     if (reason === undefined) {
-      s.phase = 'active';
-      delete s.lock;
-      if (s.failedSignIns) s.failedSignIns = 0;
+      account.phase = 'active';
+      delete account.lock;
+      if (account.failedSignIns) account.failedSignIns = 0;
     } else {
-      s.phase = 'locked';
-      s.lock = { reason, by, at };
-      s.locks += 1;
-      if (openLink()?.purpose === 'reset') s.link!.closed = { reason: 'revoked', at };
+      account.phase = 'locked';
+      account.lock = { reason, by, at };
+      account.locks += 1;
+      if (openLink()?.purpose === 'reset') account.link!.closed = { reason: 'revoked', at };
     }
-    const phase = s.phase;
+    const phase = account.phase;
     changed(true);
     const template = phase === 'locked' ? (bySignIn ? 'account-locked-sign-in' : 'account-locked') : 'account-unlocked';
     const data: Record<string, string> = bySignIn ? { attempts: String(bySignIn.attempts) } : reason ? { reason } : {};
     await serial(() => acts.recordAccountLock({ accountId, locked: phase === 'locked', reason, by, at }));
-    await serial(() => acts.notifyAccountHolder({ accountId, template, period: String(s.locks), data }));
+    await serial(() => acts.notifyAccountHolder({ accountId, template, period: String(account.locks), data }));
     return { phase, at };
   }
 
@@ -282,11 +282,11 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
 
   async function signIn({ passwordOk, accepted, complete }: SignInAttempt): Promise<SignInResult> {
     if (!rules()) await loaded;
-    if (s.phase !== 'active') throw conflict(`Only an active account signs in; this one is ${s.phase}`, { phase: s.phase });
+    if (account.phase !== 'active') throw conflict(`Only an active account signs in; this one is ${account.phase}`, { phase: account.phase });
     changed(true);
     if (!passwordOk) {
-      const failures = (s.failedSignIns ?? 0) + 1;
-      s.failedSignIns = failures;
+      const failures = (account.failedSignIns ?? 0) + 1;
+      account.failedSignIns = failures;
       if (failures >= maxFailures()) {
         // Locked now (setLock changes the state before it awaits anything); the record and the mail follow without
         // holding up the answer, which must take as long as any other refusal.
@@ -297,24 +297,24 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
       }
       return { outcome: 'wrong-password', failures, locked: failures >= maxFailures() };
     }
-    s.failedSignIns = 0;
+    account.failedSignIns = 0;
     if (!complete) return { outcome: 'acceptance-required' };
-    const previousAt = s.lastSignInAt;
+    const previousAt = account.lastSignInAt;
     const at = now();
-    s.lastSignInAt = at;
+    account.lastSignInAt = at;
     await serial(() => acts.recordSignIn({ accountId, at, ...(accepted ? { accepted } : {}) }));
     return { outcome: 'signed-in', at, ...(previousAt ? { previousAt } : {}) };
   }
 
   async function issueLink(purpose: LinkPurpose): Promise<void> {
-    const issue = purpose === 'activation' ? 1 : (s.resetsIssued += 1);
+    const issue = purpose === 'activation' ? 1 : (account.resetsIssued += 1);
     const issuedAt = new Date();
     const expiresAt = new Date(issuedAt.getTime() + rules()!.accountLinkValidityHours * HOUR_MS).toISOString();
     issuing = purpose;
     const { tokenHash } = await serial(() => acts.issueAccountLink({ accountId, purpose, issue, issuedAt: issuedAt.toISOString(), expiresAt }));
-    s.link = { purpose, issue, tokenHash, expiresAt };
+    account.link = { purpose, issue, tokenHash, expiresAt };
     issuing = undefined;
-    if (s.phase === 'locked') s.link.closed = { reason: 'revoked', at: now() };
+    if (account.phase === 'locked') account.link.closed = { reason: 'revoked', at: now() };
     changed(false);
   }
 
@@ -326,19 +326,19 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
       active:
         (link
           ? `Active; waiting for the password-reset link to be used, until ${local(link.expiresAt)}`
-          : `Active since ${since(s.activatedAt)}; waiting for password-reset requests or a lock`) +
-        (s.failedSignIns ? ` (${s.failedSignIns} of ${maxFailures()} wrong passwords in a row)` : ''),
-      locked: `Locked on ${since(s.lock?.at)} by ${s.lock?.by}: ${s.lock?.reason}; waiting for customer service to unlock`,
-      lapsed: `Lapsed on ${since(s.lapsedAt)}: the activation link was not used in time; the email may register again`,
+          : `Active since ${since(account.activatedAt)}; waiting for password-reset requests or a lock`) +
+        (account.failedSignIns ? ` (${account.failedSignIns} of ${maxFailures()} wrong passwords in a row)` : ''),
+      locked: `Locked on ${since(account.lock?.at)} by ${account.lock?.by}: ${account.lock?.reason}; waiting for customer service to unlock`,
+      lapsed: `Lapsed on ${since(account.lapsedAt)}: the activation link was not used in time; the email may register again`,
     };
     showStatus({
-      phase: s.phase,
+      phase: account.phase,
       nextDueAt: link ? new Date(link.expiresAt) : null,
-      details: details[s.phase],
+      details: details[account.phase],
       extra: [
         { key: SA.customerNumber, value: input.customerNumber },
         { key: SA.companyId, value: input.companyId },
-        ...(patched(SIGN_IN_PATCH) ? [{ key: SA.failedSignIns, value: s.failedSignIns ?? 0 }] : []),
+        ...(patched(SIGN_IN_PATCH) ? [{ key: SA.failedSignIns, value: account.failedSignIns ?? 0 }] : []),
       ],
     });
   }

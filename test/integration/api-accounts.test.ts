@@ -21,8 +21,9 @@ import { DEFAULT_RULES } from '../../domain/rules';
 import { accountStateQuery, accountWorkflowId, SIGN_IN_LOCK } from '../../workflows/definitions';
 import { startApiHarness, startApp, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
 import { eventually, testDatabase } from '../support/servers';
-import type { ReceivedMail, SmtpReceiver } from '../support/smtp';
+import type { ReceivedMail, SmtpReceiver } from '../../stack/smtp-receiver';
 import { testLog } from '../support/test-logs';
+import { insertCompany } from '../support/fixtures';
 
 const PUBLIC = 'https://portal.xs-key.example';
 /** The current terms of use and privacy statement, as a portal sends them (registration requires both). */
@@ -57,24 +58,10 @@ afterAll(() => h?.close());
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
-/** A company with a contract in the given state; returns its customer number. */
+/** A company with a contract in the given state; returns its customer number (seven digits, as the portal asks for). */
 async function company(status: 'approved' | 'pending' = 'approved', language: 'de' | 'en' = 'de'): Promise<string> {
-  const id = `co_${hex(8)}`;
-  const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
   const customerNumber = String(1_000_000 + Math.floor(Math.random() * 8_999_999));
-  await db.models.Company.create({
-    _id: id,
-    name: 'Haven Logistiek B.V.',
-    kvkNumber: kvk,
-    vatId: `NL${kvk}B01`,
-    registrationKey: `${kvk}:NL${kvk}B01`,
-    kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-10-01' },
-    signatory: { name: 'Anna de Vries', email: 'anna@haven.example' },
-    contact: { name: 'Jan Jansen', email: `contact.${id}@haven.example`, language },
-    customerNumber,
-    contract: { status, submittedAt: new Date(), dueAt: new Date() },
-  });
-  return customerNumber;
+  return (await insertCompany(db.models, { contract: status, language, customerNumber, name: 'Haven Logistiek B.V.', transportLicence: null })).customerNumber;
 }
 
 const registration = async (overrides: Record<string, unknown> = {}) => ({

@@ -17,12 +17,11 @@ import { DEFAULT_RULES, type LocalTime } from '../../domain/rules';
 import { clientInterceptors, createTracing, workerTracingOptions, type Tracing } from '../../observability/tracing';
 import { cardApplicationWorkflowId } from '../../workflows/definitions';
 import { startApp, type Api, type ApiResponse, type AppServer } from '../support/api-harness';
-import { hex } from '../support/fixtures';
+import { hex, insertCardUser, insertCompany } from '../support/fixtures';
 import { chainOf, startCollector, type Collector, type ExportedSpan } from '../support/otlp-collector';
 import { eventually, testDataConverter } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
+import type { SmtpReceiver } from '../../stack/smtp-receiver';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
-import { createCardUser, createCompany } from './card-fixtures';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 
@@ -70,9 +69,9 @@ function cardUserBody(companyId: string, overrides: Record<string, unknown> = {}
   };
 }
 
-async function companyAndUser(options: Parameters<typeof createCompany>[1] = {}) {
-  const company = await createCompany(db.models, options);
-  const user = await createCardUser(db.models, company.companyId);
+async function companyAndUser(options: Parameters<typeof insertCompany>[1] = {}) {
+  const company = await insertCompany(db.models, options);
+  const user = await insertCardUser(db.models, company.companyId);
   return { ...company, ...user };
 }
 
@@ -88,7 +87,7 @@ const at = (day: IsoDay, time: LocalTime): Date => calendar.atLocalTime(day, tim
 
 describe('POST /v1/card-users', () => {
   test('registers a card user of an approved company: 201 with its XS-ID and location; GET reads it back', async () => {
-    const { companyId } = await createCompany(db.models);
+    const { companyId } = await insertCompany(db.models);
     const body = cardUserBody(companyId);
 
     const res = await api('POST', '/v1/card-users', body);
@@ -109,7 +108,7 @@ describe('POST /v1/card-users', () => {
   });
 
   test('a driving licence is refused, naming the field', async () => {
-    const { companyId } = await createCompany(db.models);
+    const { companyId } = await insertCompany(db.models);
     const body = cardUserBody(companyId, { identityDocument: { kind: 'driving-licence', number: 'DL1234567', expiresOn: '2030-01-01' } });
 
     const res = await api('POST', '/v1/card-users', body);
@@ -122,7 +121,7 @@ describe('POST /v1/card-users', () => {
     ['an expired identity document', { contract: 'approved' }, { expiresOn: 'yesterday' }, 'identityDocument.expiresOn'],
     ['a company whose contract is not approved', { contract: 'pending' }, {}, 'companyId'],
   ] as const)('%s is 422, and nothing is stored', async (_name, companyOptions, document, field) => {
-    const { companyId } = await createCompany(db.models, companyOptions);
+    const { companyId } = await insertCompany(db.models, companyOptions);
     const expiresOn = 'expiresOn' in document ? calendar.addDays(today(), -1) : calendar.addDays(today(), 365);
     const before = await db.models.CardUser.countDocuments();
 
@@ -138,7 +137,7 @@ describe('POST /v1/card-users', () => {
     expect(unknownCompany.status).toBe(422);
     expect(fieldsOf(unknownCompany)).toEqual(['companyId']);
 
-    const { companyId } = await createCompany(db.models);
+    const { companyId } = await insertCompany(db.models);
     const extra = await api('POST', '/v1/card-users', { ...cardUserBody(companyId), nickname: 'Annie' });
     expect(extra.status).toBe(400);
     expect(fieldsOf(extra)).toEqual(['nickname']);
@@ -203,8 +202,8 @@ describe('POST /v1/card-applications', () => {
   });
 
   test.each([
-    ['a CargoCard when the company has no transport licence', { licenceExpiresOn: null, requestsCargoCards: true }, 'CargoCard', 'cardType', /no(ne)? .*on record/],
-    ['a CargoCard when the company\'s licence has expired', { licenceExpiresOn: '2020-01-31' }, 'CargoCard', 'cardType', /expired on 2020-01-31/],
+    ['a CargoCard when the company has no transport licence', { transportLicence: null, requestsCargoCards: true }, 'CargoCard', 'cardType', /no(ne)? .*on record/],
+    ['a CargoCard when the company\'s licence has expired', { transportLicence: { expiresOn: '2020-01-31'  }}, 'CargoCard', 'cardType', /expired on 2020-01-31/],
     ['a CargoCard when the company did not request CargoCards (a licence on record, no watch)', { requestsCargoCards: false }, 'CargoCard', 'cardType', /did not request CargoCards/],
     ['any card when the contract is not approved', { contract: 'pending' }, 'PortKey', 'companyId', /pending, not approved/],
   ] as const)('%s is 422 and starts nothing', async (_name, companyOptions, cardType, field, message) => {
@@ -220,7 +219,7 @@ describe('POST /v1/card-applications', () => {
 
   test('a card user of another company is 422', async () => {
     const who = await companyAndUser();
-    const other = await createCompany(db.models);
+    const other = await insertCompany(db.models);
     const res = await api('POST', '/v1/card-applications', { companyId: other.companyId, xsId: who.xsId, cardType: 'PortKey', deliveryMethod: 'post' });
     expect(res.status).toBe(422);
     expect(fieldsOf(res)).toEqual(['xsId']);

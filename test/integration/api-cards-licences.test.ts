@@ -15,10 +15,9 @@ import { DEFAULT_RULES } from '../../domain/rules';
 import type { cardInUse } from '../../workflows';
 import { cardInUseStateQuery, cardInUseWorkflowId, licenceStateQuery, licenceWatchWorkflowId } from '../../workflows/definitions';
 import { startApiHarness, startApp, type ApiHarness, type ApiResponse, type AppServer } from '../support/api-harness';
-import { hex, insertCompany, newCardNumber } from '../support/fixtures';
+import { hex, insertCardUser, insertCompany, newCardNumber } from '../support/fixtures';
 import { eventually } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
-import { createCardUser } from './card-fixtures';
+import type { SmtpReceiver } from '../../stack/smtp-receiver';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 const DAY = 86_400_000;
@@ -66,7 +65,7 @@ async function createCard(options: { expiresAt?: Date; status?: 'active' | 'expi
   const expiresAt = options.expiresAt ?? calendar.cardExpiresAt(activatedAt);
   const cardNumber = newCardNumber();
   const applicationId = `ca_${hex(16)}`;
-  const { xsId } = await createCardUser(db.models, companyId);
+  const { xsId } = await insertCardUser(db.models, companyId);
   await db.models.CardApplication.create({ _id: applicationId, companyId, xsId, cardType: 'CargoCard', deliveryMethod: 'post', destination: 'abroad', status: 'active' });
   await db.models.Card.create({
     _id: cardNumber, applicationId, companyId, xsId, cardType: 'CargoCard', pinHash: 'x', status: options.status ?? 'active',

@@ -12,7 +12,7 @@ import { contractWorkflowId } from '../../workflows/definitions';
 import { companyRegistration, digits } from '../support/fixtures';
 import { startApiHarness, type ApiHarness, type ApiResponse } from '../support/api-harness';
 import { eventually } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
+import type { SmtpReceiver } from '../../stack/smtp-receiver';
 import { MAIL_FROM as FROM } from '../support/workflow-harness';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);

@@ -16,9 +16,8 @@ import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { accountWorkflowId, cardApplicationWorkflowId, contractWorkflowId } from '../../workflows/definitions';
 import { startApiHarness, startApp, type ApiHarness, type AppServer } from '../support/api-harness';
-import { companyRegistration, hex } from '../support/fixtures';
+import { companyRegistration, hex, insertCardUser, insertCompany } from '../support/fixtures';
 import { eventually, workflowExists } from '../support/servers';
-import { createCardUser, createCompany } from './card-fixtures';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 let h: ApiHarness;
@@ -90,7 +89,7 @@ const PATHS: CreatePath[] = [
     path: '/v1/accounts',
     body: async () => ({
       name: 'de Vries',
-      customerNumber: (await createCompany(h.db.models)).customerNumber,
+      customerNumber: (await insertCompany(h.db.models)).customerNumber,
       email: `holder.${hex(8)}@haven.example`,
       password: 'Correct-Horse-Battery-9',
       accept: currentVersions(DEFAULT_PORTAL_SETTINGS),
@@ -103,8 +102,8 @@ const PATHS: CreatePath[] = [
     name: 'card application',
     path: '/v1/card-applications',
     body: async () => {
-      const { companyId } = await createCompany(h.db.models);
-      const { xsId } = await createCardUser(h.db.models, companyId);
+      const { companyId } = await insertCompany(h.db.models);
+      const { xsId } = await insertCardUser(h.db.models, companyId);
       return { applicationId: `ca_${hex(16)}`, companyId, xsId, cardType: 'PortKey', deliveryMethod: 'post' };
     },
     record: async (b) => h.db.models.CardApplication.findById(b.applicationId).lean() as never,

@@ -12,7 +12,7 @@ import { MONTHLY_DIGEST_SCHEDULE_ID, NIGHTLY_RECONCILIATION_SCHEDULE_ID } from '
 import { applySchedules } from '../../schedules/apply';
 import { startApiHarness, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
 import { eventually, uniqueName } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
+import type { SmtpReceiver } from '../../stack/smtp-receiver';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 /** Firing a Schedule by hand is the scheduler's (system) right alone. */

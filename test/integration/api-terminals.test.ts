@@ -11,7 +11,7 @@ import type { Database } from '../../db/connection';
 import { LOCAL_API_KEYS } from '../../config/api-keys';
 import { startApiHarness, type Api, type ApiHarness, type ApiResponse } from '../support/api-harness';
 import { eventually } from '../support/servers';
-import type { ReceivedMail, SmtpReceiver } from '../support/smtp';
+import type { ReceivedMail, SmtpReceiver } from '../../stack/smtp-receiver';
 import { LOCAL_HUMAN_CHECK_TOKEN } from '../../api/services/human-check';
 import { currentVersions, DEFAULT_PORTAL_SETTINGS } from '../../api/services/sign-in';
 

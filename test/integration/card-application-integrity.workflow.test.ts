@@ -6,46 +6,38 @@
  * fresh FerretDB database and a real SMTP receiver.
  */
 import { LOCAL_API_KEYS } from '../../config/api-keys';
-import type { Database } from '../../db/connection';
 import { BusinessCalendar, type IsoDay } from '../../domain/calendar';
 import { DEFAULT_RULES, type LocalTime } from '../../domain/rules';
 import type { reconciliation } from '../../workflows';
 import { cardApplicationWorkflowId, licenceStateQuery, licenceWatchWorkflowId, pickupHoldWorkflowId, type ReconciliationResult } from '../../workflows/definitions';
 import { startApp, type Api, type AppServer } from '../support/api-harness';
-import { hex, newCardNumber } from '../support/fixtures';
+import { hex, insertCardUser, insertCompany, newCardNumber } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
-import { createCardUser, createCompany } from './card-fixtures';
+import { useWorkflowHarness } from '../support/workflow-harness';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 const MINUTE = 60_000;
 
-let h: WorkflowHarness;
 let app: AppServer;
-let db: Database, receiver: SmtpReceiver, api: Api;
+let api: Api;
 
+const h = useWorkflowHarness();
 beforeAll(async () => {
-  h = await startWorkflowHarness();
   app = await startApp({ db: h.db, client: h.env.client, taskQueue: h.taskQueue });
-  ({ db, receiver } = h);
   ({ api } = app);
 });
 
-afterAll(async () => {
-  await app?.close();
-  await h?.close();
-});
+afterAll(() => app?.close()); // the harness closes itself (useWorkflowHarness)
 
 // ---- helpers ------------------------------------------------------------------------
 
 const at = (day: IsoDay, time: LocalTime) => calendar.atLocalTime(day, time).getTime();
 const sleepUntil = (ms: number) => h.sleepUntil(new Date(ms));
 const serverToday = async () => calendar.dayOf(await h.now());
-const mailsTo = (address: string, subject: RegExp) => receiver.messages.filter((m) => m.to.includes(address) && subject.test(m.subject));
+const mailsTo = (address: string, subject: RegExp) => h.receiver.messages.filter((m) => m.to.includes(address) && subject.test(m.subject));
 const application = async (id: string) => (await api('GET', `/v1/card-applications/${id}`)).body;
-const cardStatus = async (cardNumber: string) => (await db.models.Card.findById(cardNumber).lean())?.status;
+const cardStatus = async (cardNumber: string) => (await h.db.models.Card.findById(cardNumber).lean())?.status;
 const workflowStatus = async (workflowId: string) => (await h.client.workflow.getHandle(workflowId).describe()).status.name;
 
 /** The first Wednesday that is a working day, with a working Tuesday before it, at least `days` ahead. */
@@ -58,7 +50,7 @@ function wednesdayAfter(from: IsoDay, days: number): IsoDay {
 }
 
 async function apply(companyId: string, cardType: string, deliveryMethod: string): Promise<{ applicationId: string; xsId: string }> {
-  const { xsId } = await createCardUser(db.models, companyId);
+  const { xsId } = await insertCardUser(h.db.models, companyId);
   const res = await api('POST', '/v1/card-applications', { companyId, xsId, cardType, deliveryMethod });
   expect(res.status).toBe(201);
   return { applicationId: res.body.applicationId, xsId };
@@ -81,7 +73,7 @@ function pinOf(contact: string, cardNumber: string): string {
 test('when the licence watch terminates the contract, every open CargoCard application in every phase is cancelled with an email, its card blocked, and every action answers 409 with the reason', async () => {
   const E = wednesdayAfter(await serverToday(), 10);
   const D = calendar.addDays(E, -1);
-  const { companyId, contact } = await createCompany(db.models, { licenceExpiresOn: E });
+  const { companyId, contact } = await insertCompany(h.db.models, { transportLicence: { expiresOn: E  }});
 
   // One application per phase the block can find it in.
   const a = await apply(companyId, 'CargoCard', 'post'); // awaiting approvals
@@ -128,7 +120,7 @@ test('when the licence watch terminates the contract, every open CargoCard appli
   }
   for (const n of Object.values(cards)) expect(await cardStatus(n)).toBe('blocked');
   expect(await workflowStatus(pickupHoldWorkflowId(c.applicationId))).toBe('CANCELLED');
-  expect(await db.models.Card.countDocuments({ applicationId: e.applicationId })).toBe(0); // never produced
+  expect(await h.db.models.Card.countDocuments({ applicationId: e.applicationId })).toBe(0); // never produced
 
   // One cancellation email per application, saying why; none twice.
   await eventually(async () => mailsTo(contact, /was cancelled/).length >= 5);
@@ -166,17 +158,17 @@ test('when the licence watch terminates the contract, every open CargoCard appli
 // ---- 4. Rules re-checked at approval and before production --------------------------------------
 
 test('an identity document that expires before the approvals stops the application at approval: cancelled, the company told why, no card', async () => {
-  const { companyId, contact } = await createCompany(db.models);
+  const { companyId, contact } = await insertCompany(h.db.models);
   const { applicationId, xsId } = await apply(companyId, 'PortKey', 'post');
   const expiresOn = calendar.addDays(await serverToday(), 1);
-  await db.models.CardUser.updateOne({ _id: xsId }, { $set: { 'identityDocument.expiresOn': expiresOn } });
+  await h.db.models.CardUser.updateOne({ _id: xsId }, { $set: { 'identityDocument.expiresOn': expiresOn } });
   await sleepUntil(at(calendar.addDays(expiresOn, 2), '10:00'));
 
   const second = await approveBoth(applicationId, xsId);
   expect(second.status).toBe(409);
   expect(second.body.detail).toContain(`identity document expired on ${expiresOn}`);
   expect(await application(applicationId)).toMatchObject({ status: 'cancelled', cancellationReason: expect.stringContaining('checked at approval') });
-  expect(await db.models.Card.countDocuments({ applicationId })).toBe(0);
+  expect(await h.db.models.Card.countDocuments({ applicationId })).toBe(0);
   const [mail] = await eventually(async () => mailsTo(contact, /was cancelled/).length === 1 && mailsTo(contact, /was cancelled/));
   expect(mail!.text).toContain(`identity document expired on ${expiresOn}`);
   expect(mail!.text).toContain('No card was produced');
@@ -184,14 +176,14 @@ test('an identity document that expires before the approvals stops the applicati
 });
 
 test('a contract terminated between approval and production stops the application before production', async () => {
-  const { companyId, contact } = await createCompany(db.models);
+  const { companyId, contact } = await insertCompany(h.db.models);
   const { applicationId, xsId } = await apply(companyId, 'DigitalSafetyPassport', 'post');
   const day = calendar.nextWorkingDay(await serverToday());
   await sleepUntil(at(day, '14:00')); // after the 13:00 cut-off: produced on the next working day
   expect((await approveBoth(applicationId, xsId)).status).toBe(200);
   // The record follows the workflow's phase a moment after the approval's answer.
   await eventually(async () => (await application(applicationId)).status === 'awaiting-production');
-  await db.models.Company.updateOne({ _id: companyId }, { $set: { 'contract.status': 'terminated' } });
+  await h.db.models.Company.updateOne({ _id: companyId }, { $set: { 'contract.status': 'terminated' } });
 
   await sleepUntil(at(calendar.nextWorkingDay(day), '23:00'));
   const r = await eventually(async () => {
@@ -200,7 +192,7 @@ test('a contract terminated between approval and production stops the applicatio
   });
   expect(r.cancellationReason).toMatch(/checked at production: the company's contract is terminated/);
   expect(r.cardNumber).toBeUndefined();
-  expect(await db.models.Card.countDocuments({ applicationId })).toBe(0);
+  expect(await h.db.models.Card.countDocuments({ applicationId })).toBe(0);
   await eventually(async () => mailsTo(contact, /was cancelled/).length === 1);
 });
 
@@ -208,14 +200,14 @@ test('a contract terminated between approval and production stops the applicatio
 
 test('a company that holds a CargoCard without having requested them is watched: the nightly reconciliation starts its watch, which plans from its licence', async () => {
   const expiresOn = calendar.addDays(await serverToday(), 200);
-  const { companyId } = await createCompany(db.models, { licenceExpiresOn: expiresOn, requestsCargoCards: false });
+  const { companyId } = await insertCompany(h.db.models, { transportLicence: { expiresOn: expiresOn }, requestsCargoCards: false });
   const now = await h.now();
-  await db.models.Card.create({
+  await h.db.models.Card.create({
     _id: newCardNumber(), applicationId: `ca_${hex(16)}`, companyId, xsId: `xs_${hex(12)}`, cardType: 'CargoCard', pinHash: 'x',
     status: 'active', producedAt: now, activatedAt: now, expiresAt: calendar.cardExpiresAt(now),
   });
   // The rule at the door stays: without the request no new CargoCard application is taken.
-  const { xsId } = await createCardUser(db.models, companyId);
+  const { xsId } = await insertCardUser(h.db.models, companyId);
   const refused = await api('POST', '/v1/card-applications', { companyId, xsId, cardType: 'CargoCard', deliveryMethod: 'post' });
   expect(refused.status).toBe(422);
 

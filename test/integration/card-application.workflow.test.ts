@@ -8,10 +8,9 @@
  * no test depends on today's date.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createLocalCardPrinter, pinMatches } from '../../activities/card-production';
-import type { Database } from '../../db/connection';
 import { BusinessCalendar, type IsoDay } from '../../domain/calendar';
 import type { PickupPlan } from '../../domain/card-delivery';
 import { DEFAULT_RULES, type LocalTime } from '../../domain/rules';
@@ -35,32 +34,21 @@ import {
   type DeliveryMethod,
   type Destination,
 } from '../../workflows/definitions';
-import { hex } from '../support/fixtures';
+import { hex, insertCardUser, insertCompany } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
-import { freshAttempt, startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
-import { createCardUser, createCompany } from './card-fixtures';
+import { freshAttempt, useWorkflowHarness, updateRefusal as refusal } from '../support/workflow-harness';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 
-let h: WorkflowHarness;
-/** The workflows are started and awaited through `env.client`, as they always were here (see WorkflowHarness.client). */
-let env: TestWorkflowEnvironment, db: Database, receiver: SmtpReceiver, taskQueue: string;
-
-beforeAll(async () => {
-  h = await startWorkflowHarness({ workflowsPath: require.resolve('./card-workflows') });
-  ({ env, db, receiver, taskQueue } = h);
-});
-
-afterAll(() => h?.close());
+const h = useWorkflowHarness({ workflowsPath: require.resolve('./card-workflows') });
 
 // ---- Fixtures -----------------------------------------------------------------------
 
 /** A company with an approved contract and a card user. */
 async function companyWithCardUser() {
-  const company = await createCompany(db.models);
-  const user = await createCardUser(db.models, company.companyId);
+  const company = await insertCompany(h.db.models);
+  const user = await insertCardUser(h.db.models, company.companyId);
   return { companyId: company.companyId, contact: company.contact, xsId: user.xsId, user };
 }
 
@@ -69,8 +57,8 @@ type Case = Awaited<ReturnType<typeof apply>>;
 async function apply(deliveryMethod: DeliveryMethod, destination: Destination = 'NL') {
   const who = await companyWithCardUser();
   const applicationId = `ca_${hex(12)}`;
-  const handle: WorkflowHandle<typeof cardApplication> = await env.client.workflow.start<typeof cardApplication>('cardApplication', {
-    taskQueue,
+  const handle: WorkflowHandle<typeof cardApplication> = await h.env.client.workflow.start<typeof cardApplication>('cardApplication', {
+    taskQueue: h.taskQueue,
     workflowId: cardApplicationWorkflowId(applicationId),
     args: [{
       applicationId,
@@ -80,18 +68,18 @@ async function apply(deliveryMethod: DeliveryMethod, destination: Destination = 
       cardType: 'PortKey',
       deliveryMethod,
       destination,
-      submittedAt: new Date(await env.currentTimeMs()).toISOString(),
+      submittedAt: new Date(await h.env.currentTimeMs()).toISOString(),
     }],
   });
   return {
     ...who,
     applicationId,
     handle,
-    hold: env.client.workflow.getHandle<typeof pickupHold>(pickupHoldWorkflowId(applicationId)),
+    hold: h.env.client.workflow.getHandle<typeof pickupHold>(pickupHoldWorkflowId(applicationId)),
     state: () => handle.query(cardApplicationStateQuery),
-    mailsToContact: () => receiver.messages.filter((m) => m.to.includes(who.contact)),
-    mailsToUser: () => receiver.messages.filter((m) => m.to.includes(who.user.email)),
-    record: () => db.models.CardApplication.findById(applicationId).lean(),
+    mailsToContact: () => h.receiver.messages.filter((m) => m.to.includes(who.contact)),
+    mailsToUser: () => h.receiver.messages.filter((m) => m.to.includes(who.user.email)),
+    record: () => h.db.models.CardApplication.findById(applicationId).lean(),
   };
 }
 
@@ -158,11 +146,11 @@ test.each([
   expect(c.mailsToUser()[0]!.subject).toMatch(/produced: next steps/);
   expect(c.mailsToUser()[0]!.text).not.toMatch(/PIN code is/);
 
-  const card = await db.models.Card.findById(shipped.cardNumber).lean();
+  const card = await h.db.models.Card.findById(shipped.cardNumber).lean();
   expect(await pinMatches(pinFrom(pinMail!.text), card!.pinHash)).toBe(true);
   expect(card!.pinHash).not.toContain(pinFrom(pinMail!.text));
   expect(card!.pinForDelivery).toBeUndefined();
-  expect(await db.models.Card.countDocuments({ applicationId: c.applicationId })).toBe(1);
+  expect(await h.db.models.Card.countDocuments({ applicationId: c.applicationId })).toBe(1);
   expect(await c.record()).toMatchObject({ status: 'shipped', cardNumber: shipped.cardNumber, backofficeApprovedBy: 'bo-1' });
 
   const again = await refusal(c.handle.executeUpdate(approveByBackofficeUpdate, { args: [{ approvedBy: 'bo-2' }] }));
@@ -196,7 +184,7 @@ describe('post', () => {
     expect(mail.text).toContain(`Expected delivery: by ${expectedDeliveryBy}`);
     await eventually(async () => (await c.record())?.status === 'shipped');
     expect(await c.record()).toMatchObject({ shippedOn: shipOn, expectedDeliveryBy });
-    expect(await db.models.Card.findById(s.cardNumber).lean()).toMatchObject({ status: 'shipped', shippedOn: shipOn });
+    expect(await h.db.models.Card.findById(s.cardNumber).lean()).toMatchObject({ status: 'shipped', shippedOn: shipOn });
   });
 });
 
@@ -321,7 +309,7 @@ test('held for pickup: not before 16:00, not by a stranger; the named collector 
   expect(plan.holdUntil).toBe(at(lastDay, '17:00').toISOString());
   expect(await phase(c, 'collected')).toMatchObject({ collectedBy: 'piet bakker', collectorName: 'Piet Bakker' });
   await eventually(async () => (await c.record())?.status === 'collected');
-  expect(await db.models.Card.findById(cardNumber).lean()).toMatchObject({ status: 'collected', collectedBy: 'piet bakker' });
+  expect(await h.db.models.Card.findById(cardNumber).lean()).toMatchObject({ status: 'collected', collectedBy: 'piet bakker' });
   expect(c.mailsToContact().filter((m) => /sent by post/.test(m.subject))).toHaveLength(0);
   await recordHistory(c.hold, 'pickup-hold-collected');
 });
@@ -348,7 +336,7 @@ test('not collected by 17:00 on the last day: handed to the post at 08:00 on the
   await eventually(async () => c.mailsToContact().some((m) => /sent by post/.test(m.subject)));
   const mail = c.mailsToContact().find((m) => /sent by post/.test(m.subject))!;
   expect(mail.text).toContain(`sent by post on ${toPostOn}; expected delivery by ${expectedDeliveryBy}`);
-  expect(await db.models.Card.findById(cardNumber).lean()).toMatchObject({ status: 'shipped', shippedOn: toPostOn });
+  expect(await h.db.models.Card.findById(cardNumber).lean()).toMatchObject({ status: 'shipped', shippedOn: toPostOn });
   await eventually(async () => (await c.record())?.status === 'shipped');
   await recordHistory(c.hold, 'pickup-hold-to-post');
 });
@@ -427,9 +415,9 @@ test('activation: not before the card was collected; a wrong PIN is refused and 
   expect(localIso(activated.expiresAt).slice(0, 16)).toBe(`${Number(day.slice(0, 4)) + 5}${localIso(activated.activatedAt).slice(4, 16)}`);
   expect(await c.handle.result()).toEqual({ applicationId: c.applicationId, ...activated });
   expect(await c.record()).toMatchObject({ status: 'active', activatedAt, expiresAt: new Date(activated.expiresAt) });
-  expect(await db.models.Card.findById(held.cardNumber).lean()).toMatchObject({ status: 'active', activatedAt, expiresAt: new Date(activated.expiresAt) });
+  expect(await h.db.models.Card.findById(held.cardNumber).lean()).toMatchObject({ status: 'active', activatedAt, expiresAt: new Date(activated.expiresAt) });
 
-  const inUse = env.client.workflow.getHandle(cardInUseWorkflowId(held.cardNumber!));
+  const inUse = h.env.client.workflow.getHandle(cardInUseWorkflowId(held.cardNumber!));
   expect(await inUse.result()).toEqual<CardInUseInput>({
     cardNumber: held.cardNumber!,
     applicationId: c.applicationId,
@@ -456,15 +444,15 @@ describe('card production', () => {
 
   test('a retried or concurrent production of one application makes one card, with the same number and PIN', async () => {
     const { who: _who, ...o } = await order();
-    const printer = createLocalCardPrinter(db.models);
+    const printer = createLocalCardPrinter(h.db.models);
 
     const [a, b] = await Promise.all([printer.produce(o), printer.produce(o)]);
     const retried = await run(activities().produceCard, o);
 
     expect(b).toEqual(a);
     expect(retried).toEqual({ cardNumber: a.cardNumber });
-    expect(await db.models.Card.countDocuments({ applicationId: o.applicationId })).toBe(1);
-    const card = await db.models.Card.findById(a.cardNumber).lean();
+    expect(await h.db.models.Card.countDocuments({ applicationId: o.applicationId })).toBe(1);
+    const card = await h.db.models.Card.findById(a.cardNumber).lean();
     expect(await pinMatches(a.pin, card!.pinHash)).toBe(true);
   });
 
@@ -487,9 +475,9 @@ describe('card production', () => {
 
     expect(sent.outcome).toBe('sent');
     expect(retried).toEqual({ outcome: 'already-sent', messageId: sent.messageId });
-    const mails = receiver.messages.filter((m) => m.to.includes(who.contact));
+    const mails = h.receiver.messages.filter((m) => m.to.includes(who.contact));
     expect(mails).toHaveLength(1);
-    const card = await db.models.Card.findById(cardNumber).lean();
+    const card = await h.db.models.Card.findById(cardNumber).lean();
     expect(card!.pinForDelivery).toBeUndefined();
     expect(await pinMatches(pinFrom(mails[0]!.text), card!.pinHash)).toBe(true);
     await expect(run(acts.produceCard, o)).rejects.toMatchObject({ type: FailureType.Conflict });

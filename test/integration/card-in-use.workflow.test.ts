@@ -4,10 +4,8 @@
  * FerretDB and a real SMTP receiver. The card application a renewal or a loss
  * starts is a stand-in that returns its input (./card-in-use-workflows.ts).
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import type { cardInUse } from '../../workflows';
@@ -25,31 +23,21 @@ import {
 import { hex, insertCompany, newCardNumber } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
-import { startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
+import { useWorkflowHarness, updateRefusal as refusal } from '../support/workflow-harness';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
-let h: WorkflowHarness;
-/** `client` is a plain client: time moves only through env.sleep (env.client skips to the next timer while it waits). */
-let env: TestWorkflowEnvironment, client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
-
-beforeAll(async () => {
-  h = await startWorkflowHarness({ workflowsPath: require.resolve('./card-in-use-workflows') });
-  ({ env, client, db, receiver, taskQueue } = h);
-});
-
-afterAll(() => h?.close());
+const h = useWorkflowHarness({ workflowsPath: require.resolve('./card-in-use-workflows') });
 
 // ---- helpers ------------------------------------------------------------------------
 
-const serverNow = async (): Promise<number> => env.currentTimeMs();
+const serverNow = async (): Promise<number> => h.env.currentTimeMs();
 
 /** An approved company, an active card of it (with the application it came from) and its running workflow. */
 async function startCard(expiresAt?: Date, options: Pick<CardInUseInput, 'changesPerRun'> = {}) {
-  const { companyId, contact } = await insertCompany(db.models);
+  const { companyId, contact } = await insertCompany(h.db.models);
   const activatedAt = new Date(await serverNow());
   const expires = expiresAt ?? calendar.cardExpiresAt(activatedAt);
   const input: CardInUseInput = {
@@ -57,28 +45,28 @@ async function startCard(expiresAt?: Date, options: Pick<CardInUseInput, 'change
     applicationId: `ca_${hex(16)}`, companyId, customerNumber: 'C1234567', xsId: `xs_${hex(12)}`, cardType: 'CargoCard',
     activatedAt: activatedAt.toISOString(), expiresAt: expires.toISOString(), ...options,
   };
-  await db.models.CardApplication.create({
+  await h.db.models.CardApplication.create({
     _id: input.applicationId, companyId, xsId: input.xsId, cardType: 'CargoCard', deliveryMethod: 'pickup', destination: 'NL', status: 'active',
   });
-  await db.models.Card.create({
+  await h.db.models.Card.create({
     _id: input.cardNumber, applicationId: input.applicationId, companyId, xsId: input.xsId, cardType: 'CargoCard', pinHash: 'x',
     status: 'active', producedAt: activatedAt, activatedAt, expiresAt: expires,
   });
-  const handle = await client.workflow.start<typeof cardInUse>('cardInUse', {
-    taskQueue, workflowId: cardInUseWorkflowId(input.cardNumber), args: [input],
+  const handle = await h.client.workflow.start<typeof cardInUse>('cardInUse', {
+    taskQueue: h.taskQueue, workflowId: cardInUseWorkflowId(input.cardNumber), args: [input],
   });
   await eventually(() => handle.query(cardInUseStateQuery).then((s) => s.renewalWindowOpensAt !== '', () => false));
   return { input, handle, contact };
 }
 
 type Handle = WorkflowHandle<typeof cardInUse>;
-const card = (cardNumber: string) => db.models.Card.findById(cardNumber).lean();
-const mailsTo = (address: string) => receiver.messages.filter((m) => m.to.includes(address));
+const card = (cardNumber: string) => h.db.models.Card.findById(cardNumber).lean();
+const mailsTo = (address: string) => h.receiver.messages.filter((m) => m.to.includes(address));
 const sleepUntil = (at: number) => h.sleepUntil(new Date(at));
 
 /** The input the replacement application's workflow was started with (the stand-in returns it). */
 async function childInput(workflowId: string): Promise<CardApplicationInput> {
-  const child = client.workflow.getHandle(workflowId);
+  const child = h.client.workflow.getHandle(workflowId);
   expect((await child.describe()).type).toBe('cardApplication');
   return child.result();
 }
@@ -129,7 +117,7 @@ test('a card\'s history stays bounded: many block/cancel cycles continue as new 
   // Every run of this card's life, first to last (each run's last event names the next): each one bounded.
   const runs: { runId: string; events: number }[] = [];
   for (let runId: string | null | undefined = firstRunId; runId; ) {
-    const { events } = await client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+    const { events } = await h.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
     runs.push({ runId, events: events!.length });
     runId = events!.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
   }
@@ -192,7 +180,7 @@ test('a block scheduled for a later day takes effect at 00:00 local of that day 
   expect(await handle.query(cardInUseStateQuery)).toMatchObject({ phase: 'active', scheduledBlock: { on } });
   expect((await card(input.cardNumber))?.status).toBe('active');
 
-  await env.sleep(2 * MINUTE);
+  await h.env.sleep(2 * MINUTE);
   const result = await handle.result();
   expect(result).toMatchObject({ outcome: 'blocked', block: { reason: 'Contract ended', by: 'hr-2' } });
   // The timer fires at 00:00 plus the latency of the workflow task that started it.
@@ -239,7 +227,7 @@ test('a lost card is replaced first (a new application is started), then blocked
     cardType: 'CargoCard', deliveryMethod: 'urgent-pickup', destination: 'NL', submittedAt: replacement.requestedAt,
     replaces: { cardNumber: input.cardNumber, reason: 'lost' },
   });
-  expect(await db.models.CardApplication.findById(replacement.applicationId).lean()).toMatchObject({
+  expect(await h.db.models.CardApplication.findById(replacement.applicationId).lean()).toMatchObject({
     status: 'awaiting-approvals', xsId: input.xsId, replaces: { cardNumber: input.cardNumber, reason: 'lost' },
   });
 
@@ -274,13 +262,13 @@ test('renewal is refused before the window, accepted inside it (a renewal applic
 
   await sleepUntil(windowOpensAt - MINUTE);
   expect((await handle.query(cardInUseStateQuery)).phase).toBe('active');
-  await env.sleep(2 * MINUTE);
+  await h.env.sleep(2 * MINUTE);
   expect((await handle.query(cardInUseStateQuery)).phase).toBe('expiring');
   const marked = await eventually(async () => (await card(input.cardNumber))?.expiringSince ?? undefined);
   expect(marked.toISOString()).toBe(new Date(windowOpensAt).toISOString());
   expect((await handle.describe()).searchAttributes?.Phase).toEqual(['expiring']);
   // The window opened: the card continued as new (a natural point for new code), its state carried.
-  expect((await client.workflow.getHandle(handle.workflowId, firstRun).describe()).status.name).toBe('CONTINUED_AS_NEW');
+  expect((await h.client.workflow.getHandle(handle.workflowId, firstRun).describe()).status.name).toBe('CONTINUED_AS_NEW');
   expect((await handle.describe()).runId).not.toBe(firstRun);
 
   const replacement = await handle.executeUpdate(renewCardUpdate, { args: [{ requestedBy: 'hr-5' }] });
@@ -293,12 +281,12 @@ test('renewal is refused before the window, accepted inside it (a renewal applic
 
   await sleepUntil(expiresAt.getTime() - MINUTE);
   expect(await handle.query(cardInUseStateQuery)).toMatchObject({ phase: 'expiring', replacement: { applicationId: replacement.applicationId } });
-  await env.sleep(2 * MINUTE);
+  await h.env.sleep(2 * MINUTE);
   expect(await handle.result()).toEqual({ outcome: 'expired', at: expiresAt.toISOString() });
   expect((await card(input.cardNumber))?.status).toBe('expired');
   expect((await handle.query(cardInUseStateQuery)).phase).toBe('expired');
   // Expired: the workflow has ended, nothing renews the card any more.
   await expect(handle.executeUpdate(renewCardUpdate, { args: [{ requestedBy: 'hr-5' }] })).rejects.toThrow();
-  await recordHistory(client.workflow.getHandle(handle.workflowId, firstRun), 'card-in-use-window-opened'); // ends continuing as new
+  await recordHistory(h.client.workflow.getHandle(handle.workflowId, firstRun), 'card-in-use-window-opened'); // ends continuing as new
   await recordHistory(handle, 'card-in-use-renewal-expiry'); // the run in the window
 });

@@ -4,8 +4,6 @@
  * activities, a fresh database on the real FerretDB and a real SMTP receiver. A file of its own: it
  * moves the server's clock from a fresh start.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Database } from '../../db/connection';
 import { BusinessCalendar, type IsoDay } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import type { cardApplication, pickupHold } from '../../workflows';
@@ -22,41 +20,31 @@ import {
   recordPickupUpdate,
 } from '../../workflows/definitions';
 import { ACTIVITY_PROFILE, PROFILES, type ActivityProfile } from '../../workflows/activity-profiles';
-import { hex } from '../support/fixtures';
+import { hex, insertCardUser, insertCompany } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
-import { startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
-import { createCardUser, createCompany } from './card-fixtures';
+import { useWorkflowHarness, updateRefusal as refusal } from '../support/workflow-harness';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 /** Every workflow this file started, for the activity-profile check at the end. */
 const started: string[] = [];
 
-let h: WorkflowHarness;
-let env: TestWorkflowEnvironment, db: Database, receiver: SmtpReceiver, taskQueue: string;
-
-beforeAll(async () => {
-  h = await startWorkflowHarness({ workflowsPath: require.resolve('./card-workflows') });
-  ({ env, db, receiver, taskQueue } = h);
-});
-
-afterAll(() => h?.close());
+const h = useWorkflowHarness({ workflowsPath: require.resolve('./card-workflows') });
 
 const at = (day: IsoDay, time: Parameters<BusinessCalendar['atLocalTime']>[1]): Date => calendar.atLocalTime(day, time);
 const pinFrom = (text: string): string => /PIN code is:\s*(\d{4})/.exec(text)?.[1] ?? '';
 
 /** An urgent-pickup application of a company with an approved contract and a card user. */
 async function apply(cardType: 'PortKey' | 'CargoCard' = 'PortKey') {
-  const company = await createCompany(db.models);
-  const user = await createCardUser(db.models, company.companyId);
+  const company = await insertCompany(h.db.models);
+  const user = await insertCardUser(h.db.models, company.companyId);
   const applicationId = `ca_${hex(12)}`;
-  const handle = await env.client.workflow.start<typeof cardApplication>('cardApplication', {
-    taskQueue,
+  const handle = await h.env.client.workflow.start<typeof cardApplication>('cardApplication', {
+    taskQueue: h.taskQueue,
     workflowId: cardApplicationWorkflowId(applicationId),
     args: [{
       applicationId, companyId: company.companyId, customerNumber: 'C0000001', xsId: user.xsId, cardType,
-      deliveryMethod: 'urgent-pickup', destination: 'NL', submittedAt: new Date(await env.currentTimeMs()).toISOString(),
+      deliveryMethod: 'urgent-pickup', destination: 'NL', submittedAt: new Date(await h.env.currentTimeMs()).toISOString(),
     }],
   });
   started.push(cardApplicationWorkflowId(applicationId), pickupHoldWorkflowId(applicationId));
@@ -64,10 +52,10 @@ async function apply(cardType: 'PortKey' | 'CargoCard' = 'PortKey') {
     applicationId,
     xsId: user.xsId,
     handle,
-    hold: env.client.workflow.getHandle<typeof pickupHold>(pickupHoldWorkflowId(applicationId)),
+    hold: h.env.client.workflow.getHandle<typeof pickupHold>(pickupHoldWorkflowId(applicationId)),
     state: () => handle.query(cardApplicationStateQuery),
-    mailsToContact: () => receiver.messages.filter((m) => m.to.includes(company.contact)),
-    record: () => db.models.CardApplication.findById(applicationId).lean(),
+    mailsToContact: () => h.receiver.messages.filter((m) => m.to.includes(company.contact)),
+    record: () => h.db.models.CardApplication.findById(applicationId).lean(),
     /** The one line the Web UI shows (the SDK's metadata query). */
     currentDetails: async () => (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '',
   };
@@ -92,18 +80,18 @@ test('a CargoCard blocked while held (its licence expired) keeps its block throu
 
   // What the licence watch does to every CargoCard of the company not in use (activities/licences.ts).
   const reason = 'transport licence TL-1 expired on 2026-11-30';
-  await db.models.Card.updateOne({ _id: held.cardNumber }, { $set: { status: 'blocked', blockedAt: new Date(), blockReason: reason } });
+  await h.db.models.Card.updateOne({ _id: held.cardNumber }, { $set: { status: 'blocked', blockedAt: new Date(), blockReason: reason } });
 
   await h.sleepUntil(at(day, '09:30'));
   await c.hold.executeUpdate(recordPickupUpdate, { args: [{ collectedBy: 'Anna de Vries' }] });
   await phase(c, 'collected');
-  expect(await db.models.Card.findById(held.cardNumber).lean()).toMatchObject({ status: 'blocked', blockReason: reason, collectedBy: 'Anna de Vries' });
+  expect(await h.db.models.Card.findById(held.cardNumber).lean()).toMatchObject({ status: 'blocked', blockReason: reason, collectedBy: 'Anna de Vries' });
 
   const refused = await refusal(c.handle.executeUpdate(activateUpdate, { args: [{ pin }] }));
   expect(refused.type).toBe(FailureType.Conflict);
   expect(refused.message).toContain(`card ${held.cardNumber} is blocked (${reason})`);
   expect(await c.state()).toMatchObject({ phase: 'collected', failedPinAttempts: 0 });
-  expect((await db.models.Card.findById(held.cardNumber).lean())?.status).toBe('blocked');
+  expect((await h.db.models.Card.findById(held.cardNumber).lean())?.status).toBe('blocked');
 });
 
 test(`PIN attempts: ${MAX_PIN_ATTEMPTS} wrong PINs lock activation (the contact is told once), every further attempt is refused without checking, a new PIN from customer service unlocks it and only the new PIN activates`, async () => {
@@ -157,7 +145,7 @@ test(`PIN attempts: ${MAX_PIN_ATTEMPTS} wrong PINs lock activation (the contact 
   expect(newPin).toMatch(/^\d{4}$/);
   expect(await c.state()).toMatchObject({ failedPinAttempts: 0, pinsReissued: 1 });
   expect((await c.state()).pinLockedAt).toBeUndefined();
-  expect((await db.models.Card.findById(held.cardNumber).lean())?.pinForDelivery).toBeUndefined();
+  expect((await h.db.models.Card.findById(held.cardNumber).lean())?.pinForDelivery).toBeUndefined();
 
   // The old PIN no longer works (unless the new one happens to be the same 4 digits), the new one activates.
   if (newPin !== firstPin) {
@@ -172,12 +160,11 @@ test(`PIN attempts: ${MAX_PIN_ATTEMPTS} wrong PINs lock activation (the contact 
   await recordHistory(c.handle, 'card-application-pin-locked-reissued'); // holds the pin-attempts-lock patch marker
 });
 
-
 test('every activity these workflows scheduled carries the timeouts and retry policy of its profile (workflows/activity-profiles.ts)', async () => {
   const ms = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) => (d ? Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6 : undefined);
   const seen = new Set<string>();
   for (const workflowId of started) {
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory().catch(() => undefined);
+    const history = await h.env.client.workflow.getHandle(workflowId).fetchHistory().catch(() => undefined);
     for (const event of history?.events ?? []) {
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (!scheduled) continue;

@@ -3,54 +3,29 @@
  * time-skipping test server: a real Worker with the real activities, a fresh
  * database on the real FerretDB, and a real SMTP receiver.
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import type { contractApproval } from '../../workflows';
 import { contractStateQuery, contractWorkflowId, decideContractUpdate, FailureType } from '../../workflows/definitions';
-import { hex } from '../support/fixtures';
+import { insertCompany } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
-import { LEAD_EMAIL as LEAD, startWorkflowHarness, updateRefusal as updateFailure, type WorkflowHarness } from '../support/workflow-harness';
+import { LEAD_EMAIL as LEAD, useWorkflowHarness, updateRefusal as updateFailure } from '../support/workflow-harness';
 
 const ZONE = 'Europe/Amsterdam';
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 
-let h: WorkflowHarness;
-/** `client` is a plain client of the test server: time moves only through `env.sleep` (see WorkflowHarness). */
-let env: TestWorkflowEnvironment, client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
+const h = useWorkflowHarness();
 
-beforeAll(async () => {
-  h = await startWorkflowHarness();
-  ({ env, client, db, receiver, taskQueue } = h);
-});
-
-afterAll(() => h?.close());
-
-/** A pending company as the registration API leaves it; its contact address is unique to the test. */
+/** A pending company as the registration API leaves it (no CargoCards); its contact address is unique to the test. */
 async function createCompany(submittedAt: Date) {
-  const id = `co_${hex(12)}`;
-  const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
-  const vat = `NL${hex(9)}B01`;
-  const company = {
-    _id: id,
-    name: `Haven Logistiek ${id.slice(3, 7)} B.V.`,
-    kvkNumber: kvk,
-    vatId: vat,
-    registrationKey: `${kvk}:${vat}`,
-    kvkExtract: { documentRef: `doc_${hex(8)}`, issuedOn: '2026-01-15' },
-    signatory: { name: 'Anna de Vries', email: `signatory.${id}@haven.example` },
-    contact: { name: 'Jan Jansen', email: `contact.${id}@haven.example`, language: 'en' as const },
-    customerNumber: `C${hex(8).toUpperCase()}`,
-    contract: { status: 'pending', submittedAt, dueAt: calendar.contractDueAt(submittedAt) },
-  };
-  await db.models.Company.create(company);
-  return company;
+  const { companyId, name, customerNumber, contact } = await insertCompany(h.db.models, {
+    contract: 'pending', transportLicence: null, submittedAt, dueAt: calendar.contractDueAt(submittedAt),
+  });
+  return { _id: companyId, name, customerNumber, contact: { email: contact }, contract: { submittedAt } };
 }
 
 type Company = Awaited<ReturnType<typeof createCompany>>;
@@ -61,8 +36,8 @@ type Company = Awaited<ReturnType<typeof createCompany>>;
  * rules are loaded, which is within that first task.
  */
 async function startApproval(company: Company): Promise<WorkflowHandle<typeof contractApproval>> {
-  const handle = await client.workflow.start<typeof contractApproval>('contractApproval', {
-    taskQueue,
+  const handle = await h.client.workflow.start<typeof contractApproval>('contractApproval', {
+    taskQueue: h.taskQueue,
     workflowId: contractWorkflowId(company._id),
     args: [{ companyId: company._id, companyName: company.name, submittedAt: company.contract.submittedAt.toISOString() }],
   });
@@ -70,11 +45,11 @@ async function startApproval(company: Company): Promise<WorkflowHandle<typeof co
   return handle;
 }
 
-const mailsTo = (address: string) => receiver.messages.filter((m) => m.to.includes(address));
-const record = (company: Company) => db.models.Company.findById(company._id).lean();
+const mailsTo = (address: string) => h.receiver.messages.filter((m) => m.to.includes(address));
+const record = (company: Company) => h.db.models.Company.findById(company._id).lean();
 
 test('an approval is recorded, returns the customer number and mails it to the contact', async () => {
-  const company = await createCompany(new Date(await env.currentTimeMs()));
+  const company = await createCompany(new Date(await h.env.currentTimeMs()));
   const handle = await startApproval(company);
 
   const decided = await handle.executeUpdate(decideContractUpdate, { args: [{ outcome: 'approved', decidedBy: 'bo-1' }] });
@@ -100,7 +75,7 @@ test('an approval is recorded, returns the customer number and mails it to the c
 });
 
 test('a rejection needs a reason, closes the registration key and mails the reason', async () => {
-  const company = await createCompany(new Date(await env.currentTimeMs()));
+  const company = await createCompany(new Date(await h.env.currentTimeMs()));
   const handle = await startApproval(company);
 
   const refused = await updateFailure(handle.executeUpdate(decideContractUpdate, { args: [{ outcome: 'rejected', decidedBy: 'bo-2' }] }));
@@ -126,7 +101,7 @@ test('a rejection needs a reason, closes the registration key and mails the reas
 });
 
 test('of two concurrent decisions exactly one is accepted; a decision on a completed case is refused', async () => {
-  const company = await createCompany(new Date(await env.currentTimeMs()));
+  const company = await createCompany(new Date(await h.env.currentTimeMs()));
   const handle = await startApproval(company);
 
   const outcomes = await Promise.allSettled([
@@ -165,7 +140,7 @@ function fridayBeforeHolidayMonday(now: number): string {
 }
 
 test('undecided after 24 working hours across a weekend and a holiday Monday, the lead is alerted; a late decision still counts', async () => {
-  const friday = fridayBeforeHolidayMonday(await env.currentTimeMs());
+  const friday = fridayBeforeHolidayMonday(await h.env.currentTimeMs());
   const submittedAt = calendar.atLocalTime(friday, '15:00');
   const company = await createCompany(submittedAt);
   const handle = await startApproval(company);
@@ -178,12 +153,12 @@ test('undecided after 24 working hours across a weekend and a holiday Monday, th
   expect([due.weekday, due.hour, due.minute, due.second, due.millisecond]).toEqual([2, 15, 0, 0, 0]);
 
   const leadMails = () => mailsTo(LEAD).filter((m) => m.subject.includes(company._id));
-  await env.sleep(dueAt.getTime() - (await env.currentTimeMs()) - 60_000);
+  await h.env.sleep(dueAt.getTime() - (await h.env.currentTimeMs()) - 60_000);
   expect(await handle.query(contractStateQuery)).toMatchObject({ phase: 'awaiting-decision', slaBreached: false });
   expect(leadMails()).toHaveLength(0);
   expect((await record(company))?.contract?.slaBreached).toBe(false);
 
-  await env.sleep(120_000);
+  await h.env.sleep(120_000);
   const breached = await handle.query(contractStateQuery);
   expect(breached).toMatchObject({ phase: 'awaiting-decision', slaBreached: true });
   // The timer fires at dueAt plus the latency of the workflow task that started it (see the report).

@@ -4,12 +4,10 @@
  * real FerretDB with a few hundred companies inserted directly, and a real SMTP
  * receiver that counts what crossed the wire.
  */
-import { Client, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import type { Activities } from '../../activities';
-import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { planDelivery } from '../../domain/card-delivery';
 import { periodOf } from '../../domain/digest';
@@ -25,8 +23,7 @@ import {
 } from '../../workflows/definitions';
 import { recordHistory } from '../support/histories';
 import { eventually, uniqueName } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
-import { freshAttempt, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { freshAttempt, useWorkflowHarness } from '../support/workflow-harness';
 
 const DAY = 86_400_000;
 const COMPANIES = 300;
@@ -34,17 +31,10 @@ const COMPANIES = 300;
 const SMALL: DigestBatching = { pageSize: 20, maxInFlight: 10, pagesPerRun: 2 };
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 
-let h: WorkflowHarness;
-/** `client` is a plain client: nothing here needs time to skip (env.client would jump the hold and watch timers). */
-let client: Client, db: Database, receiver: SmtpReceiver, activities: Activities, taskQueue: string;
-
+const h = useWorkflowHarness();
 beforeAll(async () => {
-  h = await startWorkflowHarness();
-  ({ client, db, receiver, activities, taskQueue } = h);
   await insertCompanies();
 }, 180_000);
-
-afterAll(() => h?.close());
 
 // ---- the companies ---------------------------------------------------------------
 
@@ -119,15 +109,15 @@ async function insertCompanies(): Promise<void> {
     if (items.expired) card('x', 'active', -10);
     if (items.application) application(`ap_wait${i}`, 'awaiting-approvals', { cardUserApprovedAt: new Date(now - DAY) });
   }
-  const m = db.models;
+  const m = h.db.models;
   await Promise.all([m.Company.insertMany(companies), m.CardUser.insertMany(users), m.Card.insertMany(cards), m.CardApplication.insertMany(applications)]);
 }
 
-const mailsTo = (i: number) => receiver.messages.filter((m) => m.to.includes(contactOf(i)));
-const digestMails = (period: string) => receiver.messages.filter((m) => String(m.headers.get('x-xs-outbox-key') ?? '').endsWith(`:${period}`));
+const mailsTo = (i: number) => h.receiver.messages.filter((m) => m.to.includes(contactOf(i)));
+const digestMails = (period: string) => h.receiver.messages.filter((m) => String(m.headers.get('x-xs-outbox-key') ?? '').endsWith(`:${period}`));
 
 function startDigest(period: string, batching: Partial<DigestBatching> = SMALL, workflowId = digestWorkflowId(period)) {
-  return client.workflow.start<typeof monthlyDigest>('monthlyDigest', { taskQueue, workflowId, args: [{ period, batching }] });
+  return h.client.workflow.start<typeof monthlyDigest>('monthlyDigest', { taskQueue: h.taskQueue, workflowId, args: [{ period, batching }] });
 }
 
 // ---- the digest ---------------------------------------------------------------------
@@ -159,7 +149,7 @@ describe('monthly digest', () => {
     });
     expect(progress.runs).toBeGreaterThanOrEqual(4);
     // The first run of the chain: two pages, then continue-as-new.
-    await recordHistory(client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId), 'monthly-digest-pages');
+    await recordHistory(h.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId), 'monthly-digest-pages');
 
     await eventually(async () => digestMails('2026-01').length >= withItems.length);
     expect(digestMails('2026-01')).toHaveLength(withItems.length);
@@ -184,10 +174,10 @@ describe('monthly digest', () => {
   });
 
   test('a second run for a month already mailed mails nobody again', async () => {
-    const before = receiver.messages.length;
+    const before = h.receiver.messages.length;
     const result = await (await startDigest('2026-01', { pageSize: 50, maxInFlight: 20 })).result();
     expect(result).toMatchObject({ workflowId: 'digest:2026-01', outcome: 'done', progress: { sent: 0, alreadySent: withItems.length } });
-    expect(receiver.messages.length).toBe(before);
+    expect(h.receiver.messages.length).toBe(before);
   });
 
   test("a scheduled firing (no period) leaves the month to its run digest:<period> when that is busy", async () => {
@@ -199,12 +189,12 @@ describe('monthly digest', () => {
     now = await h.now();
     expect(periodOf(now, calendar)).toBe(period);
     // The month's run exists but no worker polls its queue: it stays busy.
-    const busy = await client.workflow.start<typeof monthlyDigest>('monthlyDigest', {
+    const busy = await h.client.workflow.start<typeof monthlyDigest>('monthlyDigest', {
       taskQueue: uniqueName('nobody-polls'),
       workflowId: digestWorkflowId(period),
       args: [{ period }],
     });
-    const firing = await client.workflow.start<typeof monthlyDigest>('monthlyDigest', { taskQueue, workflowId: uniqueName('monthly-digest'), args: [{}] });
+    const firing = await h.client.workflow.start<typeof monthlyDigest>('monthlyDigest', { taskQueue: h.taskQueue, workflowId: uniqueName('monthly-digest'), args: [{}] });
     expect(await firing.result()).toEqual({ period, workflowId: digestWorkflowId(period), outcome: 'already-running', progress: null });
     expect(digestMails(period)).toHaveLength(0);
     await busy.terminate('test over');
@@ -213,7 +203,7 @@ describe('monthly digest', () => {
 
   test('the activity re-run for a company mails once', async () => {
     const run = (i: number, period: string) =>
-      new MockActivityEnvironment(freshAttempt(), { logger: new DefaultLogger('ERROR') }).run(activities.sendCompanyDigest, { companyId: companyId(i), period });
+      new MockActivityEnvironment(freshAttempt(), { logger: new DefaultLogger('ERROR') }).run(h.activities.sendCompanyDigest, { companyId: companyId(i), period });
     const i = withItems[1]!;
     expect(await run(i, '2025-11')).toBe('sent');
     expect(await run(i, '2025-11')).toBe('already-sent');
@@ -239,22 +229,22 @@ describe('nightly reconciliation', () => {
   const held = all.filter((i) => itemsOf(i).held);
 
   test('starts every missing licence watch and pickup hold; a second night finds them running', async () => {
-    const first = await client.workflow.execute<typeof reconciliation>('reconciliation', {
-      taskQueue,
+    const first = await h.client.workflow.execute<typeof reconciliation>('reconciliation', {
+      taskQueue: h.taskQueue,
       workflowId: uniqueName('nightly-reconciliation'),
       args: [{ pageSize: 50, pagesPerRun: 2 }],
     });
     expect(first.counts['licence-watches']).toEqual({ checked: watched.length, running: 0, started: watched.length, restarted: 0, completed: 0 });
     expect(first.counts['pickup-holds']).toEqual({ checked: held.length, running: 0, started: held.length, restarted: 0, completed: 0 });
 
-    const watch = await client.workflow.getHandle(licenceWatchWorkflowId(companyId(watched[0]!))).describe();
-    expect(watch).toMatchObject({ type: 'licenceWatch', taskQueue, status: { name: 'RUNNING' } });
-    const hold = await client.workflow.getHandle(pickupHoldWorkflowId(`ap_digest${held[0]}h`)).describe();
+    const watch = await h.client.workflow.getHandle(licenceWatchWorkflowId(companyId(watched[0]!))).describe();
+    expect(watch).toMatchObject({ type: 'licenceWatch', taskQueue: h.taskQueue, status: { name: 'RUNNING' } });
+    const hold = await h.client.workflow.getHandle(pickupHoldWorkflowId(`ap_digest${held[0]}h`)).describe();
     expect(hold).toMatchObject({ type: 'pickupHold', status: { name: 'RUNNING' } });
 
     // One watch was terminated: the next night starts it again.
-    await client.workflow.getHandle(licenceWatchWorkflowId(companyId(watched[1]!))).terminate('lost');
-    const handle = await client.workflow.start<typeof reconciliation>('reconciliation', { taskQueue, workflowId: uniqueName('nightly-reconciliation'), args: [{}] });
+    await h.client.workflow.getHandle(licenceWatchWorkflowId(companyId(watched[1]!))).terminate('lost');
+    const handle = await h.client.workflow.start<typeof reconciliation>('reconciliation', { taskQueue: h.taskQueue, workflowId: uniqueName('nightly-reconciliation'), args: [{}] });
     const second = await handle.result();
     expect(second.counts['licence-watches']).toEqual({ checked: watched.length, running: watched.length - 1, started: 0, restarted: 1, completed: 0 });
     expect(second.counts['pickup-holds']).toMatchObject({ checked: held.length, running: held.length, started: 0 });

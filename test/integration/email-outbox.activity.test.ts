@@ -14,7 +14,8 @@ import { certainlyNotSent, createMailer, type Mailer } from '../../email/mailer'
 import { renderEmail } from '../../email/templates';
 import { testDatabase, uniqueName } from '../support/servers';
 import { freshAttempt } from '../support/workflow-harness';
-import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp';
+import { startSmtpReceiver, type SmtpReceiver } from '../../stack/smtp-receiver';
+import { insertCompany } from '../support/fixtures';
 
 const FROM = 'XS-Key Service <service@xs-key.example>';
 
@@ -57,25 +58,6 @@ function approvalMail(key: EmailKey, to: SendEmailInput['to'] = { kind: 'address
   return { key, to, template: 'contract-approved', data: { companyName: 'Acme Logistics B.V.', customerNumber: '1234567' } };
 }
 
-/** A company record with just what the email activity needs to find its contact. */
-async function insertCompany(language: 'de' | 'en'): Promise<{ companyId: string; email: string }> {
-  const companyId = uniqueName('co');
-  const email = `${companyId}@contact.example`;
-  const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
-  await db.models.Company.create({
-    _id: companyId,
-    name: 'Hafen Logistik GmbH',
-    kvkNumber: kvk,
-    vatId: `DE${kvk}9`,
-    registrationKey: `${kvk}:DE${kvk}9`,
-    kvkExtract: { documentRef: 'doc-extract', issuedOn: '2026-01-05' },
-    signatory: { name: 'Greta Signer', email: 'greta@hafen.example' },
-    contact: { name: 'Karl Kontakt', email, language },
-    customerNumber: companyId,
-    contract: { status: 'approved', submittedAt: new Date(), dueAt: new Date() },
-  });
-  return { companyId, email };
-}
 
 /** A TCP port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -129,7 +111,7 @@ test.each([
   ['de', 'Ihr XS-Key-Vertrag ist genehmigt (Kundennummer 1234567)', 'Mit freundlichen Grüßen'],
   ['en', 'Your XS-Key contract is approved (customer number 1234567)', 'Kind regards'],
 ] as const)('the company contact gets the %s template', async (language, subject, greeting) => {
-  const { companyId, email } = await insertCompany(language);
+  const { companyId, contact: email } = await insertCompany(db.models, { name: 'Hafen Logistik GmbH', language });
   const input = approvalMail({ workflowId: uniqueName('contract'), purpose: 'contract-approved' }, { kind: 'company-contact', companyId });
 
   const { messageId } = await sendEmail(input);
@@ -248,7 +230,7 @@ describe('a slow relay: no attempt sends after its deadline, time spent queued i
   let slowMailer: Mailer;
 
   beforeAll(async () => {
-    slow = await startSmtpReceiver({ acceptDelayMs: () => 250 });
+    slow = await startSmtpReceiver({ answerDelayMs: () => 250, deliversAfterHangUp: true });
     slowMailer = createMailer({ smtpUrl: slow.url, from: FROM, maxConnections: 1, timeouts });
   });
   afterAll(async () => {
@@ -306,7 +288,7 @@ describe('certainlyNotSent: what a failed send tells about the message', () => {
     down.close();
     expect(certainlyNotSent(refused)).toBe(true);
 
-    const quiet = await startSmtpReceiver({ acceptDelayMs: () => 1_500 });
+    const quiet = await startSmtpReceiver({ answerDelayMs: () => 1_500, deliversAfterHangUp: true });
     const impatient = createMailer({ smtpUrl: quiet.url, from: FROM, timeouts: { connectionTimeout: 500, greetingTimeout: 500, socketTimeout: 300 } });
     const unanswered = await impatient.send(message, window).catch((e: unknown) => e);
     impatient.close();

@@ -28,10 +28,9 @@ import { DEFAULT_RULES } from '../../domain/rules';
 import { binaries } from '../../stack/binaries';
 import { accountWorkflowId, cardApplicationWorkflowId, pickupHoldWorkflowId } from '../../workflows/definitions';
 import { startApiHarness, startApp, type ApiHarness, type AppServer } from '../support/api-harness';
-import { hex } from '../support/fixtures';
+import { hex, insertCompany } from '../support/fixtures';
 import { devServerAddress, eventually, TEST_PAYLOAD_KEYS } from '../support/servers';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
-import { createCompany } from './card-fixtures';
 
 const run = promisify(execFile);
 const calendar = new BusinessCalendar(DEFAULT_RULES);
@@ -86,7 +85,7 @@ describe('a card application through PIN email and activation', () => {
 
   test('its histories carry no PIN, name, email address or ID-document number; decoded through the codec server they do', async () => {
     const { api } = app;
-    const company = await createCompany(h.db.models);
+    const company = await insertCompany(h.db.models);
     const companyRecord = (await h.db.models.Company.findById(company.companyId).lean())!;
     const user = {
       firstName: 'Annelies',
@@ -161,7 +160,7 @@ describe('a portal account through a password reset', () => {
   // travel in its reset Update, so the export must show neither hashes nor passwords, and decoded it shows the case.
   test('its history carries no name, email address, password or password hash (reset and sign-ins); decoded through the codec server it reads', async () => {
     const { api, db, receiver } = h;
-    const company = await createCompany(db.models);
+    const company = await insertCompany(db.models);
     const name = 'Hoogendijk';
     const email = `maarten.${hex(6)}@haven.example`;
     const passwords = ['Harbour#2026!Key', 'Quay$7Lamp&Tide'];

@@ -4,11 +4,9 @@
  * workflows and activities, a fresh database on the real FerretDB and a real
  * SMTP receiver. Every date is chosen relative to the test server's clock.
  */
-import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import type { cardInUse, licenceWatch } from '../../workflows';
@@ -24,23 +22,13 @@ import {
 import { hex, insertCompany, newCardNumber } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { useWorkflowHarness } from '../support/workflow-harness';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-let h: WorkflowHarness;
-/** `client` is a plain client: time moves only through env.sleep (env.client skips to the next timer while it waits). */
-let env: TestWorkflowEnvironment, client: Client, db: Database, receiver: SmtpReceiver, taskQueue: string;
-
-beforeAll(async () => {
-  h = await startWorkflowHarness({ workflowsPath: require.resolve('./card-in-use-workflows') });
-  ({ env, client, db, receiver, taskQueue } = h);
-});
-
-afterAll(() => h?.close());
+const h = useWorkflowHarness({ workflowsPath: require.resolve('./card-in-use-workflows') });
 
 // ---- helpers ------------------------------------------------------------------------
 
@@ -56,7 +44,7 @@ const expiryDay = async () => calendar.addDays(await today(), 30);
  * workflow, one with a record only), a PortKey in use and an expired CargoCard.
  */
 async function createCompany(expiresOn: string, contract: 'approved' | 'pending' = 'approved') {
-  const { companyId, contact } = await insertCompany(db.models, {
+  const { companyId, contact } = await insertCompany(h.db.models, {
     name: 'Haven Transport B.V.',
     contract,
     requestsCargoCards: true,
@@ -65,7 +53,7 @@ async function createCompany(expiresOn: string, contract: 'approved' | 'pending'
   const now = await h.now();
   const addCard = async (cardType: CardType, status: 'active' | 'expired') => {
     const n = newCardNumber();
-    await db.models.Card.create({
+    await h.db.models.Card.create({
       _id: n, applicationId: `ca_${hex(16)}`, companyId, xsId: `xs_${hex(12)}`, cardType, pinHash: 'x', status, producedAt: now,
       activatedAt: now, expiresAt: status === 'active' ? calendar.cardExpiresAt(now) : now,
     });
@@ -77,9 +65,9 @@ async function createCompany(expiresOn: string, contract: 'approved' | 'pending'
     portKey: await addCard('PortKey', 'active'),
     expired: await addCard('CargoCard', 'expired'),
   };
-  const card = (await db.models.Card.findById(cards.withWorkflow).lean())!;
-  const cardWorkflow = await client.workflow.start<typeof cardInUse>('cardInUse', {
-    taskQueue, workflowId: cardInUseWorkflowId(cards.withWorkflow),
+  const card = (await h.db.models.Card.findById(cards.withWorkflow).lean())!;
+  const cardWorkflow = await h.client.workflow.start<typeof cardInUse>('cardInUse', {
+    taskQueue: h.taskQueue, workflowId: cardInUseWorkflowId(cards.withWorkflow),
     args: [{
       cardNumber: cards.withWorkflow, applicationId: card.applicationId, companyId, customerNumber: 'C1', xsId: card.xsId,
       cardType: 'CargoCard', activatedAt: now.toISOString(), expiresAt: card.expiresAt!.toISOString(),
@@ -89,17 +77,17 @@ async function createCompany(expiresOn: string, contract: 'approved' | 'pending'
 }
 
 async function startWatch(companyId: string): Promise<WorkflowHandle<typeof licenceWatch>> {
-  const handle = await client.workflow.start<typeof licenceWatch>('licenceWatch', { taskQueue, workflowId: licenceWatchWorkflowId(companyId), args: [{ companyId }] });
+  const handle = await h.client.workflow.start<typeof licenceWatch>('licenceWatch', { taskQueue: h.taskQueue, workflowId: licenceWatchWorkflowId(companyId), args: [{ companyId }] });
   await eventually(() => handle.query(licenceStateQuery).catch(() => null));
   return handle;
 }
 
 /** The watch's state, once its current run has loaded the licence (null until then). */
 const state = (handle: WorkflowHandle<typeof licenceWatch>) => eventually(() => handle.query(licenceStateQuery).then((s) => s ?? undefined, () => undefined));
-const company = (companyId: string) => db.models.Company.findById(companyId).lean();
-const statusOf = async (n: string) => (await db.models.Card.findById(n).lean())?.status;
-const mailsTo = (address: string) => receiver.messages.filter((m) => m.to.includes(address));
-const runId = async (handle: WorkflowHandle) => (await client.workflow.getHandle(handle.workflowId).describe()).runId;
+const company = (companyId: string) => h.db.models.Company.findById(companyId).lean();
+const statusOf = async (n: string) => (await h.db.models.Card.findById(n).lean())?.status;
+const mailsTo = (address: string) => h.receiver.messages.filter((m) => m.to.includes(address));
+const runId = async (handle: WorkflowHandle) => (await h.client.workflow.getHandle(handle.workflowId).describe()).runId;
 
 async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await promise.then(() => undefined, (e: unknown) => e);
@@ -137,7 +125,7 @@ test('the contact is warned at 09:00 on the 5th working day before E; at 00:00 a
   await sleepUntil(warnAt - MINUTE);
   expect((await state(watch)).phase).toBe('watching');
   expect(mailsTo(contact)).toHaveLength(0);
-  await env.sleep(2 * MINUTE);
+  await h.env.sleep(2 * MINUTE);
   const [warning] = await eventually(async () => mailsTo(contact).length === 1 && mailsTo(contact));
   expect(warning!.subject).toContain(`expires on ${E}`);
   // Warned, the watch continued as new (a natural point for new code): the new run knows it warned.
@@ -146,14 +134,14 @@ test('the contact is warned at 09:00 on the 5th working day before E; at 00:00 a
   expect(warned.phase).toBe('warned');
   expect(Date.parse(warned.warnedAt!) - warnAt).toBeGreaterThanOrEqual(0);
   expect(Date.parse(warned.warnedAt!) - warnAt).toBeLessThan(MINUTE);
-  expect((await client.workflow.getHandle(watch.workflowId, firstRun).describe()).status.name).toBe('CONTINUED_AS_NEW');
+  expect((await h.client.workflow.getHandle(watch.workflowId, firstRun).describe()).status.name).toBe('CONTINUED_AS_NEW');
 
   await sleepUntil(blockAt - MINUTE);
   expect((await state(watch)).phase).toBe('warned');
   expect(await statusOf(cards.withWorkflow)).toBe('active');
   expect((await company(companyId))?.contract?.status).toBe('approved');
 
-  await env.sleep(2 * MINUTE);
+  await h.env.sleep(2 * MINUTE);
   const result = await watch.result();
   expect(result).toMatchObject({ outcome: 'blocked', blockedCards: [cards.withWorkflow, cards.recordOnly].sort() });
   const blockedAt = Date.parse((result as { blockedAt: string }).blockedAt);
@@ -163,7 +151,7 @@ test('the contact is warned at 09:00 on the 5th working day before E; at 00:00 a
   // Every CargoCard in use is blocked, through its workflow or on its record alone; other cards are left alone.
   expect(await cardWorkflow.result()).toMatchObject({ outcome: 'blocked', block: { by: 'licence-watch' } });
   expect(await statusOf(cards.withWorkflow)).toBe('blocked');
-  expect(await db.models.Card.findById(cards.recordOnly).lean()).toMatchObject({ status: 'blocked', blockReason: expect.stringContaining(E) });
+  expect(await h.db.models.Card.findById(cards.recordOnly).lean()).toMatchObject({ status: 'blocked', blockReason: expect.stringContaining(E) });
   expect(await statusOf(cards.portKey)).toBe('active');
   expect(await statusOf(cards.expired)).toBe('expired');
   const stored = (await company(companyId))!;
@@ -179,7 +167,7 @@ test('the contact is warned at 09:00 on the 5th working day before E; at 00:00 a
   expect(mails[1]!.text).toContain(cards.withWorkflow);
   expect(mails[1]!.text).toContain(cards.recordOnly);
   expect((await watch.describe()).searchAttributes).toMatchObject({ Phase: ['blocked'] });
-  await recordHistory(client.workflow.getHandle(watch.workflowId, firstRun), 'licence-watch-warned'); // ends continuing as new
+  await recordHistory(h.client.workflow.getHandle(watch.workflowId, firstRun), 'licence-watch-warned'); // ends continuing as new
   await recordHistory(watch, 'licence-watch-warning-block'); // the run after the warning
 });
 
@@ -219,8 +207,8 @@ test('a renewal after the warning re-plans: no block at the old date, and a new 
   const mails = await eventually(async () => mailsTo(contact).length === 2 && mailsTo(contact));
   expect(mails[1]!.subject).toContain(`expires on ${E2}`);
   expect((await state(watch)).phase).toBe('warned');
-  await recordHistory(client.workflow.getHandle(watch.workflowId, firstRun), 'licence-watch-renewed'); // the run that continued as new
-  await client.workflow.getHandle(watch.workflowId).terminate('test done');
+  await recordHistory(h.client.workflow.getHandle(watch.workflowId, firstRun), 'licence-watch-renewed'); // the run that continued as new
+  await h.client.workflow.getHandle(watch.workflowId).terminate('test done');
 });
 
 test('a NIWO bridging period moves the block to the end of the bridging period', async () => {
@@ -234,7 +222,7 @@ test('a NIWO bridging period moves the block to the end of the bridging period',
   const until = calendar.addDays(E, 20);
   const plan = await bridge(until);
   expect(plan).toMatchObject({ effectiveExpiresOn: until, blockAt: calendar.startOfDay(calendar.addDays(until, 1)).toISOString() });
-  await eventually(async () => (await state(client.workflow.getHandle(watch.workflowId)))?.effectiveExpiresOn === until);
+  await eventually(async () => (await state(h.client.workflow.getHandle(watch.workflowId)))?.effectiveExpiresOn === until);
   expect((await company(companyId))?.transportLicence).toMatchObject({ expiresOn: E, bridgingUntil: until, bridgingProofRef: 'niwo-proof-1' });
 
   await sleepUntil(Date.parse(old.blockAt) + HOUR);
@@ -244,8 +232,8 @@ test('a NIWO bridging period moves the block to the end of the bridging period',
 
   await sleepUntil(Date.parse(plan.blockAt) - MINUTE);
   expect(await statusOf(cards.recordOnly)).toBe('active');
-  await env.sleep(2 * MINUTE);
-  const result = await client.workflow.getHandle(watch.workflowId).result();
+  await h.env.sleep(2 * MINUTE);
+  const result = await h.client.workflow.getHandle(watch.workflowId).result();
   expect(result).toMatchObject({ outcome: 'blocked' });
   expect(await statusOf(cards.recordOnly)).toBe('blocked');
   expect((await company(companyId))?.contract?.status).toBe('terminated');
@@ -266,18 +254,18 @@ test('every renewal continues as new, so the history stays small however often t
       const id = await runId(watch);
       return !runs.includes(id) && id;
     }));
-    await eventually(async () => (await state(client.workflow.getHandle(watch.workflowId)))?.licence.number === `NIWO-R${i}`);
+    await eventually(async () => (await state(h.client.workflow.getHandle(watch.workflowId)))?.licence.number === `NIWO-R${i}`);
   }
 
   expect(new Set(runs).size).toBe(4);
-  const history = await client.workflow.getHandle(watch.workflowId).fetchHistory();
+  const history = await h.client.workflow.getHandle(watch.workflowId).fetchHistory();
   expect(history.events!.length).toBeLessThan(30);
-  await client.workflow.getHandle(watch.workflowId).terminate('test done');
+  await h.client.workflow.getHandle(watch.workflowId).terminate('test done');
 });
 
 test('a company without an approved contract has nothing to watch: the watch closes at once', async () => {
   const { companyId, contact } = await createCompany(await expiryDay(), 'pending');
-  const watch = await client.workflow.start<typeof licenceWatch>('licenceWatch', { taskQueue, workflowId: licenceWatchWorkflowId(companyId), args: [{ companyId }] });
+  const watch = await h.client.workflow.start<typeof licenceWatch>('licenceWatch', { taskQueue: h.taskQueue, workflowId: licenceWatchWorkflowId(companyId), args: [{ companyId }] });
 
   expect(await watch.result()).toEqual({ outcome: 'closed', reason: 'the contract is pending' });
   expect(await watch.query(licenceStateQuery)).toBeNull();

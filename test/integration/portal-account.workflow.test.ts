@@ -5,13 +5,12 @@
  * from the mail that crossed SMTP, as a user would.
  */
 import { randomBytes } from 'node:crypto';
-import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
 import { hashLinkToken, type IssueLinkInput, type IssueLinkResult } from '../../activities/accounts';
-import type { Database } from '../../db/connection';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
 import { createMailer } from '../../email/mailer';
@@ -37,23 +36,19 @@ import {
 import { DEFAULT_SERVICE_CONTACT } from '../../activities/accounts';
 import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
-import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from '../support/smtp';
-import { MAIL_FROM as FROM, freshAttempt, startWorkflowHarness, updateRefusal as refusal, type WorkflowHarness } from '../support/workflow-harness';
+import { startSmtpReceiver, type ReceivedMail } from '../../stack/smtp-receiver';
+import { MAIL_FROM as FROM, freshAttempt, useWorkflowHarness, updateRefusal as refusal } from '../support/workflow-harness';
 
 const HOUR = 3_600_000;
 const LINK_VALIDITY = DEFAULT_RULES.accountLinkValidityHours * HOUR;
 const BASE_URL = 'https://portal.xs-key.example';
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 
-let h: WorkflowHarness;
-/** `client` is a plain client: time moves only through env.sleep (see WorkflowHarness). */
-let env: TestWorkflowEnvironment, client: Client, db: Database, receiver: SmtpReceiver, activities: Activities, taskQueue: string;
 /** When set, the SMTP call returns only once it resolves (the mail has gone out by then). */
 let holdAfterSend: Promise<void> | undefined;
 
+const h = useWorkflowHarness({ publicBaseUrl: BASE_URL });
 beforeAll(async () => {
-  h = await startWorkflowHarness({ publicBaseUrl: BASE_URL });
-  ({ env, client, db, receiver, activities, taskQueue } = h);
   const { transport } = h.mailer;
   const send = transport.sendMail.bind(transport) as (m: object) => Promise<unknown>;
   transport.sendMail = (async (message: object) => {
@@ -62,8 +57,6 @@ beforeAll(async () => {
     return info;
   }) as typeof transport.sendMail;
 });
-
-afterAll(() => h?.close());
 
 // ---- helpers ------------------------------------------------------------------------
 
@@ -81,16 +74,16 @@ async function createAccount(email = `holder.${hex(6)}@portal.example`) {
     companyId: `co_${hex(8)}`,
     passwordHash: 'scrypt$32768$8$1$c2FsdA$a2V5',
     status: 'pending-activation',
-    registeredAt: new Date(await env.currentTimeMs()),
+    registeredAt: new Date(await h.env.currentTimeMs()),
   };
-  await db.models.PortalAccount.create(account);
+  await h.db.models.PortalAccount.create(account);
   return account;
 }
 type Account = Awaited<ReturnType<typeof createAccount>>;
 
 function start(account: Account, eventsPerRun?: number): Promise<WorkflowHandle<typeof portalAccount>> {
-  return client.workflow.start<typeof portalAccount>('portalAccount', {
-    taskQueue,
+  return h.client.workflow.start<typeof portalAccount>('portalAccount', {
+    taskQueue: h.taskQueue,
     workflowId: accountWorkflowId(account._id),
     args: [
       {
@@ -104,8 +97,8 @@ function start(account: Account, eventsPerRun?: number): Promise<WorkflowHandle<
   });
 }
 
-const mailsTo = (address: string) => receiver.messages.filter((m) => m.to.some((to) => to.toLowerCase() === address.toLowerCase()));
-const record = (account: Account) => db.models.PortalAccount.findById(account._id).lean();
+const mailsTo = (address: string) => h.receiver.messages.filter((m) => m.to.some((to) => to.toLowerCase() === address.toLowerCase()));
+const record = (account: Account) => h.db.models.PortalAccount.findById(account._id).lean();
 
 async function nthMail(address: string, n: number): Promise<ReceivedMail> {
   return eventually(async () => mailsTo(address)[n - 1]);
@@ -143,7 +136,7 @@ const newHash = () => `scrypt$131072$8$1$${hex(8)}$${hex(16)}`;
 async function pendingPassword(account: Account) {
   const passwordRef = `pw_${randomBytes(16).toString('base64url')}`;
   const hash = newHash();
-  await db.models.PendingPassword.create({ _id: passwordRef, accountId: account._id, hash, createdAt: new Date() });
+  await h.db.models.PendingPassword.create({ _id: passwordRef, accountId: account._id, hash, createdAt: new Date() });
   return { passwordRef, hash };
 }
 
@@ -174,7 +167,7 @@ test('the activation link works once within 24 hours; a second use is refused as
   expect(description.typedSearchAttributes.get(SA.nextDueAt)?.getTime()).toBe(expiresAt.getTime());
   expect(await detailsOf(handle)).toBe(`Waiting for the activation link to be used, until ${calendar.toLocalIso(expiresAt)}`);
 
-  await env.sleep(LINK_VALIDITY - HOUR);
+  await h.env.sleep(LINK_VALIDITY - HOUR);
   const wrong = await refusal(handle.executeUpdate(activateAccountUpdate, { args: [{ tokenHash: hashLinkToken('x'.repeat(43)) }] }));
   expect(wrong.type).toBe(FailureType.InvalidInput);
   const activated = await handle.executeUpdate(activateAccountUpdate, { args: [{ tokenHash }] });
@@ -220,9 +213,9 @@ test('an activation link unused for 24 hours lapses the registration; the same e
   const { tokenHash } = linkIn(await nthMail(account.email, 1));
   const { link } = await eventually(async () => ((await stateOf(handle)).link ? stateOf(handle) : undefined));
 
-  await env.sleep(Date.parse(link!.expiresAt) - (await env.currentTimeMs()) - 60_000);
+  await h.env.sleep(Date.parse(link!.expiresAt) - (await h.env.currentTimeMs()) - 60_000);
   expect((await stateOf(handle)).phase).toBe('pending-activation');
-  await env.sleep(120_000);
+  await h.env.sleep(120_000);
 
   expect(await handle.result()).toMatchObject({ phase: 'lapsed' });
   const lapsed = await record(account);
@@ -257,7 +250,7 @@ test('a reset link works once; reusing it, or using one a newer request replaced
   expect(done.phase).toBe('active');
   expect(await record(account)).toMatchObject({ passwordHash: hash, passwordChangedAt: new Date(done.at), link: { purpose: 'reset', issue: 2 } });
   // Committed: the pending copy of the hash is gone, the reference marked used.
-  const used = await db.models.PendingPassword.findById(passwordRef).lean();
+  const used = await h.db.models.PendingPassword.findById(passwordRef).lean();
   expect(used).toMatchObject({ usedAt: new Date(done.at) });
   expect(used?.hash).toBeUndefined();
 
@@ -278,7 +271,7 @@ test('a reset link unused for 24 hours is refused as expired; the account stays 
   const { link } = await eventually(async () => ((await stateOf(handle)).link?.purpose === 'reset' ? stateOf(handle) : undefined));
   expect((await handle.describe()).typedSearchAttributes.get(SA.nextDueAt)?.toISOString()).toBe(link!.expiresAt);
 
-  await env.sleep(LINK_VALIDITY + 60_000);
+  await h.env.sleep(LINK_VALIDITY + 60_000);
   expect(await stateOf(handle)).toMatchObject({ phase: 'active', link: { closed: { reason: 'expired' } } });
   const expired = await refusal(handle.executeUpdate(resetPasswordUpdate, { args: [{ tokenHash, ...(await pendingPassword(account)) }] }));
   expect(expired.type).toBe(FailureType.Gone);
@@ -302,7 +295,7 @@ test('a reset Update must bring a reference: a hash, a malformed, unknown or use
   const unknown = `pw_${randomBytes(16).toString('base64url')}`;
   const othersRef = (await pendingPassword(other.account)).passwordRef;
   const usedRef = await pendingPassword(account);
-  await db.models.PendingPassword.updateOne({ _id: usedRef.passwordRef }, { $set: { usedAt: new Date(), usedBy: 'account:elsewhere/1' } });
+  await h.db.models.PendingPassword.updateOne({ _id: usedRef.passwordRef }, { $set: { usedAt: new Date(), usedBy: 'account:elsewhere/1' } });
   for (const [passwordRef, type] of [
     [unknown, FailureType.NotFound],
     [othersRef, FailureType.NotFound],
@@ -414,7 +407,7 @@ test('a right password resets the count and records the sign-in; with terms stil
   const first = await handle.executeUpdate(signInUpdate, { args: [{ ...right, accepted: { terms: '2027-01' } }] });
   expect(first).toEqual({ outcome: 'signed-in', at: expect.any(String) });
   expect(await record(account)).toMatchObject({ lastSignInAt: new Date(first.outcome === 'signed-in' ? first.at : 0), acceptances: { terms: { version: '2027-01' } } });
-  await env.sleep(HOUR);
+  await h.env.sleep(HOUR);
   for (let n = 1; n < MAX_FAILURES; n += 1) await handle.executeUpdate(signInUpdate, { args: [wrong] });
   const second = await handle.executeUpdate(signInUpdate, { args: [right] });
   expect(second).toMatchObject({ outcome: 'signed-in', previousAt: first.outcome === 'signed-in' ? first.at : '' });
@@ -445,7 +438,7 @@ async function customer() {
   const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
   const customerNumber = `K${hex(4).toUpperCase()}`;
   const contact = `contact.${id}@kasse.example`;
-  await db.models.Company.create({
+  await h.db.models.Company.create({
     _id: id,
     name: 'Kiosk am Hafen GmbH',
     kvkNumber: kvk,
@@ -483,14 +476,14 @@ test.each(firstTaskUpdates)('%s sent with the first task of a continued run is a
     phase, resetsIssued: 0, resetRequested: false, runs: 1, activatedAt: at, locks: phase === 'locked' ? 1 : 0,
     ...(phase === 'locked' ? { lock: { reason: 'Check', by: 'cs-1', at } } : {}),
   };
-  await db.models.PortalAccount.updateOne({ _id: account._id }, { $set: { status: phase } });
+  await h.db.models.PortalAccount.updateOne({ _id: account._id }, { $set: { status: phase } });
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof portalAccount>('portalAccount', {
-    taskQueue,
+    taskQueue: h.taskQueue,
     workflowId: accountWorkflowId(account._id),
     workflowIdConflictPolicy: 'FAIL',
     args: [{ accountId: account._id, customerNumber: account.customerNumber, companyId: account.companyId, registeredAt: account.registeredAt.toISOString(), carried }],
   });
-  expect(await client.workflow.executeUpdateWithStart(update, { args: [(await args()) as never], startWorkflowOperation })).toEqual(expected);
+  expect(await h.client.workflow.executeUpdateWithStart(update, { args: [(await args()) as never], startWorkflowOperation })).toEqual(expected);
   const handle = await startWorkflowOperation.workflowHandle();
   // It came with the first task, and the run goes on (its main story was not held up by the handler).
   const events = (await handle.fetchHistory()).events ?? [];
@@ -505,7 +498,7 @@ test.each(firstTaskUpdates)('%s sent with the first task of a continued run is a
 // ---- the link activity on its own: retries never mail two different links ---------------
 
 describe('issueAccountLink', () => {
-  const issue = (input: IssueLinkInput, acts: Activities = activities): Promise<IssueLinkResult> =>
+  const issue = (input: IssueLinkInput, acts: Activities = h.activities): Promise<IssueLinkResult> =>
     new MockActivityEnvironment(
       { ...freshAttempt(), workflowExecution: { workflowId: accountWorkflowId(input.accountId), runId: 'r1' } },
       { logger: new DefaultLogger('ERROR') },
@@ -531,7 +524,7 @@ describe('issueAccountLink', () => {
   test('SMTP unreachable: nothing went out, so the retry mints a fresh token and mails it once', async () => {
     const account = await createAccount();
     const down = createMailer({ smtpUrl: 'smtp://127.0.0.1:1', from: FROM });
-    const downActs = createActivities({ models: db.models, mailer: down, rules: DEFAULT_RULES, backofficeLead: 'x@y.example', publicBaseUrl: BASE_URL });
+    const downActs = createActivities({ models: h.db.models, mailer: down, rules: DEFAULT_RULES, backofficeLead: 'x@y.example', publicBaseUrl: BASE_URL });
     await expect(issue(input(account), downActs)).rejects.toThrow();
     down.close();
     expect((await record(account))?.link?.delivery).toBe('failed');
@@ -550,10 +543,10 @@ describe('issueAccountLink', () => {
     ['the first mail was lost', false],
   ])('an activation link whose send failed uncertainly is neither lost nor sent as a second live link (%s)', async (_case, firstArrived) => {
     const account = await createAccount();
-    const slow = await startSmtpReceiver({ acceptDelayMs: () => 1_500 });
+    const slow = await startSmtpReceiver({ answerDelayMs: () => 1_500, deliversAfterHangUp: true });
     const timeouts = { connectionTimeout: 500, greetingTimeout: 500, socketTimeout: 500 };
     const slowMailer = createMailer({ smtpUrl: slow.url, from: FROM, timeouts });
-    const slowActs = createActivities({ models: db.models, mailer: slowMailer, rules: DEFAULT_RULES, backofficeLead: 'x@y.example', publicBaseUrl: BASE_URL });
+    const slowActs = createActivities({ models: h.db.models, mailer: slowMailer, rules: DEFAULT_RULES, backofficeLead: 'x@y.example', publicBaseUrl: BASE_URL });
     try {
       await expect(issue(input(account), slowActs)).rejects.toThrow(/timeout/i);
       await slow.waitFor(1, 5_000); // the relay took it after the client gave up
@@ -578,7 +571,7 @@ describe('issueAccountLink', () => {
   test('a link minted before tokens were derived (no nonce) that died mid-send: the retry sends nothing and keeps the first hash', async () => {
     const account = await createAccount();
     const tokenHash = hashLinkToken(hex(32));
-    await db.models.PortalAccount.updateOne(
+    await h.db.models.PortalAccount.updateOne(
       { _id: account._id },
       { $set: { link: { purpose: 'activation', issue: 1, tokenHash, expiresAt: new Date(), delivery: 'sending' } } },
     );
@@ -592,7 +585,7 @@ describe('changeAccountPassword', () => {
     new MockActivityEnvironment(
       { ...freshAttempt(), activityId, workflowExecution: { workflowId: accountWorkflowId(input.accountId), runId: 'r1' } },
       { logger: new DefaultLogger('ERROR') },
-    ).run(activities.changeAccountPassword, input);
+    ).run(h.activities.changeAccountPassword, input);
 
   test('a retry commits the same hash again; another commit of the same reference fails as a conflict', async () => {
     const account = await createAccount();
@@ -611,10 +604,10 @@ describe('changeAccountPassword', () => {
     const account = await createAccount();
     const { passwordRef, hash } = await pendingPassword(account);
     const input = { accountId: account._id, passwordRef, at: new Date().toISOString() };
-    await db.models.PendingPassword.updateOne({ _id: passwordRef }, { $set: { usedAt: new Date(input.at), usedBy: `${accountWorkflowId(account._id)}/7` } });
+    await h.db.models.PendingPassword.updateOne({ _id: passwordRef }, { $set: { usedAt: new Date(input.at), usedBy: `${accountWorkflowId(account._id)}/7` } });
     await commit(input);
     expect((await record(account))?.passwordHash).toBe(hash);
-    expect((await db.models.PendingPassword.findById(passwordRef).lean())?.hash).toBeUndefined();
+    expect((await h.db.models.PendingPassword.findById(passwordRef).lean())?.hash).toBeUndefined();
   });
 });
 
@@ -630,11 +623,11 @@ describe('customer numbers', () => {
 
     const first = await request();
     const { tokenHash } = linkIn(await nthMail(c.contact, 1));
-    expect(Date.parse(first.expiresAt!) - (await env.currentTimeMs())).toBeLessThanOrEqual(NUMBER_LINK_VALIDITY);
+    expect(Date.parse(first.expiresAt!) - (await h.env.currentTimeMs())).toBeLessThanOrEqual(NUMBER_LINK_VALIDITY);
     expect((await stateOf(handle)).numberLink).toMatchObject({ customerNumber: c.customerNumber, expiresAt: first.expiresAt });
     expect((await stateOf(handle)).numberLink).not.toHaveProperty('tokenHash');
 
-    await env.sleep(NUMBER_LINK_VALIDITY + 60_000);
+    await h.env.sleep(NUMBER_LINK_VALIDITY + 60_000);
     expect((await stateOf(handle)).numberLink).toMatchObject({ closed: { reason: 'expired' } });
     const expired = await refusal(handle.executeUpdate(confirmCustomerNumberUpdate, { args: [{ tokenHash }] }));
     expect([expired.type, expired.message]).toEqual([FailureType.Gone, expect.stringMatching(/expired/)]);
@@ -644,7 +637,7 @@ describe('customer numbers', () => {
     // A new request: a new link (issue 2), used in time, adds the number; used again it is refused.
     await request();
     const second = linkIn(await nthMail(c.contact, 2));
-    await env.sleep(NUMBER_LINK_VALIDITY - 60_000);
+    await h.env.sleep(NUMBER_LINK_VALIDITY - 60_000);
     const added = await handle.executeUpdate(confirmCustomerNumberUpdate, { args: [{ tokenHash: second.tokenHash }] });
     expect(added.customerNumbers).toEqual([{ customerNumber: c.customerNumber, companyId: c.companyId, addedAt: added.at, proof: 'link' }]);
     expect((await refusal(handle.executeUpdate(confirmCustomerNumberUpdate, { args: [{ tokenHash: second.tokenHash }] }))).type).toBe(FailureType.Gone);

@@ -18,7 +18,7 @@ import { applySchedules } from '../../schedules/apply';
 import { digestWorkflowId, type ReconciliationResult } from '../../workflows/definitions';
 import { startDevServerHarness, type DevServerHarness } from '../support/api-harness';
 import { devServerAddress, eventually, uniqueName } from '../support/servers';
-import type { SmtpReceiver } from '../support/smtp';
+import type { SmtpReceiver } from '../../stack/smtp-receiver';
 
 const calendar = new BusinessCalendar(DEFAULT_RULES);
 

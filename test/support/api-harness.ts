@@ -25,7 +25,7 @@ import { createMailer, type Mailer } from '../../email/mailer';
 import { createWorker } from '../../workers/worker';
 import { setCurrentVersion } from '../../workers/deployment';
 import { createNamespace, devServerAddress, devServerClient, TEST_PAYLOAD_KEYS, testDatabase, uniqueName } from './servers';
-import { startSmtpReceiver, type SmtpReceiver } from './smtp';
+import { startSmtpReceiver, type SmtpReceiver } from '../../stack/smtp-receiver';
 import { LEAD_EMAIL, MAIL_FROM, PUBLIC_BASE_URL } from './workflow-harness';
 
 export { PUBLIC_BASE_URL };

@@ -15,7 +15,7 @@ import { DEFAULT_RULES, type BusinessRules } from '../../domain/rules';
 import { HEARTBEAT_THROTTLE_MS } from '../../activities/email';
 import { createMailer, type Mailer } from '../../email/mailer';
 import { searchAttributeTypes, testDatabase, testDataConverter, timeSkippingEnv, uniqueName } from './servers';
-import { startSmtpReceiver, type SmtpReceiver } from './smtp';
+import { startSmtpReceiver, type SmtpReceiver } from '../../stack/smtp-receiver';
 
 export const LEAD_EMAIL = 'lead@xs-key.example';
 export const MAIL_FROM = 'XS-Key Service <service@xs-key.example>';
@@ -72,6 +72,22 @@ export interface WorkflowHarnessOptions {
   /** Where links in mails point (default PUBLIC_BASE_URL). */
   publicBaseUrl?: string;
   worker?: Partial<WorkerOptions>;
+}
+
+/**
+ * The harness of a workflow test file: started before its first test, closed after its last (the hooks are
+ * registered here). The object is filled in once it has started: use its fields inside tests and hooks only.
+ * A file that needs more set-up adds its own `beforeAll` after this call; jest runs it after this one.
+ */
+export function useWorkflowHarness(options: WorkflowHarnessOptions = {}): WorkflowHarness {
+  const h = {} as WorkflowHarness;
+  beforeAll(async () => {
+    Object.assign(h, await startWorkflowHarness(options));
+  });
+  afterAll(async () => {
+    await h.close?.();
+  });
+  return h;
 }
 
 export async function startWorkflowHarness(options: WorkflowHarnessOptions = {}): Promise<WorkflowHarness> {
