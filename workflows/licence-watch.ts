@@ -11,39 +11,14 @@
  * warning it continues as new too (carrying that it warned), so the block runs
  * on the code of the build that is current then (workflows/versioning.ts).
  */
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  getExternalWorkflowHandle,
-  log,
-  patched,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import { isIsoDay } from '../domain/calendar';
 import {
-  blockCardNowSignal,
-  businessRule,
-  cancelApplicationSignal,
-  cardApplicationWorkflowId,
-  cardInUseWorkflowId,
-  conflict,
-  effectiveExpiry,
-  invalidInput,
-  licenceStateQuery,
-  MEMO,
-  registerBridgingUpdate,
-  renewLicenceUpdate,
-  SA,
-  type LicenceBridging,
-  type LicencePlan,
-  type LicenceRenewal,
-  type LicenceWatchInput,
-  type LicenceWatchResult,
-  type LicenceWatchState,
-  type TransportLicence,
+  blockCardNowSignal, businessRule, cancelApplicationSignal, cardApplicationWorkflowId, cardInUseWorkflowId,
+  conflict, effectiveExpiry, invalidInput, licenceStateQuery, MEMO, registerBridgingUpdate, renewLicenceUpdate, SA,
+  type LicenceBridging, type LicencePlan, type LicenceRenewal, type LicenceWatchInput, type LicenceWatchResult,
+  type LicenceWatchState, type TransportLicence
 } from './definitions';
 import { acts, calendarLoader, now, requireText, showStatus, updateAnswers, type Status } from './support';
 
@@ -65,25 +40,13 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
   let closedReason: string | undefined; // nothing to watch: the watch ends at once
   /** The answers of this run's changes and the previous runs', by Update ID, for retried Updates. */
   const answers = updateAnswers<LicencePlan>(input.answered);
-  /** No wait (no extra yield) once loaded, so accepted Updates of existing histories replay unchanged. */
-  const initialized = async (): Promise<void> => {
-    if (state || closedReason !== undefined) return;
-    await condition(() => state !== null || closedReason !== undefined);
-    if (!state) throw conflict(`no licence is watched: ${closedReason}`);
-  };
 
-  setHandler(licenceStateQuery, () => state);
-  setHandler(renewLicenceUpdate, renew, { validator: (renewal) => void (answers.earlier() ?? checkRenewal(renewal)) });
-  setHandler(registerBridgingUpdate, bridge, { validator: (bridging) => void (answers.earlier() ?? checkBridging(bridging)) });
+  handlers(); // before the first await: an Update that comes with the start finds them
 
+  // ---- The story: watched until renewed (the watch continues as new), or warned and then blocked ----
   await loaded;
   const company = await acts.loadLicenceWatch({ companyId });
-  if (!company.licence) {
-    closedReason = company.reason;
-    if (!allHandlersFinished()) await condition(allHandlersFinished); // Updates waiting for the licence are refused first
-    showStatus({ phase: 'closed', nextDueAt: null, details: `Nothing to watch: ${company.reason}`, extra: [{ key: SA.companyId, value: companyId }], memo: { [MEMO.licence]: null } });
-    return { outcome: 'closed', reason: company.reason };
-  }
+  if (!company.licence) return closed(company.reason);
   const licence = company.licence;
   const plan = planFor(licence);
   state = { companyId, phase: 'watching', licence, ...plan };
@@ -144,7 +107,28 @@ export async function licenceWatch(input: LicenceWatchInput): Promise<LicenceWat
     return { outcome: 'blocked', blockedAt, blockedCards: cards };
   }
 
+  // ---- Nothing to watch: the watch ends at once -------------------------------------------------
+  async function closed(reason: string): Promise<LicenceWatchResult> {
+    closedReason = reason;
+    if (!allHandlersFinished()) await condition(allHandlersFinished); // Updates waiting for the licence are refused first
+    showStatus({ phase: 'closed', nextDueAt: null, details: `Nothing to watch: ${reason}`, extra: [{ key: SA.companyId, value: companyId }], memo: { [MEMO.licence]: null } });
+    return { outcome: 'closed', reason };
+  }
+
   // ---- Handlers -----------------------------------------------------------------------------
+  function handlers(): void {
+    setHandler(licenceStateQuery, () => state);
+    setHandler(renewLicenceUpdate, renew, { validator: (renewal) => void (answers.earlier() ?? checkRenewal(renewal)) });
+    setHandler(registerBridgingUpdate, bridge, { validator: (bridging) => void (answers.earlier() ?? checkBridging(bridging)) });
+  }
+
+  /** Waits for the licence to be loaded; no wait (no extra yield) once it is, so accepted Updates of existing histories replay unchanged. */
+  async function initialized(): Promise<void> {
+    if (state || closedReason !== undefined) return;
+    await condition(() => state !== null || closedReason !== undefined);
+    if (!state) throw conflict(`no licence is watched: ${closedReason}`);
+  }
+
   async function renew(renewal: LicenceRenewal): Promise<LicencePlan> {
     const earlier = answers.earlier();
     if (earlier) return earlier;
