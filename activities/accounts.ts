@@ -27,14 +27,14 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Context, log } from '@temporalio/activity';
 import { DateTime } from 'luxon';
-import type { Models, PortalAccountDoc } from '../db/models';
-import { certainlyNotSent, type Mailer } from '../email/mailer';
+import type { PortalAccountDoc } from '../db/models';
+import { certainlyNotSent } from '../email/mailer';
 import { renderEmail, type Language } from '../email/templates';
-import type { BusinessRules } from '../domain/rules';
 import { conflict, notFound, type AcceptedVersions, type AccountLinkPurpose, type AddedCustomerNumber } from '../workflows/definitions';
 import { LOCAL_LINK_SECRET } from '../config/link-secret';
 import { recordAudit } from './audit';
 import { createEmailActivities, messageIdFor, outboxKey, sendInAttempt } from './email';
+import type { ActivityDeps } from '.';
 
 /** How the API and the activity turn a token into what is stored: SHA-256, hex. */
 export const hashLinkToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
@@ -73,16 +73,7 @@ export interface IssueLinkResult {
 
 type Account = PortalAccountDoc & { _id: string };
 
-interface Deps {
-  models: Models;
-  mailer: Mailer;
-  rules: BusinessRules;
-  backofficeLead: string;
-  publicBaseUrl: string;
-  linkSecret?: Buffer;
-  /** How account holders reach customer service (CUSTOMER_SERVICE_CONTACT), told in the mail of a lock by wrong passwords. */
-  customerServiceContact?: string;
-}
+type Deps = Omit<ActivityDeps, 'temporal'>;
 
 /** The local stack's customer-service contact; production sets CUSTOMER_SERVICE_CONTACT. */
 export const DEFAULT_SERVICE_CONTACT = '+31 10 000 00 00, service@xs-key.example';
