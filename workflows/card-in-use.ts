@@ -24,10 +24,6 @@ import {
 import { acts, calendarLoader, now, requireText, showStatus, updateAnswers, type Status } from './support';
 import { DELIVERY_METHODS, DESTINATIONS, isOneOf } from '../domain/vocabulary';
 
-interface BlockOrder { reason: string; by: string; notify: boolean }
-type Step = { kind: 'window' | 'block' | 'expiry'; at: number };
-
-
 export async function cardInUse(input: CardInUseInput): Promise<CardInUseResult> {
   // Until the rules are loaded the validators check the request's shape and the handlers the rest.
   const { loaded, calendar, ifLoaded } = calendarLoader();
@@ -312,3 +308,6 @@ function checkDelivery(request: { deliveryMethod?: unknown; destination?: unknow
 
 /** Continue as new when the renewal window opens (runs recorded before it carry on in the same run). */
 const CONTINUE_AT_RENEWAL_WINDOW = 'card-in-use-continue-at-renewal-window';
+
+interface BlockOrder { reason: string; by: string; notify: boolean }
+type Step = { kind: 'window' | 'block' | 'expiry'; at: number };

@@ -26,9 +26,6 @@ import {
 import { customerNumbers } from './portal-account-numbers';
 import { acts, calendarLoader, inOrder, now, requireText, showStatus } from './support';
 
-const HOUR_MS = 3_600_000;
-const LINK_NAME: Record<LinkPurpose, string> = { activation: 'activation link', reset: 'password-reset link' };
-
 export async function portalAccount(input: PortalAccountInput): Promise<PortalAccountResult> {
   // Handlers that need the rules wait for them without an extra yield once loaded (`if (!rules()) await loaded`),
   // so the Updates of existing histories replay unchanged.
@@ -348,3 +345,6 @@ export async function portalAccount(input: PortalAccountInput): Promise<PortalAc
 
 /** New histories publish the FailedSignIns search attribute; older ones replay without it. */
 const SIGN_IN_PATCH = 'sign-in-lockout';
+
+const HOUR_MS = 3_600_000;
+const LINK_NAME: Record<LinkPurpose, string> = { activation: 'activation link', reset: 'password-reset link' };
