@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <benchmark>...] [--data realistic|small|tiny] [--companies N] [--watches N] [--cards N]
- *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--store-docs N] [--scale X] [--variants full|all|default]
+ *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--store-docs N] [--scale X] [--variants full|all|default|<name>]
  *   [--profile]`
  *
  * --profile (throughput): also a card run on a worker under `node --cpu-prof`, and where its CPU went,
@@ -34,7 +34,7 @@ import { runStore } from './store';
 import { ensureDataset, type DatasetSize } from '../seed/dataset';
 import { SIZES } from '../seed/data';
 import { runThroughput } from './throughput';
-import { variantsFor } from './variants';
+import { VARIANTS, variantsFor } from './variants';
 
 const ROOT = join(__dirname, '..', '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -62,7 +62,8 @@ interface Cli {
   only: BenchName[];
   sizes: Sizes;
   /** full: default and tuned; all: also each tuning on its own; default: the default configuration only. */
-  variants: 'all' | 'default' | 'full';
+  /** `full` (default and tuned), `all`, `default`, or one variant by name (bench/variants.ts), e.g. `heap768`. */
+  variants: string;
   /** Every benchmark at the default sizes and variants: the results the docs show. */
   full: boolean;
   defaultSizes: boolean;
@@ -110,7 +111,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
       scale = Number(value());
     } else if (flag === '--variants') {
       const v = value();
-      if (v !== 'all' && v !== 'default' && v !== 'full') throw new Error('--variants is full (default and tuned), all or default');
+      if (!['all', 'default', 'full', ...VARIANTS.map((x) => x.variant.name)].includes(v)) {
+        throw new Error(`--variants is full (default and tuned), all, default or one of ${VARIANTS.map((x) => x.variant.name).join(', ')}`);
+      }
       variants = v;
     } else if (flag === '--profile') {
       profile = true;
@@ -137,7 +140,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
     if (!explicit.has('duration')) sizes.duration = DATA_DURATION_S;
   }
   const defaultSizes =
-    (Object.keys(DEFAULT_SIZES) as Array<keyof Sizes>).every((k) => !explicit.has(k) || sizes[k] === DEFAULT_SIZES[k]) && scale === 1 && variants !== 'default' && !profile;
+    (Object.keys(DEFAULT_SIZES) as Array<keyof Sizes>).every((k) => !explicit.has(k) || sizes[k] === DEFAULT_SIZES[k]) && scale === 1 && (variants === 'full' || variants === 'all') && !profile;
   const selected = only.size ? BENCH_NAMES.filter((n) => only.has(n)) : [...BENCH_NAMES];
   return {
     only: runOrder(selected, data !== undefined),

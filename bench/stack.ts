@@ -152,7 +152,7 @@ export async function startStack(log: (line: string) => void, data?: Dataset): P
       const proc = await startProcess({
         name: `worker-${variant.name}`,
         command: process.execPath,
-        args: [...(opts.nodeArgs ?? []), join(__dirname, 'worker-process.js')],
+        args: [...(variant.nodeArgs ?? []), ...(opts.nodeArgs ?? []), join(__dirname, 'worker-process.js')],
         timeoutMs: 120_000,
         env: { BENCH_WORKER_CONFIG: JSON.stringify(config), NODE_ENV: 'production' },
         logFile: join(dir, `worker-${taskQueue}.log`),

@@ -18,6 +18,8 @@ export interface WorkerVariant {
   /** SMTP connections email/mailer.ts keeps open (SMTP_MAX_CONNECTIONS); unset: its default. */
   smtpConnections?: number;
   options: TunableWorkerOptions;
+  /** Options for node itself, e.g. a V8 heap limit (`--max-old-space-size=768`, what NODE_OPTIONS does in production). */
+  nodeArgs?: string[];
   /** Digest only: the run's batching (MonthlyDigestInput.batching), not a worker option. */
   digestBatching?: { pageSize?: number; maxInFlight?: number; pagesPerRun?: number };
 }
