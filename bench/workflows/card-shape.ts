@@ -2,7 +2,7 @@
  * The throughput benchmark's floor for a card process: a skeleton with the
  * shape of workflows/card-application.ts from the back-office approval (the
  * moment A) until the card is produced and held for pickup (urgent pickup),
- * every step a no-op: the same Update, activities, search-attribute upserts,
+ * every step a no-op: the same Update, activities, search-attribute and memo upserts,
  * child workflow, local activity and timer, in the same order and with the
  * same concurrency (the approval's record write in the Update handler, the
  * production write ordered after it). What the card costs above it is the
@@ -20,10 +20,11 @@ import {
   proxyLocalActivities,
   setHandler,
   startChild,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { SA } from '../../workflows/definitions';
+import { MEMO, SA } from '../../workflows/definitions';
 import type { BenchActivities } from '../activities';
 
 // The same timeouts as the baselines (bench/workflows/baseline.ts).
@@ -33,8 +34,11 @@ const local = proxyLocalActivities<BenchActivities>({ startToCloseTimeout: '5 se
 /** The back-office approval, as approveByBackofficeUpdate. */
 export const benchShapeApproveUpdate = defineUpdate<void>('benchShapeApprove');
 
-/** As workflows/support.ts showStatus: the phase and when the case is due next. */
-const publish = (phase: string): void => upsertSearchAttributes([{ key: SA.phase, value: phase }, { key: SA.nextDueAt, value: null }]);
+/** As workflows/support.ts showStatus: the phase and when the case is due next, and the status line in the memo. */
+const publish = (phase: string): void => {
+  upsertSearchAttributes([{ key: SA.phase, value: phase }, { key: SA.nextDueAt, value: null }]);
+  upsertMemo({ [MEMO.waitingFor]: phase });
+};
 
 /** The card application after its card-user approval, waiting for the back-office's. */
 export async function benchCardShape(): Promise<void> {
