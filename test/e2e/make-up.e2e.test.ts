@@ -12,7 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { LOCAL_API_KEYS } from '../../config/api-keys';
+import { LOCAL_PAYLOAD_KEYS_ENTRY, parsePayloadKeys } from '../../config/payload-keys';
+import { dataConverter } from '../../codec/data-converter';
 import { freePort, tcpOpen } from '../../stack/processes';
+
+const localCodec = dataConverter(parsePayloadKeys(LOCAL_PAYLOAD_KEYS_ENTRY, []));
 
 jest.setTimeout(600_000);
 
@@ -132,7 +136,9 @@ test('register and approve over HTTP, mail in the inbox, case found by search at
 
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_PORT}` });
     try {
-      const client = new Client({ connection });
+      // A client of this deployment has its payload keys (`make up`: the local one): every payload is encrypted,
+      // the memo each case writes with its status too, and list() and describe() decode it.
+      const client = new Client({ connection, dataConverter: localCodec });
       const found = await eventually(async () => {
         const ids: string[] = [];
         for await (const wf of client.workflow.list({ query: `CompanyId = '${companyId}' AND Phase = 'approved'` })) ids.push(wf.workflowId);
@@ -180,7 +186,7 @@ test('register and approve over HTTP, mail in the inbox, case found by search at
     expect(await again.json()).toMatchObject({ companyId, contract: { status: 'approved' } });
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_PORT}` });
     try {
-      const description = await new Client({ connection }).workflow.getHandle(`contract:${companyId}`).describe();
+      const description = await new Client({ connection, dataConverter: localCodec }).workflow.getHandle(`contract:${companyId}`).describe();
       expect(description.status.name).toBe('COMPLETED');
     } finally {
       await connection.close();
