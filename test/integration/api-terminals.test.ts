@@ -14,6 +14,7 @@ import { eventually } from '../support/servers';
 import type { ReceivedMail, SmtpReceiver } from '../../stack/smtp-receiver';
 import { LOCAL_HUMAN_CHECK_TOKEN } from '../../api/services/human-check';
 import { currentVersions, DEFAULT_PORTAL_SETTINGS } from '../../api/services/sign-in';
+import { insertCompany } from '../support/fixtures';
 
 /** Registration accepts the current terms of use and privacy statement (docs/accounts.md). */
 const ACCEPT = currentVersions(DEFAULT_PORTAL_SETTINGS);
@@ -38,22 +39,8 @@ const sameness = (res: ApiResponse) => ({ status: res.status, title: res.body.ti
 
 /** A company (approved unless told otherwise) with one active terminal; its customer number, terminal and contact. */
 async function customer(status: 'approved' | 'pending' = 'approved') {
-  const id = `co_${hex(8)}`;
-  const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
   const customerNumber = String(1_000_000 + Math.floor(Math.random() * 8_999_999));
-  const contact = `contact.${id}@kasse.example`;
-  await db.models.Company.create({
-    _id: id,
-    name: `Kiosk ${hex(3)} GmbH`,
-    kvkNumber: kvk,
-    vatId: `NL${kvk}B01`,
-    registrationKey: `${kvk}:NL${kvk}B01`,
-    kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-10-01' },
-    signatory: { name: 'Anna de Vries', email: 'anna@kasse.example' },
-    contact: { name: 'Jan Jansen', email: contact, language: 'de' },
-    customerNumber,
-    contract: { status, submittedAt: new Date(), dueAt: new Date() },
-  });
+  const { companyId: id, contact } = await insertCompany(db.models, { name: `Kiosk ${hex(3)} GmbH`, language: 'de', contract: status, customerNumber, transportLicence: null });
   const terminalId = `T${hex(4).toUpperCase()}`;
   if (status === 'approved') {
     const res = await api('POST', '/v1/terminals', { terminalId, customerNumber, location: 'Kiosk Hbf, Gleis 1', model: 'Move/5000', by: 'bo-1' });

@@ -38,6 +38,7 @@ import { recordHistory } from '../support/histories';
 import { eventually } from '../support/servers';
 import { startSmtpReceiver, type ReceivedMail } from '../../stack/smtp-receiver';
 import { MAIL_FROM as FROM, freshAttempt, useWorkflowHarness, updateRefusal as refusal } from '../support/workflow-harness';
+import { insertCompany } from '../support/fixtures';
 
 const HOUR = 3_600_000;
 const LINK_VALIDITY = DEFAULT_RULES.accountLinkValidityHours * HOUR;
@@ -434,23 +435,9 @@ test('after its events per run the workflow continues as new, carrying the state
 
 /** A customer with an approved contract and a registered contact, as the contract process leaves it. */
 async function customer() {
-  const id = `co_${hex(8)}`;
-  const kvk = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
   const customerNumber = `K${hex(4).toUpperCase()}`;
-  const contact = `contact.${id}@kasse.example`;
-  await h.db.models.Company.create({
-    _id: id,
-    name: 'Kiosk am Hafen GmbH',
-    kvkNumber: kvk,
-    vatId: `NL${kvk}B01`,
-    registrationKey: `${kvk}:NL${kvk}B01`,
-    kvkExtract: { documentRef: 'doc-kvk', issuedOn: '2026-10-01' },
-    signatory: { name: 'Anna de Vries', email: 'anna@kasse.example' },
-    contact: { name: 'Jan Jansen', email: contact, language: 'en' },
-    customerNumber,
-    contract: { status: 'approved', submittedAt: new Date(), dueAt: new Date() },
-  });
-  return { customerNumber, companyId: id, contact };
+  const { companyId, contact } = await insertCompany(h.db.models, { name: 'Kiosk am Hafen GmbH', customerNumber, transportLicence: null });
+  return { customerNumber, companyId, contact };
 }
 
 // ---- an Update that comes with the first workflow task ----------------------------------
