@@ -12,12 +12,13 @@ import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, ChildWorkflowFailure, condition, getExternalWorkflowHandle, isCancellation,
   log, patched, setHandler, startChild, workflowInfo, type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { ApplicationProgress } from '../activities/cards';
 import { approvalMoment, planDelivery, type DeliveryPlan, type PickupPlan } from '../domain/card-delivery';
 import {
   applicationSearchAttributes, activateUpdate, approveByBackofficeUpdate, approveByCardUserUpdate, businessRule,
   cancelApplicationSignal, cardApplicationStateQuery, checkAtServicePointUpdate, collectorNamedSignal,
-  convertToUrgentUpdate, holdEndedSignal, issueNewPinUpdate, MAX_PIN_ATTEMPTS, nameCollectorUpdate, type NewPinResult,
+  convertToUrgentUpdate, holdEndedSignal, issueNewPinUpdate, MAX_PIN_ATTEMPTS, MEMO, nameCollectorUpdate, type NewPinResult,
   pickupHoldWorkflowId, type Approval, type ApprovalResult, type CardApplicationInput, type CardApplicationResult,
   type CancellationRequest, type ConversionInput, type ConversionResult
 } from './definitions';
@@ -55,7 +56,7 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   // ---- 1. Received ------------------------------------------------------------------
   async function received(): Promise<void> {
     await loaded;
-    showStatus({ ...cardApplicationStatus(state, calendar()), extra: applicationSearchAttributes(input, { deliveryMethod: state.deliveryMethod }) });
+    publish(applicationSearchAttributes(input, { deliveryMethod: state.deliveryMethod }));
     names = await acts.recordApplicationReceived(input);
     mailData = { ...names, applicationId, xsId, cardType };
     await acts.sendEmail({
@@ -131,8 +132,11 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
 
   // ---- The steps' parts ---------------------------------------------------------------
 
-  function publish(): void {
-    showStatus(cardApplicationStatus(state, calendar()));
+  /** Where the application stands: its status line and search attributes, and (patched) its state in the memo. */
+  function publish(extra?: SearchAttributeUpdatePair[]): void {
+    const status = cardApplicationStatus(state, calendar());
+    const memo = patched(STATE_IN_MEMO_PATCH) ? { [MEMO.application]: { ...state } } : undefined;
+    showStatus({ ...status, ...(extra ? { extra } : {}), ...(memo ? { memo } : {}) });
   }
 
   /** The record is written one change at a time, in the order asked (support.ts inOrder). */
@@ -304,6 +308,7 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
   async function wrongPin(): Promise<never> {
     state.failedPinAttempts += 1;
     if (state.failedPinAttempts >= MAX_PIN_ATTEMPTS && patched(PIN_LOCK_PATCH)) await lockActivation();
+    else if (patched(STATE_IN_MEMO_PATCH)) publish(); // the count, in the status line and the memo
     throw businessRule('the PIN code is wrong', {
       field: 'pin',
       failedAttempts: state.failedPinAttempts,
@@ -422,3 +427,9 @@ const INTEGRITY_PATCH = 'application-integrity';
  * activity records the card on the application, and the PIN mail's activity forgets the PIN.
  */
 const FEWER_STEPS_PATCH = 'card-application-fewer-steps';
+/**
+ * The application's state is in its memo, and a wrong PIN publishes the new count (issue 13): the API reads
+ * an application from a describe, which the server answers alone, instead of a Query that has a worker
+ * replay the case (runs recorded before that published nothing at a wrong PIN).
+ */
+const STATE_IN_MEMO_PATCH = 'card-application-state-in-memo';

@@ -6,6 +6,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
 import { isDuplicateKey, type CardApplicationDoc } from '../../db/models';
 import { loadPreconditionFacts } from '../../db/precondition-facts';
 import { preconditionBreaches, type PreconditionRequest } from '../../domain/card-preconditions';
@@ -21,6 +22,7 @@ import {
   convertToUrgentUpdate,
   issueNewPinUpdate,
   MAX_PIN_ATTEMPTS,
+  MEMO,
   nameCollectorUpdate,
   pickupHoldWorkflowId,
   recordPickupUpdate,
@@ -85,6 +87,17 @@ export const PRECONDITIONS_BROKEN = 'the application breaks a rule of the card p
 /** The rules of every card application (domain/card-preconditions.ts), read from the records as of `today`. */
 export async function applicationPreconditions(deps: ServiceDeps, request: PreconditionRequest, today: string): Promise<FieldError[]> {
   return preconditionBreaches(request, await loadPreconditionFacts(deps.models, request), today);
+}
+
+/**
+ * The application's state from its workflow's memo (workflows/card-application.ts publishes it with every
+ * change), which the server answers without waking the case; a run recorded before it wrote the memo is
+ * asked (its Query, which has a worker replay it). No workflow (a half-created application): null.
+ */
+async function liveState(handle: WorkflowHandle): Promise<CardApplicationState | null> {
+  const memo = await handle.describe().then((d) => d.memo, () => undefined);
+  if (memo && MEMO.application in memo) return memo[MEMO.application] as CardApplicationState;
+  return handle.query(cardApplicationStateQuery).catch(() => null);
 }
 
 export function createCardApplicationService(deps: ServiceDeps) {
@@ -204,10 +217,7 @@ export function createCardApplicationService(deps: ServiceDeps) {
 
     async get(applicationId: string) {
       const record = await load(applicationId);
-      const state = await workflow(applicationId)
-        .query(cardApplicationStateQuery)
-        .catch(() => null);
-      return applicationView(record, state);
+      return applicationView(record, await liveState(workflow(applicationId)));
     },
 
     async approve(applicationId: string, body: { by: 'card-user' | 'back-office' | 'service-point'; approvedBy: string }) {

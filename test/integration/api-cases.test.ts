@@ -6,7 +6,7 @@
 import { LOCAL_API_KEYS } from '../../config/api-keys';
 import { BusinessCalendar } from '../../domain/calendar';
 import { DEFAULT_RULES } from '../../domain/rules';
-import { companyRegistration } from '../support/fixtures';
+import { companyRegistration, insertCardUser, insertCompany } from '../support/fixtures';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/servers';
 
@@ -83,7 +83,7 @@ test('a changed company name updates the company and is audited; KvK and VAT can
 });
 
 // Last in this file: it stops the worker.
-test('with no worker running, a case still says what it waits for and a licence still reads: both come from the memo', async () => {
+test('with no worker running, a case still says what it waits for, a licence and a card application still read: all from the memo', async () => {
   const companyId = await register();
   expect((await h.api('POST', `/v1/companies/${companyId}/decision`, { outcome: 'approved', decidedBy: 'bo-1' })).status).toBe(200);
   const licencePath = `/v1/companies/${companyId}/transport-licence`;
@@ -93,6 +93,15 @@ test('with no worker running, a case still says what it waits for and a licence 
   });
   const awake = (await h.api('GET', `/v1/cases/licence:${companyId}`)).body;
   expect(awake.waitingFor).toMatch(/^Licence .* valid through/);
+  // A card application of another company, approved by one party: its state names that approval.
+  const company = await insertCompany(h.db.models);
+  const { xsId } = await insertCardUser(h.db.models, company.companyId);
+  const applied = await h.api('POST', '/v1/card-applications', { companyId: company.companyId, xsId, cardType: 'PortKey', deliveryMethod: 'post' });
+  expect(applied.status).toBe(201);
+  const applicationPath = `/v1/card-applications/${applied.body.applicationId}`;
+  expect((await h.api('POST', `${applicationPath}/approvals`, { by: 'back-office', approvedBy: 'bo-1' })).status).toBe(200);
+  const application = (await h.api('GET', applicationPath)).body;
+  expect(application.state).toMatchObject({ phase: 'awaiting-approvals', approvals: { backoffice: { by: 'bo-1' } } });
 
   // A sleeping case in production: no worker holds it, and a Query would have one replay it (or wait for one).
   h.worker.shutdown();
@@ -102,4 +111,6 @@ test('with no worker running, a case still says what it waits for and a licence 
   expect(asleep.body).toMatchObject({ status: 'RUNNING', phase: 'watching', waitingFor: awake.waitingFor });
   const licence = await h.api('GET', licencePath);
   expect({ status: licence.status, body: licence.body }).toEqual({ status: 200, body: asked });
+  const sleeping = await h.api('GET', applicationPath);
+  expect({ status: sleeping.status, body: sleeping.body }).toEqual({ status: 200, body: application });
 });

@@ -16,9 +16,10 @@ const oneOf = (values: readonly string[]) => `one of ${values.map((v) => `\`${v}
 /**
  * The memo of a case (workflows/support.ts showStatus writes it with its status): what readers that must not
  * wake a sleeping case get from a describe. `waitingFor` is the one line operators read (the Web UI's
- * current details); `licence` is a licence watch's state (LicenceWatchState, or null: nothing to watch).
+ * current details); `licence` is a licence watch's state (LicenceWatchState, or null: nothing to watch);
+ * `application` is a card application's state (CardApplicationState).
  */
-export const MEMO = { waitingFor: 'waitingFor', licence: 'licence' } as const;
+export const MEMO = { waitingFor: 'waitingFor', licence: 'licence', application: 'application' } as const;
 
 export const SA = {
   /** The company's ID in the back-office (every case of a company carries it). */
