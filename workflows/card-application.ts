@@ -402,9 +402,11 @@ export async function cardApplication(input: CardApplicationInput): Promise<Card
     if (!ended) return;
     if (ended.outcome === 'collected') {
       Object.assign(state, { phase: 'collected', collectedAt: ended.at, collectedBy: ended.collectedBy });
+      if (patched(STATE_IN_MEMO_PATCH)) publish(); // who collected it
       await record({ status: 'collected', collectedAt: ended.at, collectedBy: ended.collectedBy });
     } else {
       Object.assign(state, { phase: 'shipped', shippedOn: ended.shippedOn, expectedDeliveryBy: ended.expectedDeliveryBy });
+      if (patched(STATE_IN_MEMO_PATCH)) publish();
       await record({ status: 'shipped', shippedOn: ended.shippedOn, expectedDeliveryBy: ended.expectedDeliveryBy });
     }
   }
@@ -428,8 +430,9 @@ const INTEGRITY_PATCH = 'application-integrity';
  */
 const FEWER_STEPS_PATCH = 'card-application-fewer-steps';
 /**
- * The application's state is in its memo, and a wrong PIN publishes the new count (issue 13): the API reads
- * an application from a describe, which the server answers alone, instead of a Query that has a worker
- * replay the case (runs recorded before that published nothing at a wrong PIN).
+ * The application's state is in its memo, and every change of it is published before the workflow task
+ * ends (a wrong PIN's count, the hold's outcome): the API reads an application from a describe, which the
+ * server answers alone, instead of a Query that has a worker replay the case (issue 13). Runs recorded
+ * before that published neither.
  */
 const STATE_IN_MEMO_PATCH = 'card-application-state-in-memo';

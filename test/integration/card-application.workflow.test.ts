@@ -25,6 +25,7 @@ import {
   checkAtServicePointUpdate,
   convertToUrgentUpdate,
   FailureType,
+  MEMO,
   nameCollectorUpdate,
   pickupHoldStateQuery,
   pickupHoldWorkflowId,
@@ -36,6 +37,7 @@ import {
 } from '../../workflows/definitions';
 import { hex, insertCardUser, insertCompany } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
+import { publishedState } from '../support/published-state';
 import { eventually } from '../support/servers';
 import { freshAttempt, useWorkflowHarness, updateRefusal as refusal } from '../support/workflow-harness';
 
@@ -76,7 +78,8 @@ async function apply(deliveryMethod: DeliveryMethod, destination: Destination = 
     applicationId,
     handle,
     hold: h.env.client.workflow.getHandle<typeof pickupHold>(pickupHoldWorkflowId(applicationId)),
-    state: () => handle.query(cardApplicationStateQuery),
+    /** By Query, checked against the memo's copy (published-state.ts). */
+    state: () => publishedState(handle, cardApplicationStateQuery, MEMO.application),
     mailsToContact: () => h.receiver.messages.filter((m) => m.to.includes(who.contact)),
     mailsToUser: () => h.receiver.messages.filter((m) => m.to.includes(who.user.email)),
     record: () => h.db.models.CardApplication.findById(applicationId).lean(),

@@ -14,6 +14,7 @@ import {
   cardApplicationStateQuery,
   cardApplicationWorkflowId,
   FailureType,
+  MEMO,
   issueNewPinUpdate,
   MAX_PIN_ATTEMPTS,
   pickupHoldWorkflowId,
@@ -22,6 +23,7 @@ import {
 import { ACTIVITY_PROFILE, PROFILES, type ActivityProfile } from '../../workflows/activity-profiles';
 import { hex, insertCardUser, insertCompany } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
+import { publishedState } from '../support/published-state';
 import { eventually } from '../support/servers';
 import { useWorkflowHarness, updateRefusal as refusal } from '../support/workflow-harness';
 
@@ -53,7 +55,8 @@ async function apply(cardType: 'PortKey' | 'CargoCard' = 'PortKey') {
     xsId: user.xsId,
     handle,
     hold: h.env.client.workflow.getHandle<typeof pickupHold>(pickupHoldWorkflowId(applicationId)),
-    state: () => handle.query(cardApplicationStateQuery),
+    /** By Query, checked against the memo's copy (published-state.ts). */
+    state: () => publishedState(handle, cardApplicationStateQuery, MEMO.application),
     mailsToContact: () => h.receiver.messages.filter((m) => m.to.includes(company.contact)),
     record: () => h.db.models.CardApplication.findById(applicationId).lean(),
     /** The one line the Web UI shows (the SDK's metadata query). */

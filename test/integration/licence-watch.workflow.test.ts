@@ -15,12 +15,14 @@ import {
   FailureType,
   licenceStateQuery,
   licenceWatchWorkflowId,
+  MEMO,
   registerBridgingUpdate,
   renewLicenceUpdate,
   type CardType,
 } from '../../workflows/definitions';
 import { hex, insertCompany, newCardNumber } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
+import { publishedState } from '../support/published-state';
 import { eventually } from '../support/servers';
 import { useWorkflowHarness } from '../support/workflow-harness';
 
@@ -83,7 +85,12 @@ async function startWatch(companyId: string): Promise<WorkflowHandle<typeof lice
 }
 
 /** The watch's state, once its current run has loaded the licence (null until then). */
-const state = (handle: WorkflowHandle<typeof licenceWatch>) => eventually(() => handle.query(licenceStateQuery).then((s) => s ?? undefined, () => undefined));
+/** By Query, checked against the memo's copy (published-state.ts). */
+const state = (handle: WorkflowHandle<typeof licenceWatch>) =>
+  eventually(() => publishedState(handle, licenceStateQuery, MEMO.licence).then((s) => s ?? undefined, (err: unknown) => {
+    if (err instanceof Error && 'matcherResult' in err) throw err; // the memo is stale: fail, do not wait
+    return undefined; // not started yet
+  }));
 const company = (companyId: string) => h.db.models.Company.findById(companyId).lean();
 const statusOf = async (n: string) => (await h.db.models.Card.findById(n).lean())?.status;
 const mailsTo = (address: string) => h.receiver.messages.filter((m) => m.to.includes(address));
