@@ -49,23 +49,29 @@ function pinView(r: ApplicationRecord, state?: CardApplicationState | null) {
   return { failedAttempts, maxAttempts: MAX_PIN_ATTEMPTS, locked: Boolean(lockedAt), ...(lockedAt ? { lockedAt } : {}), reissued };
 }
 
+/**
+ * An application as the API shows it: its record, overlaid with the live state of its workflow when there
+ * is one. The workflow is ahead of the record by the record's write (an activity after each change), so an
+ * answer right after an Update already shows what the Update did (read your writes).
+ */
 export function applicationView(r: ApplicationRecord, state?: CardApplicationState | null) {
+  const live = state ?? undefined;
   const optional = {
-    submittedAt: iso(r.submittedAt),
-    collectorName: r.collectorName ?? undefined,
-    cardNumber: r.cardNumber ?? undefined,
-    approvedAt: iso(r.approvedAt),
-    producedAt: iso(r.producedAt),
-    shippedOn: r.shippedOn ?? undefined,
-    expectedDeliveryBy: r.expectedDeliveryBy ?? undefined,
-    collectedAt: iso(r.collectedAt),
-    collectedBy: r.collectedBy ?? undefined,
-    activatedAt: iso(r.activatedAt),
-    expiresAt: iso(r.expiresAt),
-    plan: (r.plan as Record<string, unknown> | undefined) ?? undefined,
+    submittedAt: live?.submittedAt ?? iso(r.submittedAt),
+    collectorName: live?.collectorName ?? r.collectorName ?? undefined,
+    cardNumber: live?.cardNumber ?? r.cardNumber ?? undefined,
+    approvedAt: live?.approvedAt ?? iso(r.approvedAt),
+    producedAt: live?.producedAt ?? iso(r.producedAt),
+    shippedOn: live?.shippedOn ?? r.shippedOn ?? undefined,
+    expectedDeliveryBy: live?.expectedDeliveryBy ?? r.expectedDeliveryBy ?? undefined,
+    collectedAt: live?.collectedAt ?? iso(r.collectedAt),
+    collectedBy: live?.collectedBy ?? r.collectedBy ?? undefined,
+    activatedAt: live?.activatedAt ?? iso(r.activatedAt),
+    expiresAt: live?.expiresAt ?? iso(r.expiresAt),
+    plan: (live?.plan as Record<string, unknown> | undefined) ?? (r.plan as Record<string, unknown> | undefined) ?? undefined,
     pin: pinView(r, state),
-    cancelledAt: iso(r.cancelledAt),
-    cancellationReason: r.cancellationReason ?? undefined,
+    cancelledAt: live?.cancelledAt ?? iso(r.cancelledAt),
+    cancellationReason: live?.cancellationReason ?? r.cancellationReason ?? undefined,
   };
   return {
     applicationId: r._id,
@@ -73,9 +79,9 @@ export function applicationView(r: ApplicationRecord, state?: CardApplicationSta
     companyId: r.companyId,
     xsId: r.xsId,
     cardType: r.cardType,
-    deliveryMethod: r.deliveryMethod,
+    deliveryMethod: live?.deliveryMethod ?? r.deliveryMethod,
     destination: r.destination,
-    status: r.status as CardApplicationState['phase'],
+    status: live?.phase ?? (r.status as CardApplicationState['phase']),
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
     ...(state === undefined ? {} : { state }),
   };
