@@ -16,6 +16,8 @@ import type { monthlyDigest, reconciliation } from '../workflows';
 export const MONTHLY_DIGEST_SCHEDULE_ID = 'monthly-digest';
 export const NIGHTLY_RECONCILIATION_SCHEDULE_ID = 'nightly-reconciliation';
 export const RECONCILIATION_AT = { hour: 3, minute: 30 } as const;
+/** Every schedule the project keeps (scheduleDefinitions below defines each, in this order). */
+export const SCHEDULE_IDS = [MONTHLY_DIGEST_SCHEDULE_ID, NIGHTLY_RECONCILIATION_SCHEDULE_ID] as const;
 
 export interface ScheduleConfig {
   temporal: { taskQueue: string };

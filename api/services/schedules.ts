@@ -4,8 +4,8 @@
  */
 import { ScheduleNotFoundError, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
 import { periodOf } from '../../domain/digest';
-import { MONTHLY_DIGEST_SCHEDULE_ID } from '../../schedules/definitions';
-import { notFound } from '../errors';
+import { MONTHLY_DIGEST_SCHEDULE_ID, SCHEDULE_IDS } from '../../schedules/definitions';
+import { HttpProblem, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
 import { refuseOutsideDigestWindow } from './digests';
 
@@ -68,11 +68,17 @@ export function createScheduleService(deps: ServiceDeps) {
   return {
     get,
 
-    /** Every schedule of the namespace, by ID (listing is eventually consistent; each is then described). */
+    /**
+     * The project's schedules (schedules/definitions.ts), each described by its ID: bounded by design, never a
+     * visibility listing, which scans every workflow of the namespace on the embedded server's SQLite (2.4 s
+     * with the realistic data set). One not created yet is left out.
+     */
     async list() {
-      const ids: string[] = [];
-      for await (const s of schedule.list()) ids.push(s.scheduleId);
-      const described = await Promise.all(ids.sort().map((id) => get(id).catch(() => null)));
+      const notCreated = (err: unknown) => {
+        if (err instanceof HttpProblem && err.status === 404) return null;
+        throw err;
+      };
+      const described = await Promise.all(SCHEDULE_IDS.map((id) => get(id).catch(notCreated)));
       return { schedules: described.filter((s) => s !== null) };
     },
 
