@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <benchmark>...] [--data realistic|small|tiny] [--companies N] [--watches N] [--cards N]
- *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--store-docs N] [--scale X] [--variants full|all|default|<name>]
+ *   [--bare N] [--in-flight N] [--rate R] [--duration S] [--store-docs N] [--scale X] [--variants full|all|default|<name>] [--awake]
  *   [--profile]`
  *
  * --profile (throughput): also a card run on a worker under `node --cpu-prof`, and where its CPU went,
@@ -31,6 +31,7 @@ import { MiB, round, table } from './measure';
 import { runSleeping } from './sleeping';
 import { startStack } from './stack';
 import { runStore } from './store';
+import { ensureAwakeDataset } from '../drills/awake';
 import { ensureDataset, type DatasetSize } from '../seed/dataset';
 import { SIZES } from '../seed/data';
 import { runThroughput } from './throughput';
@@ -71,6 +72,8 @@ interface Cli {
   profile: boolean;
   /** The seeded data set the servers run on (seed/dataset.ts); unset: each benchmark writes its own records. */
   data?: DatasetSize;
+  /** On the drills' woken copy of the data set (drills/awake.ts): its cases already sleep; results to tmp/<size>-awake/. */
+  awake: boolean;
 }
 
 /**
@@ -92,6 +95,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
   let data = env.BENCH_DATA || undefined;
   const explicit = new Set<keyof Sizes>();
   let profile = false;
+  let awake = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
@@ -117,13 +121,15 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
       variants = v;
     } else if (flag === '--profile') {
       profile = true;
+    } else if (flag === '--awake') {
+      awake = true;
     } else if (flag === '--help' || flag === '-h') {
       console.log(readFileSync(__filename, 'utf8').split('*/')[0]);
       process.exit(0);
     } else if ((BENCH_NAMES as readonly string[]).includes(arg)) {
       only.add(arg as BenchName);
     } else {
-      throw new Error(`unknown argument "${arg}": benchmarks are ${BENCH_NAMES.join(', ')}; flags ${Object.keys(FLAGS).join(' ')} --scale --variants --profile`);
+      throw new Error(`unknown argument "${arg}": benchmarks are ${BENCH_NAMES.join(', ')}; flags ${Object.keys(FLAGS).join(' ')} --scale --variants --profile --awake`);
     }
   }
   if (!(scale > 0)) throw new Error('--scale must be a positive number');
@@ -134,13 +140,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
   }
   for (const name of only) if (!BENCH_NAMES.includes(name)) throw new Error(`unknown benchmark "${name}" (BENCH)`);
   if (data !== undefined && !(data in SIZES)) throw new Error(`--data is one of ${Object.keys(SIZES).join(', ')}`);
+  if (awake && !data) throw new Error('--awake needs --data <size>');
   if (data) {
     // On the data set 20 requests/s per endpoint (issue 13), every read and start endpoint for 20 s.
     if (!explicit.has('rate')) sizes.rate = DATA_RATE;
     if (!explicit.has('duration')) sizes.duration = DATA_DURATION_S;
   }
   const defaultSizes =
-    (Object.keys(DEFAULT_SIZES) as Array<keyof Sizes>).every((k) => !explicit.has(k) || sizes[k] === DEFAULT_SIZES[k]) && scale === 1 && (variants === 'full' || variants === 'all') && !profile;
+    (Object.keys(DEFAULT_SIZES) as Array<keyof Sizes>).every((k) => !explicit.has(k) || sizes[k] === DEFAULT_SIZES[k]) && scale === 1 && (variants === 'full' || variants === 'all') && !profile && !awake;
   const selected = only.size ? BENCH_NAMES.filter((n) => only.has(n)) : [...BENCH_NAMES];
   return {
     only: runOrder(selected, data !== undefined),
@@ -148,6 +155,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): Cli {
     variants,
     defaultSizes,
     profile,
+    awake,
     full: defaultSizes && selected.length === BENCH_NAMES.length && variants === 'full',
     ...(data ? { data: data as DatasetSize } : {}),
   };
@@ -214,7 +222,7 @@ async function main(): Promise<void> {
   }
   if (stale.length) console.warn(`[bench] compiled files without a source in dist/ (not used by the bench): ${stale.join(', ')}`);
   // A data set's results apart from the synthetic ones (bench/results/<size>/), each file naming the data set.
-  const outDir = join(cli.defaultSizes ? RESULTS : join(RESULTS, 'tmp'), cli.data ?? '');
+  const outDir = join(cli.defaultSizes ? RESULTS : join(RESULTS, 'tmp'), cli.data ? `${cli.data}${cli.awake ? '-awake' : ''}` : '');
   mkdirSync(outDir, { recursive: true });
   const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
   const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
@@ -223,7 +231,9 @@ async function main(): Promise<void> {
   log(`${command}: ${cli.only.join(', ')}; sizes ${JSON.stringify(cli.sizes)}; variants ${cli.variants}`);
   log(`machine: ${info.cpus} x ${info.cpuModel}, ${info.memoryGiB} GiB, Node ${info.node}, load ${info.loadAverageAtStart}`);
 
-  const dataset = cli.data ? await ensureDataset(cli.data, log) : undefined;
+  const seeded = cli.data ? await ensureDataset(cli.data, log) : undefined;
+  // The woken copy is the drills' (built once per machine, up to 3 hours at realistic size).
+  const dataset = seeded && cli.awake ? await ensureAwakeDataset(seeded, 180) : seeded;
   if (dataset) log(`data set ${dataset.size} (as of ${dataset.asOf}): ${JSON.stringify(dataset.counts)}`);
   const stack = await startStack(log, dataset);
   const stopping = async () => {
@@ -292,9 +302,9 @@ async function main(): Promise<void> {
 type StoredResult = BenchResult & { command: string; machine: ReturnType<typeof machine>; bundle: ReturnType<typeof bundleInfo>; data?: ReturnType<typeof dataInfo> };
 
 /** Which data set a result was measured on (null: the benchmark's own synthetic records). */
-function dataInfo(stack: { data?: { size: string; asOf: string; counts: Record<string, number>; buildSeconds: number } }) {
+function dataInfo(stack: { data?: { size: string; asOf: string; counts: Record<string, number>; buildSeconds: number; dir: string } }) {
   const d = stack.data;
-  return d ? { size: d.size, asOf: d.asOf, counts: d.counts } : null;
+  return d ? { size: d.size, asOf: d.asOf, counts: d.counts, ...(d.dir.endsWith('-awake') ? { awake: 'the drills\' woken copy (drills/awake.ts): every case past its first task' } : {}) } : null;
 }
 
 function bundleInfo(stack: { bundle: { buildMs: number; bytes: number } }) {
