@@ -6,7 +6,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { isDuplicateKey, type CardApplicationDoc } from '../../db/models';
 import { loadPreconditionFacts } from '../../db/precondition-facts';
 import { preconditionBreaches, type PreconditionRequest } from '../../domain/card-preconditions';
@@ -98,10 +98,16 @@ export async function applicationPreconditions(deps: ServiceDeps, request: Preco
 /**
  * The application's state from its workflow's memo (workflows/card-application.ts publishes it with every
  * change), which the server answers without waking the case; a run recorded before it wrote the memo is
- * asked (its Query, which has a worker replay it). No workflow (a half-created application): null.
+ * asked (its Query, which has a worker replay it). No workflow (a half-created application, or one past
+ * its retention): null, without asking.
  */
 async function liveState(handle: WorkflowHandle): Promise<CardApplicationState | null> {
-  const memo = await handle.describe().then((d) => d.memo, () => undefined);
+  let memo: Record<string, unknown> | undefined;
+  try {
+    memo = (await handle.describe()).memo;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null; // never started, or past its retention: the record is all there is
+  }
   if (memo && MEMO.application in memo) return memo[MEMO.application] as CardApplicationState;
   return handle.query(cardApplicationStateQuery).catch(() => null);
 }
