@@ -31,7 +31,7 @@ import { MiB, round, table } from './measure';
 import { runSleeping } from './sleeping';
 import { startStack } from './stack';
 import { runStore } from './store';
-import { ensureAwakeDataset } from '../drills/awake';
+import { ensureAwakeDataset, type AwakeDataset } from '../drills/awake';
 import { ensureDataset, type DatasetSize } from '../seed/dataset';
 import { SIZES } from '../seed/data';
 import { runThroughput } from './throughput';
@@ -302,9 +302,9 @@ async function main(): Promise<void> {
 type StoredResult = BenchResult & { command: string; machine: ReturnType<typeof machine>; bundle: ReturnType<typeof bundleInfo>; data?: ReturnType<typeof dataInfo> };
 
 /** Which data set a result was measured on (null: the benchmark's own synthetic records). */
-function dataInfo(stack: { data?: { size: string; asOf: string; counts: Record<string, number>; buildSeconds: number; dir: string } }) {
+function dataInfo(stack: { data?: { size: string; asOf: string; counts: Record<string, number>; buildSeconds: number } & Partial<Pick<AwakeDataset, 'awake'>> }) {
   const d = stack.data;
-  return d ? { size: d.size, asOf: d.asOf, counts: d.counts, ...(d.dir.endsWith('-awake') ? { awake: 'the drills\' woken copy (drills/awake.ts): every case past its first task' } : {}) } : null;
+  return d ? { size: d.size, asOf: d.asOf, counts: d.counts, ...(d.awake ? { awake: 'the drills\' woken copy (drills/awake.ts): every case past its first task' } : {}) } : null;
 }
 
 function bundleInfo(stack: { bundle: { buildMs: number; bytes: number } }) {

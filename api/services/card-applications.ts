@@ -6,7 +6,6 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { isDuplicateKey, type CardApplicationDoc } from '../../db/models';
 import { loadPreconditionFacts } from '../../db/precondition-facts';
 import { preconditionBreaches, type PreconditionRequest } from '../../domain/card-preconditions';
@@ -30,6 +29,7 @@ import {
   type CardApplicationState,
 } from '../../workflows/definitions';
 import { conflict, notFound, unprocessable, type FieldError } from '../errors';
+import { publishedOrQueried } from './cases';
 import { clearPending } from './creation';
 import type { ApplyForCardBody } from '../schemas/cards';
 import { newId } from './companies';
@@ -93,23 +93,6 @@ export const PRECONDITIONS_BROKEN = 'the application breaks a rule of the card p
 /** The rules of every card application (domain/card-preconditions.ts), read from the records as of `today`. */
 export async function applicationPreconditions(deps: ServiceDeps, request: PreconditionRequest, today: string): Promise<FieldError[]> {
   return preconditionBreaches(request, await loadPreconditionFacts(deps.models, request), today);
-}
-
-/**
- * The application's state from its workflow's memo (workflows/card-application.ts publishes it with every
- * change), which the server answers without waking the case; a run recorded before it wrote the memo is
- * asked (its Query, which has a worker replay it). No workflow (a half-created application, or one past
- * its retention): null, without asking.
- */
-async function liveState(handle: WorkflowHandle): Promise<CardApplicationState | null> {
-  let memo: Record<string, unknown> | undefined;
-  try {
-    memo = (await handle.describe()).memo;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return null; // never started, or past its retention: the record is all there is
-  }
-  if (memo && MEMO.application in memo) return memo[MEMO.application] as CardApplicationState;
-  return handle.query(cardApplicationStateQuery).catch(() => null);
 }
 
 export function createCardApplicationService(deps: ServiceDeps) {
@@ -229,7 +212,10 @@ export function createCardApplicationService(deps: ServiceDeps) {
 
     async get(applicationId: string) {
       const record = await load(applicationId);
-      return applicationView(record, await liveState(workflow(applicationId)));
+      // From its memo (its Query for a run recorded before the memo); no workflow (a half-created application,
+      // or one past its retention): the record alone.
+      const state = await publishedOrQueried(workflow(applicationId), MEMO.application, cardApplicationStateQuery).catch(() => null);
+      return applicationView(record, state);
     },
 
     async approve(applicationId: string, body: { by: 'card-user' | 'back-office' | 'service-point'; approvedBy: string }) {

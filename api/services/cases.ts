@@ -4,7 +4,7 @@
  * from Temporal's visibility (eventually consistent: a case started a moment
  * ago may be missing for a second).
  */
-import { WorkflowNotFoundError, type TypedSearchAttributes } from '@temporalio/common';
+import { WorkflowNotFoundError, type QueryDefinition, type TypedSearchAttributes } from '@temporalio/common';
 import type { WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import { MEMO, SA } from '../../workflows/definitions';
 import { fromTemporal, notFound } from '../errors';
@@ -39,6 +39,17 @@ function summaryOf(info: Omit<WorkflowExecutionInfo, 'raw'>) {
     startedAt: info.startTime.toISOString(),
     ...(info.closeTime ? { closedAt: info.closeTime.toISOString() } : {}),
   };
+}
+
+/**
+ * A case's state as it published it in its memo (workflows/support.ts showStatus), which the server answers
+ * without waking the case; a run recorded before it wrote that key is asked by its Query (a worker replays it).
+ * The licence read and the card-application read use it.
+ */
+export async function publishedOrQueried<S>(handle: WorkflowHandle, memoKey: string, query: QueryDefinition<S>): Promise<S> {
+  const { memo } = await handle.describe();
+  if (memo && memoKey in memo) return memo[memoKey] as S;
+  return handle.query(query);
 }
 
 /**

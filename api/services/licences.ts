@@ -3,7 +3,7 @@
  * the watch (idempotent), reading it, and the renewals and bridging periods it
  * records and re-plans from (Updates; api/errors.ts maps their refusals).
  */
-import { WithStartWorkflowOperation, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
+import { WithStartWorkflowOperation, type WorkflowStartOptions } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { CompanyDoc } from '../../db/models';
@@ -21,6 +21,7 @@ import {
 } from '../../workflows/definitions';
 import { conflict, fromTemporal, notFound, unprocessable } from '../errors';
 import type { ServiceDeps } from './deps';
+import { publishedOrQueried } from './cases';
 import { executeUpdateWithStart, updateCase } from './updates';
 
 type Company = CompanyDoc & { _id: string };
@@ -71,16 +72,6 @@ function watchRefusal(company: Company) {
   return undefined;
 }
 
-/**
- * The watch's state from its memo (workflows/licence-watch.ts writes it with its status), which the server
- * answers without waking the watch; a run recorded before it wrote the memo is asked (its Query).
- */
-async function watchState(handle: WorkflowHandle): Promise<LicenceWatchState | null> {
-  const { memo } = await handle.describe();
-  if (memo && MEMO.licence in memo) return memo[MEMO.licence] as LicenceWatchState | null;
-  return handle.query(licenceStateQuery);
-}
-
 export function createLicenceService(deps: ServiceDeps) {
   const { Company } = deps.models;
 
@@ -112,7 +103,7 @@ export function createLicenceService(deps: ServiceDeps) {
       const workflowId = licenceWatchWorkflowId(companyId);
       let state: LicenceWatchState | null;
       try {
-        state = await watchState(deps.temporal.workflow.getHandle(workflowId));
+        state = await publishedOrQueried(deps.temporal.workflow.getHandle(workflowId), MEMO.licence, licenceStateQuery);
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw notFound(`no licence watch runs for company ${companyId}`);
         throw err;
